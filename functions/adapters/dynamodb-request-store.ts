@@ -1,0 +1,158 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { JsonObject } from "../core/json.ts";
+import type { RequestStore } from "../core/ports.ts";
+import type { RequestError, RequestRecord, Settlement } from "../core/record.ts";
+import type { ToolResult } from "../core/tool.ts";
+
+/**
+ * The request table on DynamoDB. `result`, `error` and `arguments` are stored as JSON strings, because the state
+ * machine writes them with States.JsonToString and cannot build DynamoDB maps.
+ */
+export class DynamoDbRequestStore implements RequestStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.#client = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.#table = tableName;
+  }
+
+  async create(
+    record: RequestRecord,
+  ): Promise<{ created: true } | { created: false; existing: RequestRecord }> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: toItem(record),
+          ConditionExpression: "attribute_not_exists(id)",
+        }),
+      );
+      return { created: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(record.id);
+      if (!existing) throw error;
+      return { created: false, existing };
+    }
+  }
+
+  async get(id: string): Promise<RequestRecord | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#table, Key: { id }, ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async settle(id: string, settlement: Settlement, at: string): Promise<boolean> {
+    const names: Record<string, string> = {
+      "#status": "status",
+      "#statusMessage": "statusMessage",
+      "#lastUpdatedAt": "lastUpdatedAt",
+    };
+    const values: Record<string, unknown> = {
+      ":status": settlement.status,
+      ":message": settlement.statusMessage,
+      ":now": at,
+      ":working": "working",
+    };
+    let set = "#status = :status, #statusMessage = :message, #lastUpdatedAt = :now";
+    if (settlement.status === "completed") {
+      names["#result"] = "result";
+      values[":result"] = JSON.stringify(settlement.result);
+      set += ", #result = :result";
+    } else if (settlement.status === "failed") {
+      names["#error"] = "error";
+      values[":error"] = JSON.stringify(settlement.error);
+      set += ", #error = :error";
+    }
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { id },
+          UpdateExpression: `SET ${set}`,
+          ConditionExpression: "#status = :working",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async listByStatus(status: RequestRecord["status"]): Promise<RequestRecord[]> {
+    const records: RequestRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          FilterExpression: "#status = :status",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":status": status },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) records.push(fromItem(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+}
+
+function toItem(record: RequestRecord): Record<string, unknown> {
+  const { arguments: args, result, error, ...rest } = record;
+  return {
+    ...rest,
+    arguments: JSON.stringify(args),
+    result: result === undefined ? undefined : JSON.stringify(result),
+    error: error === undefined ? undefined : JSON.stringify(error),
+  };
+}
+
+function fromItem(item: Record<string, unknown>): RequestRecord {
+  const record: RequestRecord = {
+    id: String(item.id),
+    owner: String(item.owner),
+    tool: String(item.tool),
+    status: item.status as RequestRecord["status"],
+    statusMessage: String(item.statusMessage ?? ""),
+    arguments: parseJson(item.arguments, {}) as JsonObject,
+    argumentsDigest: String(item.argumentsDigest ?? ""),
+    executionArn: String(item.executionArn ?? ""),
+    createdAt: String(item.createdAt),
+    lastUpdatedAt: String(item.lastUpdatedAt ?? item.createdAt),
+    expiresAt: Number(item.expiresAt ?? 0),
+  };
+  if (typeof item.result === "string") record.result = parseJson(item.result, undefined) as ToolResult;
+  if (typeof item.error === "string") record.error = toRequestError(parseJson(item.error, {}));
+  return record;
+}
+
+/** The state machine stores `{ type, message, upstreamStatus, durationMs }`; the record keeps what a reader needs. */
+function toRequestError(value: unknown): RequestError {
+  const raw = (value ?? {}) as Record<string, unknown>;
+  const error: RequestError = { type: String(raw.type ?? "Unknown"), message: String(raw.message ?? "") };
+  if (typeof raw.upstreamStatus === "number") error.upstreamStatus = raw.upstreamStatus;
+  return error;
+}
+
+function parseJson(text: unknown, fallback: unknown): unknown {
+  if (typeof text !== "string") return fallback;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Typed tool errors. Their `name` is what the state machine's Retry and Catch match on, so renaming one is a
+ * breaking change to statemachines/tool-call.asl.json.
+ */
+export type ToolErrorName = "UpstreamUnavailable" | "UpstreamRejected" | "NotConfigured" | "ValidationFailed";
+
+export const TOOL_ERROR_NAMES: readonly ToolErrorName[] = [
+  "UpstreamUnavailable",
+  "UpstreamRejected",
+  "NotConfigured",
+  "ValidationFailed",
+];
+
+export interface ToolErrorDetails {
+  /** The upstream's HTTP status, for the operator (never shown as a stack trace). */
+  upstreamStatus?: number;
+  /** Which upstream: "nws", "open-meteo", ... */
+  upstream?: string;
+}
+
+/** Base class: `message` is a plain sentence a model can show a person. */
+export abstract class ToolError extends Error {
+  abstract override readonly name: ToolErrorName;
+  readonly details: ToolErrorDetails;
+
+  constructor(message: string, details: ToolErrorDetails = {}) {
+    super(message);
+    this.details = details;
+  }
+
+  /** Whether the workflow may retry the step that threw it. */
+  get retryable(): boolean {
+    return false;
+  }
+}
+
+/** The upstream is down, slow, rate limiting or answered garbage: worth retrying later. */
+export class UpstreamUnavailable extends ToolError {
+  override readonly name = "UpstreamUnavailable" as const;
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+/** The upstream understood and said no: retrying will not help. */
+export class UpstreamRejected extends ToolError {
+  override readonly name = "UpstreamRejected" as const;
+}
+
+/** The server lacks a setting the tool needs (a course, a credential). */
+export class NotConfigured extends ToolError {
+  override readonly name = "NotConfigured" as const;
+}
+
+/** The arguments passed the schema but make no sense (a date in the past, an unknown place). */
+export class ValidationFailed extends ToolError {
+  override readonly name = "ValidationFailed" as const;
+}
+
+export function isToolError(error: unknown): error is ToolError {
+  return error instanceof ToolError;
+}

@@ -1,0 +1,190 @@
+import type { FrontConfig } from "./config.ts";
+import { httpError, isJsonContentType, jsonResponse, jsonRpcError, readBody } from "./http.ts";
+import { isJsonObject } from "./json.ts";
+import { checkEnvelope } from "./jsonrpc.ts";
+import { createMcpHandler, PROTOCOL_VERSIONS } from "./mcp-server.ts";
+import type { Authenticator, Principal } from "./ports.ts";
+import { type ToolCallDeps, ToolCalls } from "./tool-calls.ts";
+import { ArgumentValidator } from "./validation.ts";
+
+export interface FrontDeps extends Omit<ToolCallDeps, "validator"> {
+  authenticator: Authenticator;
+}
+
+export type FrontHandler = (request: Request) => Promise<Response>;
+
+export interface Front {
+  handle: FrontHandler;
+  /** The request operations behind the routes, for the runtime's own use (start-up recovery). */
+  calls: ToolCalls;
+}
+
+type Route =
+  | { kind: "mcp" }
+  | { kind: "status"; id: string }
+  | { kind: "cancel"; id: string }
+  | { kind: "unknown" };
+
+function route(pathname: string, basePath: string): Route {
+  if (!pathname.startsWith(basePath)) return { kind: "unknown" };
+  const path = pathname.slice(basePath.length);
+  if (path === "/mcp" || path === "/mcp/") return { kind: "mcp" };
+  const match = /^\/mcp\/status\/([^/]+)(\/cancel)?\/?$/.exec(path);
+  if (!match?.[1]) return { kind: "unknown" };
+  const id = decodeURIComponent(match[1]);
+  return match[2] ? { kind: "cancel", id } : { kind: "status", id };
+}
+
+const WAIT_PATTERN = /^\d+(\.\d+)?$/;
+
+/**
+ * The whole HTTP surface as one function of a web Request: the local server and the Lambda call it unchanged.
+ *
+ * @example
+ * const front = createFront(deps, DEFAULT_FRONT_CONFIG);
+ * const response = await front.handle(new Request("http://127.0.0.1:3000/mcp", { method: "POST", body }));
+ */
+export function createFront(deps: FrontDeps, config: FrontConfig): Front {
+  const validator = new ArgumentValidator(deps.tools.list());
+  const calls = new ToolCalls({ ...deps, validator }, config);
+  const handleMcp = createMcpHandler({
+    name: config.serverName,
+    version: config.serverVersion,
+    tools: deps.tools,
+    callTool: (name, args, context) => calls.call(name, args, context),
+    onUnexpectedError: deps.onUnexpectedError,
+  });
+
+  async function postMcp(request: Request, principal: Principal): Promise<Response> {
+    if (!isJsonContentType(request.headers.get("content-type"))) {
+      return jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+    }
+    const body = await readBody(request, config.maxBodyBytes);
+    if (!body.ok) {
+      return jsonRpcError(413, -32000, `Request body too large: the limit is ${config.maxBodyBytes} bytes`);
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(body.text);
+    } catch {
+      return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON");
+    }
+    const envelope = checkEnvelope(message);
+    if (!envelope.ok) return jsonRpcError(400, -32600, envelope.message);
+    const versionHeader = request.headers.get("mcp-protocol-version");
+    if (versionHeader && !(PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader)) {
+      return jsonRpcError(
+        400,
+        -32000,
+        `Bad Request: unsupported MCP-Protocol-Version ${versionHeader} (supported: ${PROTOCOL_VERSIONS.join(", ")})`,
+      );
+    }
+    offerSupportedVersion(message);
+    // The body was consumed above; the transport gets it parsed, with the original headers.
+    const forwarded = new Request(request.url, {
+      method: "POST",
+      headers: request.headers,
+      signal: request.signal,
+    });
+    return handleMcp({ request: forwarded, parsedBody: message, principal });
+  }
+
+  async function getStatus(request: Request, id: string, principal: Principal): Promise<Response> {
+    const wait = new URL(request.url).searchParams.get("wait");
+    let waitMs = 0;
+    if (wait !== null) {
+      const seconds = Number(wait);
+      if (!WAIT_PATTERN.test(wait) || seconds > config.maxWaitSeconds) {
+        return httpError(
+          400,
+          "bad_request",
+          `wait must be a number of seconds from 0 to ${config.maxWaitSeconds}`,
+        );
+      }
+      waitMs = seconds * 1000;
+    }
+    const view = await calls.status(id, principal, waitMs, request.signal);
+    return view ? jsonResponse(200, view) : notFound();
+  }
+
+  async function cancel(id: string, principal: Principal): Promise<Response> {
+    const outcome = await calls.cancel(id, principal);
+    if (!outcome) return notFound();
+    if (outcome.cancelled) return jsonResponse(200, outcome.view);
+    return jsonResponse(409, {
+      error: {
+        code: "already_finished",
+        message: `The call already ended as ${outcome.view.status}; its status does not change.`,
+      },
+      status: outcome.view,
+    });
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const target = route(url.pathname, config.basePath);
+    if (target.kind === "unknown") return notFound();
+    const host = request.headers.get("host") ?? url.host;
+    if (config.allowedHosts && !config.allowedHosts.includes(host)) {
+      return httpError(403, "forbidden", "Host not allowed");
+    }
+    const origin = request.headers.get("origin");
+    if (origin !== null && !config.allowedOrigins.includes(origin)) {
+      return httpError(403, "forbidden", "Origin not allowed");
+    }
+    const principal = await deps.authenticator.authenticate(request);
+    if (!principal) {
+      return httpError(401, "unauthorized", "Missing or invalid API key: send it in the x-api-key header");
+    }
+    switch (target.kind) {
+      case "mcp":
+        if (request.method === "POST") return postMcp(request, principal);
+        return httpError(
+          405,
+          "method_not_allowed",
+          "This endpoint accepts POST only (stateless, no SSE stream)",
+          {
+            allow: "POST",
+          },
+        );
+      case "status":
+        if (request.method === "GET") return getStatus(request, target.id, principal);
+        return httpError(405, "method_not_allowed", "Use GET", { allow: "GET" });
+      case "cancel":
+        if (request.method === "POST") return cancel(target.id, principal);
+        return httpError(405, "method_not_allowed", "Use POST", { allow: "POST" });
+    }
+  }
+
+  return {
+    calls,
+    handle: async (request) => {
+      try {
+        return await handle(request);
+      } catch (error) {
+        deps.onUnexpectedError(error);
+        return httpError(
+          500,
+          "internal_error",
+          "Internal error. The operator can find the details in the logs.",
+        );
+      }
+    },
+  };
+}
+
+function notFound(): Response {
+  return httpError(404, "not_found", "Not found");
+}
+
+/**
+ * The SDK would accept older protocol versions; we speak the three newest, so an initialize asking for another
+ * is answered with the newest, as the spec's negotiation asks.
+ */
+function offerSupportedVersion(message: unknown): void {
+  if (!isJsonObject(message) || message.method !== "initialize" || !isJsonObject(message.params)) return;
+  const requested = message.params.protocolVersion;
+  if (typeof requested !== "string" || !(PROTOCOL_VERSIONS as readonly string[]).includes(requested)) {
+    message.params.protocolVersion = PROTOCOL_VERSIONS[0];
+  }
+}

@@ -1,0 +1,69 @@
+/** A JSON response with the headers every answer of ours carries. */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
+  });
+}
+
+/** A plain HTTP error: `{ error: { code, message } }`, never a stack trace. */
+export function httpError(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+) {
+  return jsonResponse(status, { error: { code, message } }, headers);
+}
+
+/** A JSON-RPC error that is not tied to a request id (parse errors, invalid envelopes). */
+export function jsonRpcError(status: number, code: number, message: string): Response {
+  return jsonResponse(status, { jsonrpc: "2.0", error: { code, message }, id: null });
+}
+
+export type BodyRead = { ok: true; text: string } | { ok: false; reason: "too-large" };
+
+/** Reads a request body, giving up as soon as it passes `limit` bytes (the declared length is not trusted). */
+export async function readBody(request: Request, limit: number): Promise<BodyRead> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) {
+    await request.body?.cancel().catch(() => {});
+    return { ok: false, reason: "too-large" };
+  }
+  if (!request.body) return { ok: true, text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return { ok: false, reason: "too-large" };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { ok: true, text: new TextDecoder().decode(bytes) };
+}
+
+/** True for `application/json`, with or without parameters such as charset. */
+export function isJsonContentType(value: string | null): boolean {
+  return value?.split(";")[0]?.trim().toLowerCase() === "application/json";
+}
+
+/** A constant-time comparison of two strings, for secrets (Web Crypto has no timingSafeEqual). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a);
+  const right = new TextEncoder().encode(b);
+  let diff = left.length ^ right.length;
+  const length = Math.max(left.length, right.length);
+  for (let i = 0; i < length; i++) diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  return diff === 0;
+}

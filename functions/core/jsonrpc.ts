@@ -1,0 +1,35 @@
+import { isJsonObject } from "./json.ts";
+
+export type EnvelopeCheck = { ok: true } | { ok: false; message: string };
+
+/**
+ * Checks the JSON-RPC 2.0 envelope of one message, so a malformed one is answered with -32600 (the SDK would
+ * call it a parse error). Batches are refused: protocol 2025-06-18 removed them.
+ */
+export function checkEnvelope(message: unknown): EnvelopeCheck {
+  if (Array.isArray(message)) return { ok: false, message: "Invalid Request: batches are not supported" };
+  if (!isJsonObject(message))
+    return { ok: false, message: "Invalid Request: the body must be a JSON-RPC object" };
+  if (message.jsonrpc !== "2.0") return { ok: false, message: 'Invalid Request: "jsonrpc" must be "2.0"' };
+  const { id, method } = message;
+  if (id !== undefined && typeof id !== "string" && !(typeof id === "number" && Number.isInteger(id))) {
+    return { ok: false, message: 'Invalid Request: "id" must be a string or an integer' };
+  }
+  if (method !== undefined) {
+    if (typeof method !== "string" || method.length === 0) {
+      return { ok: false, message: 'Invalid Request: "method" must be a non-empty string' };
+    }
+    if (message.params !== undefined && !isJsonObject(message.params)) {
+      return { ok: false, message: 'Invalid Request: "params" must be an object' };
+    }
+    return { ok: true };
+  }
+  // A response from the client (to a server request): needs an id and exactly one of result / error.
+  if (id === undefined || "result" in message === "error" in message) {
+    return {
+      ok: false,
+      message: 'Invalid Request: a message needs a "method", or an "id" with "result" or "error"',
+    };
+  }
+  return { ok: true };
+}

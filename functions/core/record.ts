@@ -1,0 +1,73 @@
+import type { JsonObject } from "./json.ts";
+import type { Status } from "./status.ts";
+import type { ToolResult } from "./tool.ts";
+
+/** What the operator and the model learn about a failure: never a stack trace, never a secret. */
+export interface RequestError {
+  /** The error class: UpstreamUnavailable, UpstreamRejected, NotConfigured, ValidationFailed, States.Timeout, ... */
+  type: string;
+  message: string;
+  upstreamStatus?: number;
+}
+
+/** One tool call, as stored in the request table. The id is also the execution name. */
+export interface RequestRecord {
+  id: string;
+  owner: string;
+  tool: string;
+  status: Status;
+  statusMessage: string;
+  arguments: JsonObject;
+  argumentsDigest: string;
+  executionArn: string;
+  createdAt: string;
+  lastUpdatedAt: string;
+  /** Epoch seconds, the table's TTL attribute. */
+  expiresAt: number;
+  result?: ToolResult;
+  error?: RequestError;
+}
+
+/** How a record leaves `working`. */
+export type Settlement =
+  | { status: "completed"; statusMessage: string; result: ToolResult }
+  | { status: "failed"; statusMessage: string; error: RequestError }
+  | { status: "cancelled"; statusMessage: string };
+
+/** The status document of `GET /mcp/status/<id>` and of the `get_request_status` tool. */
+export interface StatusView {
+  id: string;
+  tool: string;
+  status: Status;
+  statusMessage: string;
+  createdAt: string;
+  lastUpdatedAt: string;
+  /** Retention from creation, in milliseconds (MCP tasks' `ttl`). */
+  ttl: number;
+  /** Suggested milliseconds between polls while working. */
+  pollInterval: number;
+  result?: ToolResult;
+  error?: RequestError;
+  execution: { arn: string; consoleUrl?: string };
+}
+
+export function toStatusView(
+  record: RequestRecord,
+  options: { pollIntervalMs: number; consoleUrl?: string },
+): StatusView {
+  const view: StatusView = {
+    id: record.id,
+    tool: record.tool,
+    status: record.status,
+    statusMessage: record.statusMessage,
+    createdAt: record.createdAt,
+    lastUpdatedAt: record.lastUpdatedAt,
+    ttl: Math.max(0, record.expiresAt * 1000 - Date.parse(record.createdAt)),
+    pollInterval: options.pollIntervalMs,
+    execution: { arn: record.executionArn },
+  };
+  if (options.consoleUrl) view.execution.consoleUrl = options.consoleUrl;
+  if (record.result) view.result = record.result;
+  if (record.error) view.error = record.error;
+  return view;
+}

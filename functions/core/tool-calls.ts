@@ -1,0 +1,263 @@
+import { type CallToolResult, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { FrontConfig } from "./config.ts";
+import { canonicalJson, idempotentRequestId, sha256Hex } from "./digest.ts";
+import { DETAIL_TYPES, EVENT_SOURCE } from "./events.ts";
+import type { JsonObject } from "./json.ts";
+import { type CallContext, REQUEST_ID_META_KEY } from "./mcp-server.ts";
+import type {
+  ChangeSignal,
+  Clock,
+  EventPublisher,
+  Principal,
+  RequestStore,
+  WorkflowInput,
+  WorkflowStarter,
+} from "./ports.ts";
+import { type RequestRecord, type StatusView, toStatusView } from "./record.ts";
+import type { ToolDefinition, ToolRegistry } from "./tool.ts";
+import type { ArgumentValidator } from "./validation.ts";
+import { waitForTerminal } from "./watch.ts";
+
+export interface ToolCallDeps {
+  tools: ToolRegistry;
+  validator: ArgumentValidator;
+  store: RequestStore;
+  starter: WorkflowStarter;
+  events: EventPublisher;
+  clock: Clock;
+  changeSignal?: ChangeSignal;
+  onUnexpectedError: (error: unknown) => void;
+}
+
+/** Request ids are UUIDs; anything else is unknown without a store read. */
+export const REQUEST_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** The request-scoped operations the front handler offers, over the ports. */
+export class ToolCalls {
+  readonly #deps: ToolCallDeps;
+  readonly #config: FrontConfig;
+
+  constructor(deps: ToolCallDeps, config: FrontConfig) {
+    this.#deps = deps;
+    this.#config = config;
+  }
+
+  /** The MCP tools/call entry: validates, then runs the tool in the front or through the workflow. */
+  async call(name: string, args: JsonObject, context: CallContext): Promise<CallToolResult> {
+    const definition = this.#deps.tools.get(name);
+    if (!definition) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    const check = this.#deps.validator.check(name, args);
+    if (!check.ok) throw new McpError(ErrorCode.InvalidParams, check.message);
+    if (definition.runs === "front") return this.#requestStatusTool(args, context.principal);
+    return this.#callWorkflowTool(definition, args, context);
+  }
+
+  /** The record of `id` as its owner sees it; undefined for unknown ids and other owners' ids alike. */
+  async status(id: string, principal: Principal, waitMs = 0, abortSignal?: AbortSignal) {
+    if (!REQUEST_ID_PATTERN.test(id)) return undefined;
+    let record = await this.#deps.store.get(id);
+    if (!record || record.owner !== principal.owner) return undefined;
+    if (waitMs > 0) {
+      const options = { changeSignal: this.#deps.changeSignal, abortSignal };
+      record = (await waitForTerminal(this.#deps.store, id, waitMs, options)) ?? record;
+    }
+    return this.view(record);
+  }
+
+  /**
+   * Cancels a running call: the record becomes `cancelled` (only from `working`), the execution is stopped
+   * and a Tool Call Cancelled event published. A call that already ended keeps its status.
+   */
+  async cancel(
+    id: string,
+    principal: Principal,
+  ): Promise<{ cancelled: boolean; view: StatusView } | undefined> {
+    if (!REQUEST_ID_PATTERN.test(id)) return undefined;
+    const record = await this.#deps.store.get(id);
+    if (!record || record.owner !== principal.owner) return undefined;
+    const at = new Date(this.#deps.clock.now()).toISOString();
+    const settled = await this.#deps.store.settle(
+      id,
+      { status: "cancelled", statusMessage: "The call was cancelled by the caller." },
+      at,
+    );
+    const latest = (await this.#deps.store.get(id)) ?? record;
+    if (!settled) return { cancelled: false, view: this.view(latest) };
+    try {
+      await this.#deps.starter.stop(record.executionArn, "Cancelled by the caller");
+    } catch (error) {
+      // The record is already cancelled; a workflow step that ends later cannot overwrite it.
+      this.#deps.onUnexpectedError(error);
+    }
+    await this.#publishSafely({
+      source: EVENT_SOURCE,
+      detailType: DETAIL_TYPES.cancelled,
+      detail: {
+        requestId: id,
+        tool: record.tool,
+        status: "cancelled",
+        durationMs: this.#deps.clock.now() - Date.parse(record.createdAt),
+        owner: record.owner,
+        summary: `${record.tool} cancelled by the caller`,
+      },
+    });
+    return { cancelled: true, view: this.view(latest) };
+  }
+
+  view(record: RequestRecord): StatusView {
+    const consoleUrl = this.#deps.starter.consoleUrl(record.executionArn);
+    return toStatusView(record, { pollIntervalMs: this.#config.pollIntervalMs, consoleUrl });
+  }
+
+  /**
+   * Re-drives a record left `working` (after a crash): restarts it when the tool is idempotent, else fails it
+   * with a message that says why, since re-running could repeat a side effect.
+   */
+  async recover(record: RequestRecord): Promise<"restarted" | "failed"> {
+    const definition = this.#deps.tools.get(record.tool);
+    if (definition?.annotations.idempotentHint && definition.runs === "workflow") {
+      await this.#deps.starter.start(workflowInput(record));
+      return "restarted";
+    }
+    const statusMessage = `The server stopped while this ${record.tool} call was running, and it was not re-run because the tool is not idempotent. Check whether it took effect before trying again.`;
+    const at = new Date(this.#deps.clock.now()).toISOString();
+    const error = { type: "Interrupted", message: statusMessage };
+    if (await this.#deps.store.settle(record.id, { status: "failed", statusMessage, error }, at)) {
+      await this.#publishFailure(record, error);
+    }
+    return "failed";
+  }
+
+  /** get_request_status, the only tool the front answers itself. */
+  async #requestStatusTool(args: JsonObject, principal: Principal): Promise<CallToolResult> {
+    const requestId = String(args.requestId);
+    const view = await this.status(requestId, principal);
+    if (!view) {
+      return {
+        content: [{ type: "text", text: `No request with id ${requestId} was found for this API key.` }],
+        isError: true,
+      };
+    }
+    return {
+      content: [{ type: "text", text: describeStatus(view) }],
+      structuredContent: view as unknown as JsonObject,
+    };
+  }
+
+  async #callWorkflowTool(definition: ToolDefinition, args: JsonObject, context: CallContext) {
+    const { owner } = context.principal;
+    const key = context.idempotencyKey;
+    if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new McpError(ErrorCode.InvalidParams, "Idempotency-Key must be 1-255 visible ASCII characters");
+    }
+    const id = key ? await idempotentRequestId(owner, key) : crypto.randomUUID();
+    const argumentsDigest = await sha256Hex(canonicalJson({ tool: definition.name, arguments: args }));
+    const now = this.#deps.clock.now();
+    const createdAt = new Date(now).toISOString();
+    let record: RequestRecord = {
+      id,
+      owner,
+      tool: definition.name,
+      status: "working",
+      statusMessage: "The call is running.",
+      arguments: args,
+      argumentsDigest,
+      executionArn: this.#deps.starter.executionArn(id),
+      createdAt,
+      lastUpdatedAt: createdAt,
+      expiresAt: Math.floor(now / 1000) + this.#config.retentionSeconds,
+    };
+    const created = await this.#deps.store.create(record);
+    if (!created.created) {
+      const existing = created.existing;
+      if (existing.owner !== owner || existing.argumentsDigest !== argumentsDigest) {
+        throw new McpError(
+          ErrorCode.InvalidParams,
+          "This Idempotency-Key was already used for a different tool call; use a new key for a new call",
+        );
+      }
+      record = existing;
+    }
+    if (record.status === "working") {
+      try {
+        // Starting an execution name that already exists is a no-op, so a re-sent call never runs twice.
+        await this.#deps.starter.start(workflowInput(record));
+      } catch (error) {
+        this.#deps.onUnexpectedError(error);
+        const statusMessage = "The workflow could not be started. Try again in a moment.";
+        const failure = { type: "WorkflowStartFailed", message: statusMessage };
+        const at = new Date(this.#deps.clock.now()).toISOString();
+        if (await this.#deps.store.settle(id, { status: "failed", statusMessage, error: failure }, at)) {
+          await this.#publishFailure(record, failure);
+        }
+      }
+    }
+    const options = { changeSignal: this.#deps.changeSignal, abortSignal: context.signal };
+    const latest =
+      (await waitForTerminal(this.#deps.store, id, this.#config.syncBudgetMs, options)) ?? record;
+    return this.#resultOf(latest, context.endpointUrl);
+  }
+
+  #resultOf(record: RequestRecord, endpointUrl: string): CallToolResult {
+    const _meta = { [REQUEST_ID_META_KEY]: record.id };
+    switch (record.status) {
+      case "completed":
+        return { ...(record.result ?? { content: [] }), _meta };
+      case "failed":
+      case "cancelled":
+        return { content: [{ type: "text", text: record.statusMessage }], isError: true, _meta };
+      default: {
+        const statusUrl = `${endpointUrl.replace(/\/+$/, "")}/status/${record.id}`;
+        const text = `The ${record.tool} call is still running (request id ${record.id}). Call get_request_status with this requestId to get its result.`;
+        return {
+          content: [{ type: "text", text }],
+          structuredContent: { requestId: record.id, status: record.status, statusUrl },
+          _meta,
+        };
+      }
+    }
+  }
+
+  async #publishFailure(record: RequestRecord, error: { type: string; message: string }) {
+    await this.#publishSafely({
+      source: EVENT_SOURCE,
+      detailType: DETAIL_TYPES.failed,
+      detail: {
+        requestId: record.id,
+        tool: record.tool,
+        status: "failed",
+        durationMs: this.#deps.clock.now() - Date.parse(record.createdAt),
+        owner: record.owner,
+        summary: `${record.tool} failed`,
+        error,
+      },
+    });
+  }
+
+  async #publishSafely(event: Parameters<EventPublisher["publish"]>[0]) {
+    try {
+      await this.#deps.events.publish(event);
+    } catch (error) {
+      // The record already holds the truth; a lost event is logged, not turned into a failed call.
+      this.#deps.onUnexpectedError(error);
+    }
+  }
+}
+
+function workflowInput(record: RequestRecord): WorkflowInput {
+  return {
+    requestId: record.id,
+    tool: record.tool,
+    arguments: record.arguments,
+    owner: record.owner,
+    startedAt: Date.parse(record.createdAt),
+  };
+}
+
+function describeStatus(view: StatusView): string {
+  const head = `Request ${view.id} (${view.tool}) is ${view.status}: ${view.statusMessage}`;
+  const text = view.result?.content.map((block) => block.text).join("\n");
+  return text ? `${head}\n\n${text}` : head;
+}

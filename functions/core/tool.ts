@@ -1,0 +1,72 @@
+import type { JsonObject } from "./json.ts";
+
+/** MCP tool annotations: hints for the client, kept honest. */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** A JSON Schema (2020-12) describing an object. */
+export interface ObjectSchema {
+  readonly type: "object";
+  readonly [keyword: string]: unknown;
+}
+
+/** What a tool returns: an MCP CallToolResult with both a readable text and structured content. */
+export interface ToolResult {
+  content: { type: "text"; text: string }[];
+  structuredContent?: JsonObject;
+  isError?: boolean;
+}
+
+/** The part of a tool every side knows: the front validates with it, clients list it. */
+export interface ToolDefinition {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: ObjectSchema;
+  outputSchema?: ObjectSchema;
+  annotations: ToolAnnotations;
+  /**
+   * `workflow`: every call is a state machine execution (the Task state is named in the ASL file).
+   * `front`: answered by the front handler from the request store, with no workflow.
+   */
+  runs: "workflow" | "front";
+}
+
+/** A tool the workflow runs: its definition plus the code that talks to its upstream. */
+export interface ExecutableTool<Deps, Input = JsonObject> {
+  definition: ToolDefinition;
+  /** One line for events and logs, free of personal data. */
+  summarize(result: ToolResult): string;
+  execute(input: Input, deps: Deps): Promise<ToolResult>;
+}
+
+/** Tool names as MCP allows them. */
+export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** An immutable set of tool definitions, looked up by name. */
+export class ToolRegistry {
+  readonly #byName: ReadonlyMap<string, ToolDefinition>;
+
+  constructor(definitions: readonly ToolDefinition[]) {
+    const byName = new Map<string, ToolDefinition>();
+    for (const definition of definitions) {
+      if (!TOOL_NAME_PATTERN.test(definition.name)) throw new Error(`Invalid tool name: ${definition.name}`);
+      if (byName.has(definition.name)) throw new Error(`Duplicate tool name: ${definition.name}`);
+      byName.set(definition.name, definition);
+    }
+    this.#byName = byName;
+  }
+
+  get(name: string): ToolDefinition | undefined {
+    return this.#byName.get(name);
+  }
+
+  list(): ToolDefinition[] {
+    return [...this.#byName.values()];
+  }
+}

@@ -1,0 +1,55 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import type { JsonObject } from "./json.ts";
+import type { ToolDefinition } from "./tool.ts";
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+export type ArgumentsCheck = { ok: true } | { ok: false; message: string };
+
+/** Compiles every tool's input schema once, then checks arguments against it. */
+export class ArgumentValidator {
+  readonly #validators = new Map<string, ValidateFunction>();
+
+  constructor(definitions: readonly ToolDefinition[]) {
+    const ajv = new Ajv2020({ allErrors: false, strict: true, useDefaults: false });
+    addFormats(ajv);
+    for (const definition of definitions) {
+      this.#validators.set(definition.name, ajv.compile(definition.inputSchema));
+    }
+  }
+
+  check(tool: string, args: JsonObject): ArgumentsCheck {
+    const validate = this.#validators.get(tool);
+    if (!validate) return { ok: false, message: `Unknown tool: ${tool}` };
+    if (validate(args)) return { ok: true };
+    const first = validate.errors?.[0];
+    return { ok: false, message: `Invalid arguments for tool ${tool}: ${describe(first)}` };
+  }
+}
+
+/** One sentence naming the offending field, e.g. `"days" must be <= 7`. */
+function describe(error: ErrorObject | undefined): string {
+  if (!error) return "the arguments do not match the schema";
+  const field = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"))
+    .join(".");
+  const subject = field ? `"${field}"` : "arguments";
+  switch (error.keyword) {
+    case "additionalProperties":
+      return `unexpected property "${joinField(field, String(error.params.additionalProperty))}"`;
+    case "required":
+      return `missing required property "${joinField(field, String(error.params.missingProperty))}"`;
+    case "enum":
+      return `${subject} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    default:
+      return `${subject} ${error.message ?? "is invalid"}`;
+  }
+}
+
+function joinField(parent: string, child: string): string {
+  return parent ? `${parent}.${child}` : child;
+}

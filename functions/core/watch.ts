@@ -1,0 +1,51 @@
+import type { ChangeSignal, RequestStore } from "./ports.ts";
+import type { RequestRecord } from "./record.ts";
+import { isTerminal } from "./status.ts";
+
+export interface WatchOptions {
+  /** Wakes the watcher early when the record may have changed (local runtime); otherwise it polls. */
+  changeSignal?: ChangeSignal;
+  /** Stops waiting when aborted (the client went away). */
+  abortSignal?: AbortSignal;
+}
+
+const FIRST_POLL_MS = 50;
+const MAX_POLL_MS = 1000;
+
+function delay(ms: number, abortSignal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      abortSignal?.removeEventListener("abort", done);
+      resolve();
+    }
+    abortSignal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Reads the record until it is terminal or `timeoutMs` has passed, and returns the last read
+ * (undefined when the record does not exist).
+ */
+export async function waitForTerminal(
+  store: RequestStore,
+  id: string,
+  timeoutMs: number,
+  options: WatchOptions = {},
+): Promise<RequestRecord | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let pollMs = FIRST_POLL_MS;
+  for (;;) {
+    const record = await store.get(id);
+    const remaining = deadline - Date.now();
+    if (!record || isTerminal(record.status) || remaining <= 0 || options.abortSignal?.aborted) return record;
+    if (options.changeSignal) {
+      // The signal is only a hint: a write it missed is still found by the next read, at most MAX_POLL_MS later.
+      await options.changeSignal(id, Math.min(remaining, MAX_POLL_MS));
+    } else {
+      await delay(Math.min(remaining, pollMs), options.abortSignal);
+      pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+    }
+  }
+}

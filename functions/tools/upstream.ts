@@ -1,0 +1,122 @@
+import { UpstreamRejected, UpstreamUnavailable } from "../core/errors.ts";
+
+/** The fetch function tools use: the runtime's global fetch, injected so nothing reaches for a global. */
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface UpstreamClientOptions {
+  fetch: Fetch;
+  userAgent: string;
+  timeoutMs: number;
+  /** Responses of successful GETs are reused for this long (0: no cache). */
+  cacheTtlMs: number;
+  /** Bound on cached responses; the oldest go first. */
+  cacheEntries?: number;
+  now?: () => number;
+}
+
+export interface UpstreamGet {
+  /** Who answers, for messages: "The National Weather Service". */
+  label: string;
+  /** Short id, for the operator: "nws". */
+  upstream: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** Statuses answered as data rather than thrown (e.g. 404 "outside coverage"). */
+  acceptStatuses?: readonly number[];
+}
+
+export interface UpstreamAnswer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * A JSON-over-HTTP client for tool upstreams: timeouts, a short cache, and failures classified into
+ * UpstreamUnavailable (retryable: network, timeout, 429, 5xx, malformed body) and UpstreamRejected (other 4xx).
+ */
+export class UpstreamClient {
+  readonly #options: UpstreamClientOptions;
+  readonly #cache = new Map<string, { expires: number; answer: UpstreamAnswer }>();
+
+  constructor(options: UpstreamClientOptions) {
+    this.#options = options;
+  }
+
+  async getJson(request: UpstreamGet): Promise<UpstreamAnswer> {
+    const now = this.#options.now?.() ?? Date.now();
+    const cached = this.#cache.get(request.url);
+    if (cached && cached.expires > now) return cached.answer;
+    const answer = await this.#fetchJson(request);
+    if (answer.status === 200 && this.#options.cacheTtlMs > 0) this.#remember(request.url, answer, now);
+    return answer;
+  }
+
+  #remember(url: string, answer: UpstreamAnswer, now: number) {
+    this.#cache.delete(url);
+    this.#cache.set(url, { expires: now + this.#options.cacheTtlMs, answer });
+    const limit = this.#options.cacheEntries ?? 500;
+    for (const key of this.#cache.keys()) {
+      if (this.#cache.size <= limit) break;
+      this.#cache.delete(key);
+    }
+  }
+
+  async #fetchJson(request: UpstreamGet): Promise<UpstreamAnswer> {
+    const details = { upstream: request.upstream };
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#options.fetch(request.url, {
+        headers: { "user-agent": this.#options.userAgent, accept: "application/json", ...request.headers },
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        redirect: "error",
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === "TimeoutError";
+      throw new UpstreamUnavailable(
+        timedOut
+          ? `${request.label} did not answer within ${Math.round(this.#options.timeoutMs / 1000)} seconds. Try again later.`
+          : `${request.label} could not be reached. Try again later.`,
+        details,
+      );
+    }
+    const status = response.status;
+    const accepted = response.ok || request.acceptStatuses?.includes(status);
+    if (!accepted) {
+      const withStatus = { ...details, upstreamStatus: status };
+      if (status === 429 || status >= 500) {
+        throw new UpstreamUnavailable(
+          `${request.label} is unavailable right now (HTTP ${status}). Try again later.`,
+          withStatus,
+        );
+      }
+      throw new UpstreamRejected(
+        `${request.label} refused the request (HTTP ${status})${reasonOf(text)}.`,
+        withStatus,
+      );
+    }
+    try {
+      return { status, body: text ? JSON.parse(text) : null };
+    } catch {
+      throw new UpstreamUnavailable(`${request.label} answered with malformed data. Try again later.`, {
+        ...details,
+        upstreamStatus: status,
+      });
+    }
+  }
+}
+
+/** A short, printable reason from an error body, if it has one. */
+function reasonOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const reason = body.detail ?? body.reason ?? body.error ?? body.title ?? body.message;
+    if (typeof reason === "string" && reason.trim()) {
+      return `: ${reason.trim().replace(/\s+/g, " ").slice(0, 200)}`;
+    }
+  } catch {
+    // not JSON: no reason to show
+  }
+  return "";
+}

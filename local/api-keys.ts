@@ -1,0 +1,86 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import type { Authenticator, Principal } from "../functions/core/ports.ts";
+
+interface StoredKey {
+  /** The owner id records are scoped to. */
+  id: string;
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  sha256: string;
+  createdAt: string;
+}
+
+function hash(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+/** The owner id of a key: stable for the same key, so records stay visible across restarts. */
+function ownerOf(digest: Buffer): string {
+  return `key-${digest.toString("hex").slice(0, 12)}`;
+}
+
+/** Checks `x-api-key` against hashed keys, in constant time. */
+export class HashedKeyAuthenticator implements Authenticator {
+  readonly #keys: { owner: string; digest: Buffer }[];
+
+  constructor(keys: readonly StoredKey[]) {
+    this.#keys = keys.map((key) => ({ owner: key.id, digest: Buffer.from(key.sha256, "hex") }));
+  }
+
+  async authenticate(request: Request): Promise<Principal | undefined> {
+    const presented = request.headers.get("x-api-key");
+    if (!presented) return undefined;
+    const digest = hash(presented);
+    let owner: string | undefined;
+    // Every key is compared, matched or not, so timing says nothing about which one matched.
+    for (const key of this.#keys) {
+      if (timingSafeEqual(key.digest, digest)) owner = key.owner;
+    }
+    return owner ? { owner } : undefined;
+  }
+}
+
+export interface LocalKeys {
+  authenticator: HashedKeyAuthenticator;
+  /** Set only when this start generated the key: it is shown once and never stored. */
+  generatedKey?: string;
+  /** Where it came from, for the start banner. */
+  source: "environment" | "generated" | "keys-file";
+}
+
+/**
+ * The local API key: REZ_AGENT_MCP_API_KEY when given; otherwise the keys file of the data folder, created with a
+ * new random key on first start.
+ */
+export async function loadLocalKeys(
+  keysFile: string,
+  fromEnvironment: string | undefined,
+): Promise<LocalKeys> {
+  if (fromEnvironment) {
+    const digest = hash(fromEnvironment);
+    const key = { id: ownerOf(digest), sha256: digest.toString("hex"), createdAt: new Date().toISOString() };
+    return { authenticator: new HashedKeyAuthenticator([key]), source: "environment" };
+  }
+  const stored = await readKeys(keysFile);
+  if (stored.length > 0) return { authenticator: new HashedKeyAuthenticator(stored), source: "keys-file" };
+  const generatedKey = `rez_${randomBytes(32).toString("base64url")}`;
+  const digest = hash(generatedKey);
+  const key = { id: ownerOf(digest), sha256: digest.toString("hex"), createdAt: new Date().toISOString() };
+  await writeFile(keysFile, `${JSON.stringify({ keys: [key] }, null, 2)}\n`, { mode: 0o600 });
+  return { authenticator: new HashedKeyAuthenticator([key]), generatedKey, source: "generated" };
+}
+
+async function readKeys(file: string): Promise<StoredKey[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const keys = (JSON.parse(text) as { keys?: StoredKey[] }).keys ?? [];
+  for (const key of keys) {
+    if (!/^[0-9a-f]{64}$/.test(key.sha256)) throw new Error(`${file}: key ${key.id} has no valid sha256`);
+  }
+  return keys;
+}

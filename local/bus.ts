@@ -1,0 +1,101 @@
+import { randomUUID } from "node:crypto";
+import { appendFile } from "node:fs/promises";
+import { matchesPattern } from "../functions/core/event-pattern.ts";
+import type { EventPattern, ToolCallEvent } from "../functions/core/events.ts";
+import type { EventPublisher } from "../functions/core/ports.ts";
+
+/** One entry of EventBridge's PutEvents, as the state machine's events:putEvents task sends it. */
+export interface PutEventsEntry {
+  EventBusName?: string;
+  Source: string;
+  DetailType: string;
+  /** The optimized integration accepts an object; the API takes a JSON string. */
+  Detail: unknown;
+}
+
+/** An event as EventBridge delivers it to a target. */
+export interface BusEvent {
+  version: "0";
+  id: string;
+  "detail-type": string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: Record<string, unknown>;
+}
+
+export interface LocalRule {
+  name: string;
+  pattern: EventPattern;
+  target: (event: BusEvent) => Promise<void>;
+}
+
+/**
+ * The in-process event bus: delivers each event to the rules whose pattern matches it and appends it to a
+ * JSONL file. Targets run after the put returns, as EventBridge's do.
+ */
+export class LocalEventBus implements EventPublisher {
+  readonly #rules: LocalRule[] = [];
+  readonly #eventsFile: string | undefined;
+  readonly #onError: (error: unknown) => void;
+  #writes: Promise<void> = Promise.resolve();
+  readonly #deliveries = new Set<Promise<void>>();
+
+  constructor(options: { eventsFile?: string; onError: (error: unknown) => void }) {
+    this.#eventsFile = options.eventsFile;
+    this.#onError = options.onError;
+  }
+
+  addRule(rule: LocalRule): void {
+    this.#rules.push(rule);
+  }
+
+  async putEvents(entries: PutEventsEntry[]) {
+    const events = entries.map(toBusEvent);
+    const lines = events.map((event) => `${JSON.stringify(event)}\n`).join("");
+    if (this.#eventsFile) {
+      const file = this.#eventsFile;
+      // Appends are chained so lines never interleave.
+      this.#writes = this.#writes.then(() => appendFile(file, lines, { mode: 0o600 }));
+      await this.#writes;
+    }
+    for (const event of events) this.#deliver(event);
+    return { FailedEntryCount: 0, Entries: events.map((event) => ({ EventId: event.id })) };
+  }
+
+  async publish(event: ToolCallEvent): Promise<void> {
+    await this.putEvents([{ Source: event.source, DetailType: event.detailType, Detail: event.detail }]);
+  }
+
+  #deliver(event: BusEvent) {
+    for (const rule of this.#rules) {
+      if (!matchesPattern(rule.pattern, event as unknown as Record<string, unknown>)) continue;
+      const delivery = rule.target(event).catch(this.#onError);
+      this.#deliveries.add(delivery);
+      void delivery.finally(() => this.#deliveries.delete(delivery));
+    }
+  }
+
+  /** Waits for pending file writes and rule deliveries. */
+  async flush(): Promise<void> {
+    await this.#writes.catch(this.#onError);
+    await Promise.all(this.#deliveries);
+  }
+}
+
+function toBusEvent(entry: PutEventsEntry): BusEvent {
+  const detail = typeof entry.Detail === "string" ? JSON.parse(entry.Detail) : entry.Detail;
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": entry.DetailType,
+    source: entry.Source,
+    account: "000000000000",
+    time: new Date().toISOString(),
+    region: "local",
+    resources: [],
+    detail: (detail ?? {}) as Record<string, unknown>,
+  };
+}

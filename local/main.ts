@@ -1,0 +1,117 @@
+import { parseArgs } from "node:util";
+import { startRuntime } from "./runtime.ts";
+
+const USAGE = `Usage: npm start -- [options]
+
+  --port <n>                  HTTP port (default 3000; 0 picks a free one)
+  --host <address>            address to bind (default 127.0.0.1)
+  --upstreams live|simulated  real upstream APIs, or loopback simulators (default live)
+  --data-dir <dir>            records, keys and events (default ./.rez-agent-mcp)
+  --events-file <file>        JSONL file of every event (default <data-dir>/events.jsonl)
+  --courses <file>            golf courses (JSON); simulated mode defaults to the sample courses
+  --sync-budget <seconds>     how long tools/call waits before answering "still running" (default 20)
+  -h, --help                  this text
+
+Environment: REZ_AGENT_MCP_API_KEY sets the API key (otherwise one is generated on first start).`;
+
+function fail(message: string): never {
+  console.error(`rez-agent-mcp: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: "string", default: "3000" },
+        host: { type: "string", default: "127.0.0.1" },
+        upstreams: { type: "string", default: "live" },
+        "data-dir": { type: "string", default: ".rez-agent-mcp" },
+        "events-file": { type: "string" },
+        courses: { type: "string" },
+        "sync-budget": { type: "string", default: "20" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+}
+
+const flags = parse();
+if (flags.help) {
+  console.error(USAGE);
+  process.exit(0);
+}
+const port = Number(flags.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port must be a port number, not ${flags.port}`);
+if (flags.upstreams !== "live" && flags.upstreams !== "simulated") {
+  fail(`--upstreams must be live or simulated, not ${flags.upstreams}`);
+}
+const syncBudget = Number(flags["sync-budget"]);
+if (!Number.isFinite(syncBudget) || syncBudget < 0 || syncBudget > 25) {
+  fail("--sync-budget must be a number of seconds from 0 to 25");
+}
+
+const startedAt = performance.now();
+const log = (line: string) => console.error(line);
+const runtime = await startRuntime({
+  dataDir: flags["data-dir"],
+  ...(flags["events-file"] ? { eventsFile: flags["events-file"] } : {}),
+  ...(flags.courses ? { coursesFile: flags.courses } : {}),
+  host: flags.host,
+  port,
+  upstreams: flags.upstreams,
+  ...(process.env.REZ_AGENT_MCP_API_KEY ? { apiKey: process.env.REZ_AGENT_MCP_API_KEY } : {}),
+  front: { syncBudgetMs: syncBudget * 1000 },
+  log,
+}).catch((error: Error) => fail(error.message));
+
+const readyMs = Math.round(performance.now() - startedAt);
+const key =
+  runtime.generatedApiKey ??
+  (runtime.keySource === "environment" ? "$REZ_AGENT_MCP_API_KEY" : "<your API key>");
+const lines = [
+  `rez-agent-mcp ready in ${readyMs} ms (upstreams: ${flags.upstreams}, data: ${flags["data-dir"]})`,
+  `Listening on ${runtime.mcpUrl}`,
+];
+if (runtime.generatedApiKey) {
+  lines.push(
+    "",
+    `API key (shown once; stored hashed in ${flags["data-dir"]}/api-keys.json): ${runtime.generatedApiKey}`,
+  );
+} else if (runtime.keySource === "keys-file") {
+  lines.push(
+    "",
+    `API key: the one printed at first start (stored hashed in ${flags["data-dir"]}/api-keys.json).`,
+    "Lost it? Stop, delete that file and start again for a new one, or set REZ_AGENT_MCP_API_KEY.",
+  );
+}
+if (runtime.recovered.restarted + runtime.recovered.failed > 0) {
+  lines.push(
+    `Recovered calls left running by an earlier stop: ${runtime.recovered.restarted} re-run, ${runtime.recovered.failed} marked failed.`,
+  );
+}
+lines.push(
+  "",
+  "Try it:",
+  `  curl -s ${runtime.mcpUrl} -H 'x-api-key: ${key}' -H 'content-type: application/json' \\`,
+  "    -H 'accept: application/json, text/event-stream' \\",
+  `    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_weather","arguments":{"location":"47.62,-122.35"}}}'`,
+  "",
+  "Press Ctrl+C to stop.",
+);
+console.error(lines.join("\n"));
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.error(`\n${signal}: stopping (running calls get up to 10 s to finish)...`);
+  await runtime.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

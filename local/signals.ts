@@ -1,0 +1,43 @@
+import type { ChangeSignal, RequestStore } from "../functions/core/ports.ts";
+
+/** Wakes requests waiting on a record when something writes it, so a finished call answers at once. */
+export class RecordSignals {
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  notify(id: string): void {
+    const waiters = this.#waiters.get(id);
+    if (!waiters) return;
+    this.#waiters.delete(id);
+    for (const wake of waiters) wake();
+  }
+
+  readonly wait: ChangeSignal = (id, timeoutMs) =>
+    new Promise<void>((resolve) => {
+      const waiters = this.#waiters.get(id) ?? new Set();
+      this.#waiters.set(id, waiters);
+      const wake = () => {
+        clearTimeout(timer);
+        waiters.delete(wake);
+        if (waiters.size === 0 && this.#waiters.get(id) === waiters) this.#waiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      waiters.add(wake);
+    });
+
+  /** The store, signalling after each settle it makes. */
+  signalling(store: RequestStore): RequestStore {
+    return {
+      create: (record) => store.create(record),
+      get: (id) => store.get(id),
+      listByStatus: (status) => store.listByStatus(status),
+      settle: async (id, settlement, at) => {
+        try {
+          return await store.settle(id, settlement, at);
+        } finally {
+          this.notify(id);
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A failure a simulator can be told to produce, for `times` requests (default: until cleared). */
+export type Fault =
+  | { kind: "slow"; delayMs: number }
+  | { kind: "status"; status: number }
+  | { kind: "malformed" }
+  | { kind: "drop" };
+
+export interface SimAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type SimRoute = (url: URL, request: IncomingMessage, body: string) => SimAnswer | Promise<SimAnswer>;
+
+export interface Simulator {
+  url: string;
+  /** Fails the next `times` requests (all of them when omitted) in the given way. */
+  fail(fault: Fault, times?: number): void;
+  /** Back to normal answers. */
+  heal(): void;
+  /** Requests received so far, as "METHOD /path?query". */
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback HTTP server for an upstream stand-in, with fault injection: in-process through `fail`, or from
+ * another process with `POST /__sim/fault` `{ fault, times }` and `POST /__sim/heal`.
+ */
+export async function startSimulator(route: SimRoute, host = "127.0.0.1", port = 0): Promise<Simulator> {
+  let fault: Fault | undefined;
+  let remaining = Number.POSITIVE_INFINITY;
+  const requests: string[] = [];
+
+  const setFault = (next: Fault, times?: number) => {
+    fault = next;
+    remaining = times ?? Number.POSITIVE_INFINITY;
+  };
+  const heal = () => {
+    fault = undefined;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://sim");
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    if (url.pathname === "/__sim/fault" && req.method === "POST") {
+      const { fault: next, times } = JSON.parse(body) as { fault: Fault; times?: number };
+      setFault(next, times);
+      return reply(res, { status: 204, body: null });
+    }
+    if (url.pathname === "/__sim/heal" && req.method === "POST") {
+      heal();
+      return reply(res, { status: 204, body: null });
+    }
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
+    const active = fault && remaining > 0 ? fault : undefined;
+    if (active) {
+      remaining -= 1;
+      if (remaining <= 0) fault = undefined;
+      switch (active.kind) {
+        case "drop":
+          req.socket.destroy();
+          return;
+        case "status":
+          return reply(res, {
+            status: active.status,
+            body: { title: "Simulated failure", status: active.status },
+          });
+        case "malformed":
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end('{"properties": {"periods": [');
+          return;
+        case "slow":
+          await new Promise((resolve) => setTimeout(resolve, active.delayMs));
+          break;
+      }
+    }
+    reply(res, await route(url, req, body));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) reply(res, { status: 500, body: { title: String(error) } });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${bound}`,
+    fail: setFault,
+    heal,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function reply(res: ServerResponse, answer: SimAnswer) {
+  if (res.destroyed) return;
+  res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
+  res.end(answer.body === null ? undefined : JSON.stringify(answer.body));
+}
