@@ -18,6 +18,13 @@ import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
 import { ensureTables, startLocalDynamo } from "./dynamo.ts";
 import { listen } from "./http-server.ts";
+import {
+  LOCAL_IDEMPOTENCY_TABLE,
+  LOCAL_REQUEST_TABLE,
+  LOCAL_SUBSTITUTIONS,
+  localFunctionArn,
+  WORKFLOW_FUNCTIONS,
+} from "./resources.ts";
 import { RecordSignals } from "./signals.ts";
 import { startNwsSimulator } from "./simulators/nws.ts";
 import { startOpenMeteoSimulator } from "./simulators/open-meteo.ts";
@@ -110,10 +117,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const dynamo = await startLocalDynamo(join(options.dataDir, "dynamodb"));
     cleanups.push(dynamo.close);
-    const requestTable = "rez-agent-mcp-local-requests";
     await ensureTables(dynamo.client, [
-      { definition: REQUEST_TABLE, name: requestTable },
-      { definition: IDEMPOTENCY_TABLE, name: "rez-agent-mcp-local-idempotency" },
+      { definition: REQUEST_TABLE, name: LOCAL_REQUEST_TABLE },
+      { definition: IDEMPOTENCY_TABLE, name: LOCAL_IDEMPOTENCY_TABLE },
     ]);
 
     const simulators: Runtime["simulators"] = {};
@@ -136,7 +142,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const keys = await loadLocalKeys(join(options.dataDir, "api-keys.json"), options.apiKey);
     const signals = new RecordSignals();
-    const store = signals.signalling(new DynamoDbRequestStore(dynamo.client, requestTable));
+    const store = signals.signalling(new DynamoDbRequestStore(dynamo.client, LOCAL_REQUEST_TABLE));
     const bus = new LocalEventBus({ eventsFile, onError: reportError });
     cleanups.push(() => bus.flush());
 
@@ -178,13 +184,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
 
     const workflow = new LocalWorkflow({
-      substitutions: {
-        GetWeatherFunctionArn: LOCAL_FUNCTION_ARN("get-weather"),
-        RequestTableName: requestTable,
-        EventBusName: "rez-agent-mcp-local",
-      },
+      substitutions: LOCAL_SUBSTITUTIONS,
       functions: {
-        [LOCAL_FUNCTION_ARN("get-weather")]: (payload: JsonObject) =>
+        [localFunctionArn(WORKFLOW_FUNCTIONS.get_weather.name)]: (payload: JsonObject) =>
           getWeather(payload as unknown as WorkflowInput),
       },
       dynamodb: dynamo.client,

@@ -1,0 +1,22 @@
+/** Names and ARNs of the local stand-ins for the stack's resources. */
+
+export const LOCAL_REQUEST_TABLE = "rez-agent-mcp-local-requests";
+export const LOCAL_IDEMPOTENCY_TABLE = "rez-agent-mcp-local-idempotency";
+export const LOCAL_EVENT_BUS = "rez-agent-mcp-local";
+
+export const localFunctionArn = (name: string) =>
+  `arn:aws:lambda:local:000000000000:function:rez-agent-mcp-${name}`;
+
+/** Each workflow tool's function: its ASL placeholder and its local name. */
+export const WORKFLOW_FUNCTIONS = {
+  get_weather: { placeholder: "GetWeatherFunctionArn", name: "get-weather" },
+} as const;
+
+/** The values of every `${Placeholder}` in the ASL file, locally (the CDK stack's definitionSubstitutions on AWS). */
+export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
+  ...Object.fromEntries(
+    Object.values(WORKFLOW_FUNCTIONS).map(({ placeholder, name }) => [placeholder, localFunctionArn(name)]),
+  ),
+  RequestTableName: LOCAL_REQUEST_TABLE,
+  EventBusName: LOCAL_EVENT_BUS,
+};

@@ -1,0 +1,101 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REQUEST_ID_META_KEY } from "../../functions/core/mcp-server.ts";
+import { connectClient, getStatus, type Harness, readEvents, startHarness } from "./harness.ts";
+
+describe("a tool call end to end on the local runtime", () => {
+  let harness: Harness;
+  let client: Client;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    client = await connectClient(harness.runtime);
+  });
+  afterAll(async () => {
+    await client.close();
+    await harness.close();
+  });
+
+  it("lists the tools with their schemas and annotations", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(["get_weather", "get_request_status"]);
+    const weather = tools.find((t) => t.name === "get_weather");
+    expect(weather?.annotations).toMatchObject({
+      readOnlyHint: true,
+      idempotentHint: true,
+      openWorldHint: true,
+    });
+    expect(weather?.inputSchema.additionalProperties).toBe(false);
+    expect(weather?.outputSchema).toBeDefined();
+  });
+
+  it("negotiates the newest protocol version", () => {
+    expect(client.getServerVersion()?.name).toBe("rez-agent-mcp");
+  });
+
+  it.each([
+    ["a configured course", { location: "Sample Links" }, "Sample Links", "nws"],
+    ["coordinates", { location: "47.62,-122.35", days: 3 }, "47.62,-122.35 (near Simville, WA)", "nws"],
+    ["a place abroad", { location: "Tokyo", units: "si" }, "Tokyo, Tokyo, Japan", "open-meteo"],
+  ])("forecasts %s through the state machine, the store and the bus", async (_, args, name, source) => {
+    const result = await client.callTool({ name: "get_weather", arguments: args });
+    expect(result.isError).toBeFalsy();
+    const forecast = result.structuredContent as {
+      location: { name: string };
+      source: string;
+      periods: unknown[];
+    };
+    expect(forecast.location.name).toBe(name);
+    expect(forecast.source).toBe(source);
+    expect(forecast.periods.length).toBeGreaterThan(0);
+    expect((result.content as { text: string }[])[0]?.text).toContain(`Weather for ${name}`);
+
+    const id = String(result._meta?.[REQUEST_ID_META_KEY]);
+    const status = await (await getStatus(harness.runtime, id)).json();
+    expect(status).toMatchObject({
+      id,
+      tool: "get_weather",
+      status: "completed",
+      statusMessage: "The call completed.",
+    });
+    expect(status.execution.arn.endsWith(`:execution:rez-agent-mcp-tool-call:${id}`)).toBe(true);
+    expect(status.result.structuredContent).toEqual(result.structuredContent);
+    expect(Date.parse(status.lastUpdatedAt)).toBeGreaterThanOrEqual(Date.parse(status.createdAt));
+    expect(status.ttl).toBe(30 * 24 * 3600 * 1000 - (Date.parse(status.createdAt) % 1000));
+
+    const events = (await readEvents(harness.runtime)).filter((e) => e.detail.requestId === id);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.["detail-type"]).toBe("Tool Call Completed");
+    expect(events[0]?.detail).toMatchObject({ tool: "get_weather", status: "completed", owner: "alice" });
+    expect(events[0]?.detail.durationMs).toBeTypeOf("number");
+  });
+
+  it("answers get_request_status from the store", async () => {
+    const first = await client.callTool({ name: "get_weather", arguments: { location: "sample-links" } });
+    const requestId = String(first._meta?.[REQUEST_ID_META_KEY]);
+    const status = await client.callTool({ name: "get_request_status", arguments: { requestId } });
+    expect(status.isError).toBeFalsy();
+    expect(status.structuredContent).toMatchObject({ id: requestId, status: "completed" });
+    expect((status.content as { text: string }[])[0]?.text).toMatch(/is completed/);
+  });
+
+  it("says so when get_request_status is asked for an unknown id", async () => {
+    const status = await client.callTool({
+      name: "get_request_status",
+      arguments: { requestId: "00000000-0000-4000-8000-000000000000" },
+    });
+    expect(status.isError).toBe(true);
+    expect((status.content as { text: string }[])[0]?.text).toMatch(/No request with id/);
+  });
+
+  it("keeps records across a restart", async () => {
+    const result = await client.callTool({ name: "get_weather", arguments: { location: "Denver" } });
+    const id = String(result._meta?.[REQUEST_ID_META_KEY]);
+    await client.close();
+    const runtime = await harness.restart();
+    client = await connectClient(runtime);
+    const status = await (await getStatus(runtime, id)).json();
+    expect(status).toMatchObject({ id, status: "completed" });
+    expect(runtime.recovered).toEqual({ restarted: 0, failed: 0 });
+  });
+});

@@ -1,0 +1,235 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { StateMachine } from "aws-local-stepfunctions";
+import { describe, expect, it } from "vitest";
+import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
+import { LOCAL_SUBSTITUTIONS, WORKFLOW_FUNCTIONS } from "../../local/resources.ts";
+import { substitute, TOOL_CALL_ASL } from "../../local/workflow.ts";
+
+const aslValidator = createRequire(import.meta.url)("asl-validator") as (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+
+const RAW = readFileSync(TOOL_CALL_ASL, "utf8");
+type State = Record<string, unknown> & { Type: string };
+type Definition = { States: Record<string, State>; StartAt: string };
+const definition = () => JSON.parse(substitute(RAW, LOCAL_SUBSTITUTIONS)) as Definition;
+
+describe("statemachines/tool-call.asl.json", () => {
+  it("is valid Amazon States Language", () => {
+    const result = aslValidator(definition(), { checkPaths: true, checkArn: true });
+    expect(result.errorsText("\n")).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+
+  it("has a value for every placeholder, and uses every value", () => {
+    const placeholders = new Set([...RAW.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders].sort()).toEqual(Object.keys(LOCAL_SUBSTITUTIONS).sort());
+  });
+
+  it("routes every workflow tool to a Task invoking that tool's function", () => {
+    const raw = JSON.parse(RAW) as Definition;
+    const route = raw.States["Route tool"] as { Choices: { StringEquals: string; Next: string }[] };
+    const workflowTools = TOOL_DEFINITIONS.filter((t) => t.runs === "workflow").map((t) => t.name);
+    expect(route.Choices.map((c) => c.StringEquals).sort()).toEqual([...workflowTools].sort());
+    for (const tool of workflowTools) {
+      const choice = route.Choices.find((c) => c.StringEquals === tool);
+      const task = raw.States[choice?.Next ?? ""] as State & { Parameters: { FunctionName: string } };
+      const fn = WORKFLOW_FUNCTIONS[tool as keyof typeof WORKFLOW_FUNCTIONS];
+      expect(task.Type).toBe("Task");
+      expect(task.Resource).toBe("arn:aws:states:::lambda:invoke");
+      expect(task.Parameters.FunctionName).toBe(`\${${fn.placeholder}}`);
+      expect(task.TimeoutSeconds).toBeGreaterThan(0);
+      expect(JSON.stringify(task.Retry)).toContain('"JitterStrategy":"FULL"');
+      expect(JSON.stringify(task.Catch)).toContain("States.ALL");
+    }
+  });
+
+  it("settles records only while they are working", () => {
+    for (const name of ["Record result", "Record failure"]) {
+      const state = definition().States[name] as State & { Parameters: Record<string, unknown> };
+      expect(state.Resource).toBe("arn:aws:states:::dynamodb:updateItem");
+      expect(state.Parameters.ConditionExpression).toBe("#status = :working");
+    }
+  });
+});
+
+/** An error shaped as Step Functions reports a Lambda function's failure. */
+function lambdaError(type: string, message: string, upstreamStatus: number | null = null) {
+  const error = new Error(
+    JSON.stringify({
+      errorType: type,
+      errorMessage: JSON.stringify({ message, upstreamStatus, durationMs: 42 }),
+    }),
+  );
+  error.name = type;
+  return error;
+}
+
+interface Run {
+  outcome: "succeeded" | string;
+  calls: Record<string, unknown[]>;
+}
+
+async function run(
+  tool: unknown,
+  handlers: { record?: (input: unknown) => unknown } = {},
+  tweak?: (d: Definition) => void,
+): Promise<Run> {
+  const d = definition();
+  tweak?.(d);
+  const calls: Record<string, unknown[]> = {};
+  const recorder = (name: string, answer: (input: unknown) => unknown) => async (input: unknown) => {
+    const list = calls[name] ?? [];
+    list.push(input);
+    calls[name] = list;
+    return answer(input);
+  };
+  const machine = new StateMachine(d as never);
+  const execution = machine.run(
+    { requestId: "r-1", tool: "get_weather", arguments: { location: "x" }, owner: "key-1", startedAt: 1 },
+    {
+      overrides: {
+        taskResourceLocalHandlers: {
+          "Get weather": recorder("tool", tool as (input: unknown) => unknown),
+          "Record result": recorder("record", handlers.record ?? (() => ({}))),
+          "Record failure": recorder("record", handlers.record ?? (() => ({}))),
+          "Publish completion": recorder("publish", () => ({ FailedEntryCount: 0 })),
+          "Publish failure": recorder("publish", () => ({ FailedEntryCount: 0 })),
+        },
+        retryIntervalOverrides: {
+          "Get weather": 0,
+          "Record result": 0,
+          "Record failure": 0,
+          "Publish completion": 0,
+          "Publish failure": 0,
+        },
+      },
+      context: {
+        Execution: { Id: "arn:local:execution:r-1", Name: "r-1" },
+        State: { EnteredTime: "2026-01-01T00:00:00.000Z" },
+      } as never,
+    },
+  );
+  try {
+    await execution.result;
+    return { outcome: "succeeded", calls };
+  } catch (error) {
+    return { outcome: ((error as Error).cause as Error)?.name ?? "unknown", calls };
+  }
+}
+
+type UpdateInput = { ExpressionAttributeValues: Record<string, { S: string }> };
+type PublishInput = { Entries: { DetailType: string; Detail: Record<string, unknown> }[] };
+
+describe("a tool-call execution", () => {
+  it("records a result as completed and publishes Tool Call Completed", async () => {
+    const result = { content: [{ type: "text", text: "Sunny" }] };
+    const { outcome, calls } = await run(() => ({ Payload: { result, summary: "1 period", durationMs: 7 } }));
+    expect(outcome).toBe("succeeded");
+    const update = calls.record?.[0] as UpdateInput;
+    expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "completed" });
+    expect(JSON.parse(update.ExpressionAttributeValues[":result"]?.S ?? "")).toEqual(result);
+    const entry = (calls.publish?.[0] as PublishInput).Entries[0];
+    expect(entry?.DetailType).toBe("Tool Call Completed");
+    expect(entry?.Detail).toEqual({
+      requestId: "r-1",
+      tool: "get_weather",
+      status: "completed",
+      durationMs: 7,
+      owner: "key-1",
+      summary: "1 period",
+    });
+  });
+
+  it("records a permanent tool error without retrying, and ends in the Fail state", async () => {
+    const { outcome, calls } = await run(() => {
+      throw lambdaError(
+        "UpstreamRejected",
+        "The National Weather Service refused the request (HTTP 400).",
+        400,
+      );
+    });
+    expect(outcome).toBe("UpstreamRejected");
+    expect(calls.tool).toHaveLength(1);
+    const update = calls.record?.[0] as UpdateInput;
+    expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "failed" });
+    expect(update.ExpressionAttributeValues[":message"]?.S).toBe(
+      "The National Weather Service refused the request (HTTP 400).",
+    );
+    expect(JSON.parse(update.ExpressionAttributeValues[":error"]?.S ?? "")).toEqual({
+      type: "UpstreamRejected",
+      message: "The National Weather Service refused the request (HTTP 400).",
+      upstreamStatus: 400,
+      durationMs: 42,
+    });
+    const entry = (calls.publish?.[0] as PublishInput).Entries[0];
+    expect(entry?.DetailType).toBe("Tool Call Failed");
+    expect(entry?.Detail.error).toEqual({
+      type: "UpstreamRejected",
+      message: "The National Weather Service refused the request (HTTP 400).",
+    });
+  });
+
+  it("retries a transient upstream failure three times before recording it", async () => {
+    const { outcome, calls } = await run(() => {
+      throw lambdaError("UpstreamUnavailable", "down", 503);
+    });
+    expect(outcome).toBe("UpstreamUnavailable");
+    expect(calls.tool).toHaveLength(4);
+  });
+
+  it("completes after a transient failure that clears on retry", async () => {
+    let attempts = 0;
+    const { outcome, calls } = await run(() => {
+      attempts += 1;
+      if (attempts < 3) throw lambdaError("UpstreamUnavailable", "down", 503);
+      return { Payload: { result: { content: [] }, summary: "ok", durationMs: 1 } };
+    });
+    expect(outcome).toBe("succeeded");
+    expect(calls.tool).toHaveLength(3);
+  });
+
+  it("records a tool that runs past its timeout as failed", async () => {
+    const { outcome, calls } = await run(
+      () => new Promise(() => {}),
+      {},
+      (d) => {
+        (d.States["Get weather"] as State).TimeoutSeconds = 1;
+      },
+    );
+    expect(outcome).toBe("States.Timeout");
+    const update = calls.record?.[0] as UpdateInput;
+    expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(/did not finish in time/);
+  });
+
+  it("stops quietly when the record was already settled (a cancelled call stays cancelled)", async () => {
+    const conditional = () => {
+      const error = new Error("The conditional request failed");
+      error.name = "DynamoDB.ConditionalCheckFailedException";
+      throw error;
+    };
+    const { outcome, calls } = await run(
+      () => ({ Payload: { result: { content: [] }, summary: "", durationMs: 1 } }),
+      {
+        record: conditional,
+      },
+    );
+    expect(outcome).toBe("succeeded");
+    expect(calls.publish).toBeUndefined();
+  });
+
+  it("hides a crash's details behind a generic sentence", async () => {
+    const { outcome, calls } = await run(() => {
+      throw new Error(
+        "TypeError: cannot read properties of undefined (reading 'x') at /var/task/index.js:1:2",
+      );
+    });
+    expect(outcome).toBe("Error");
+    const update = calls.record?.[0] as UpdateInput;
+    expect(update.ExpressionAttributeValues[":message"]?.S).toBe(
+      "The tool could not be run. The operator can find the details in the execution history.",
+    );
+  });
+});
