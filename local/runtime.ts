@@ -80,8 +80,6 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-const LOCAL_FUNCTION_ARN = (name: string) =>
-  `arn:aws:lambda:local:000000000000:function:rez-agent-mcp-${name}`;
 const SAMPLE_COURSES = new URL("./sample-courses.json", import.meta.url);
 
 async function loadCourses(file: string | URL | undefined): Promise<Course[]> {

@@ -128,10 +128,10 @@ describe("a tool-call execution", () => {
     const result = { content: [{ type: "text", text: "Sunny" }] };
     const { outcome, calls } = await run(() => ({ Payload: { result, summary: "1 period", durationMs: 7 } }));
     expect(outcome).toBe("succeeded");
-    const update = calls.record?.[0] as UpdateInput;
+    const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "completed" });
     expect(JSON.parse(update.ExpressionAttributeValues[":result"]?.S ?? "")).toEqual(result);
-    const entry = (calls.publish?.[0] as PublishInput).Entries[0];
+    const entry = ((calls.publish ?? [])[0] as PublishInput).Entries[0];
     expect(entry?.DetailType).toBe("Tool Call Completed");
     expect(entry?.Detail).toEqual({
       requestId: "r-1",
@@ -153,7 +153,7 @@ describe("a tool-call execution", () => {
     });
     expect(outcome).toBe("UpstreamRejected");
     expect(calls.tool).toHaveLength(1);
-    const update = calls.record?.[0] as UpdateInput;
+    const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "failed" });
     expect(update.ExpressionAttributeValues[":message"]?.S).toBe(
       "The National Weather Service refused the request (HTTP 400).",
@@ -164,7 +164,7 @@ describe("a tool-call execution", () => {
       upstreamStatus: 400,
       durationMs: 42,
     });
-    const entry = (calls.publish?.[0] as PublishInput).Entries[0];
+    const entry = ((calls.publish ?? [])[0] as PublishInput).Entries[0];
     expect(entry?.DetailType).toBe("Tool Call Failed");
     expect(entry?.Detail.error).toEqual({
       type: "UpstreamRejected",
@@ -200,7 +200,7 @@ describe("a tool-call execution", () => {
       },
     );
     expect(outcome).toBe("States.Timeout");
-    const update = calls.record?.[0] as UpdateInput;
+    const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(/did not finish in time/);
   });
 
@@ -227,7 +227,7 @@ describe("a tool-call execution", () => {
       );
     });
     expect(outcome).toBe("Error");
-    const update = calls.record?.[0] as UpdateInput;
+    const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":message"]?.S).toBe(
       "The tool could not be run. The operator can find the details in the execution history.",
     );
