@@ -30,7 +30,9 @@ describe("statemachines/tool-call.asl.json", () => {
 
   it("routes every workflow tool to a Task invoking that tool's function", () => {
     const raw = JSON.parse(RAW) as Definition;
-    const route = raw.States["Route tool"] as { Choices: { StringEquals: string; Next: string }[] };
+    const route = raw.States["Route tool"] as unknown as {
+      Choices: { StringEquals: string; Next: string }[];
+    };
     const workflowTools = TOOL_DEFINITIONS.filter((t) => t.runs === "workflow").map((t) => t.name);
     expect(route.Choices.map((c) => c.StringEquals).sort()).toEqual([...workflowTools].sort());
     for (const tool of workflowTools) {
@@ -80,12 +82,14 @@ async function run(
   const d = definition();
   tweak?.(d);
   const calls: Record<string, unknown[]> = {};
-  const recorder = (name: string, answer: (input: unknown) => unknown) => async (input: unknown) => {
-    const list = calls[name] ?? [];
-    list.push(input);
-    calls[name] = list;
-    return answer(input);
-  };
+  const recorder =
+    (name: string, answer: (input: unknown) => unknown) =>
+    async (input: unknown): Promise<never> => {
+      const list = calls[name] ?? [];
+      list.push(input);
+      calls[name] = list;
+      return (await answer(input)) as never;
+    };
   const machine = new StateMachine(d as never);
   const execution = machine.run(
     { requestId: "r-1", tool: "get_weather", arguments: { location: "x" }, owner: "key-1", startedAt: 1 },
