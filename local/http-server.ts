@@ -1,7 +1,42 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
 import type { FrontHandler } from "../functions/core/front.ts";
+
+/**
+ * The request body as a web stream, with back-pressure. Node's Readable.toWeb throws from a data event once the
+ * consumer has cancelled (as the front does past the body limit), which would crash the process; this one stops
+ * reading instead, and the response then closes the connection.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on("data", (chunk: Buffer) => {
+          if (!open) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.on("end", () => {
+          if (open) controller.close();
+          open = false;
+        });
+        req.on("error", (error) => {
+          if (open) controller.error(error);
+          open = false;
+        });
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        open = false;
+        req.pause();
+      },
+    },
+    { highWaterMark: 4, size: () => 1 },
+  );
+}
 
 /** Converts a Node request to a web Request (the body streams; nothing is buffered here). */
 function toRequest(req: IncomingMessage, origin: string, signal: AbortSignal): Request {
@@ -15,14 +50,16 @@ function toRequest(req: IncomingMessage, origin: string, signal: AbortSignal): R
   return new Request(new URL(req.url ?? "/", origin), {
     method,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
+    body: hasBody ? bodyStream(req) : null,
     signal,
     duplex: "half",
   } as RequestInit);
 }
 
-async function send(response: Response, res: ServerResponse): Promise<void> {
+async function send(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.statusCode = response.status;
+  // A body left unread (refused as too large) cannot be skipped on a kept-alive connection: close it.
+  if (!req.complete) res.setHeader("connection", "close");
   for (const [name, value] of response.headers) res.setHeader(name, value);
   if (!response.body) {
     res.end();
@@ -49,7 +86,7 @@ export async function listen(handler: FrontHandler, host: string, port: number):
     });
     const origin = `http://${host.includes(":") ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
     handler(toRequest(req, origin, controller.signal))
-      .then((response) => send(response, res))
+      .then((response) => send(response, req, res))
       .catch(() => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
         res.end('{"error":{"code":"internal_error","message":"Internal error"}}');
