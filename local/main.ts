@@ -97,7 +97,7 @@ if (runtime.recovered.restarted + runtime.recovered.failed > 0) {
 lines.push(
   "",
   "Try it:",
-  `  curl -s ${runtime.mcpUrl} -H 'x-api-key: ${key}' -H 'content-type: application/json' \\`,
+  `  curl -s ${runtime.mcpUrl} -H "x-api-key: ${key}" -H 'content-type: application/json' \\`,
   "    -H 'accept: application/json, text/event-stream' \\",
   `    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_weather","arguments":{"location":"47.62,-122.35"}}}'`,
   "",

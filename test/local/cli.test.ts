@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+
+const MAIN = new URL("../../local/main.ts", import.meta.url).pathname;
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  mcpUrl: string;
+}
+
+/** Starts `npm start`'s program as a child process and waits for its "Listening on" line. */
+function start(args: string[], env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, REZ_AGENT_MCP_API_KEY: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const match = /Listening on (http:\/\/\S+\/mcp)/.exec(output);
+      if (match?.[1]) resolve({ child, output: () => output, mcpUrl: match[1] });
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+}
+
+function exit(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.on("exit", (code) => resolve(code));
+  });
+}
+
+let dataDir: string;
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("npm start (local/main.ts)", () => {
+  it("serves a tool call, prints the key once, and stops cleanly on SIGTERM", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-cli-"));
+    const first = await start(["--port", "0", "--upstreams", "simulated", "--data-dir", dataDir]);
+    children.push(first.child);
+    const key = /API key \(shown once[^)]*\): (\S+)/.exec(first.output())?.[1] ?? "";
+    expect(key).toMatch(/^rez_[A-Za-z0-9_-]{43}$/);
+    expect(first.output()).toContain("curl -s");
+
+    const response = await fetch(first.mcpUrl, {
+      method: "POST",
+      headers: { "x-api-key": key, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "get_weather", arguments: { location: "Sample Links" } },
+      }),
+    });
+    const body = await response.json();
+    expect(body.result.structuredContent.location.name).toBe("Sample Links");
+
+    // The key is stored hashed, readable by the owner only.
+    const keysFile = join(dataDir, "api-keys.json");
+    expect((await stat(keysFile)).mode & 0o077).toBe(0);
+    expect(await readFile(keysFile, "utf8")).not.toContain(key);
+
+    first.child.kill("SIGTERM");
+    expect(await exit(first.child)).toBe(0);
+
+    const second = await start(["--port", "0", "--upstreams", "simulated", "--data-dir", dataDir]);
+    children.push(second.child);
+    expect(second.output()).not.toContain(key);
+    expect(second.output()).toMatch(/stored hashed/);
+    second.child.kill("SIGINT");
+    expect(await exit(second.child)).toBe(0);
+  });
+
+  it.each([
+    [["--upstreams", "sometimes"], /--upstreams must be live or simulated/],
+    [["--port", "http"], /--port must be a port number/],
+    [["--bogus"], /Unknown option '--bogus'/],
+  ])("refuses %j with a clear message", async (args, message) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let output = "";
+    child.stderr?.on("data", (chunk) => {
+      output += chunk;
+    });
+    expect(await exit(child)).toBe(2);
+    expect(output).toMatch(message);
+    expect(output).not.toMatch(/\bat .+:\d+:\d+/);
+  });
+});
