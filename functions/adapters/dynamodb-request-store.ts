@@ -12,8 +12,8 @@ import type { RequestError, RequestRecord, Settlement } from "../core/record.ts"
 import type { ToolResult } from "../core/tool.ts";
 
 /**
- * The request table on DynamoDB. `result`, `error` and `arguments` are stored as JSON strings, because the state
- * machine writes them with States.JsonToString and cannot build DynamoDB maps.
+ * The request table on DynamoDB. `arguments`, `result` and the failure detail are JSON strings: the state machine
+ * cannot build DynamoDB maps, so it stores the strings the tool function serialized.
  */
 export class DynamoDbRequestStore implements RequestStore {
   readonly #client: DynamoDBDocumentClient;
@@ -69,9 +69,12 @@ export class DynamoDbRequestStore implements RequestStore {
       values[":result"] = JSON.stringify(settlement.result);
       set += ", #result = :result";
     } else if (settlement.status === "failed") {
+      const { type, ...detail } = settlement.error;
+      names["#errorType"] = "errorType";
       names["#error"] = "error";
-      values[":error"] = JSON.stringify(settlement.error);
-      set += ", #error = :error";
+      values[":errorType"] = type;
+      values[":error"] = JSON.stringify({ upstreamStatus: null, durationMs: null, ...detail });
+      set += ", #errorType = :errorType, #error = :error";
     }
     try {
       await this.#client.send(
@@ -113,12 +116,17 @@ export class DynamoDbRequestStore implements RequestStore {
 
 function toItem(record: RequestRecord): Record<string, unknown> {
   const { arguments: args, result, error, ...rest } = record;
-  return {
-    ...rest,
-    arguments: JSON.stringify(args),
-    result: result === undefined ? undefined : JSON.stringify(result),
-    error: error === undefined ? undefined : JSON.stringify(error),
-  };
+  const item: Record<string, unknown> = { ...rest, arguments: JSON.stringify(args) };
+  if (result !== undefined) item.result = JSON.stringify(result);
+  if (error !== undefined) {
+    item.errorType = error.type;
+    item.error = JSON.stringify({
+      message: error.message,
+      upstreamStatus: error.upstreamStatus ?? null,
+      durationMs: null,
+    });
+  }
+  return item;
 }
 
 function fromItem(item: Record<string, unknown>): RequestRecord {
@@ -136,14 +144,18 @@ function fromItem(item: Record<string, unknown>): RequestRecord {
     expiresAt: Number(item.expiresAt ?? 0),
   };
   if (typeof item.result === "string") record.result = parseJson(item.result, undefined) as ToolResult;
-  if (typeof item.error === "string") record.error = toRequestError(parseJson(item.error, {}));
+  if (typeof item.errorType === "string")
+    record.error = toRequestError(item.errorType, parseJson(item.error, {}));
   return record;
 }
 
-/** The state machine stores `{ type, message, upstreamStatus, durationMs }`; the record keeps what a reader needs. */
-function toRequestError(value: unknown): RequestError {
-  const raw = (value ?? {}) as Record<string, unknown>;
-  const error: RequestError = { type: String(raw.type ?? "Unknown"), message: String(raw.message ?? "") };
+/**
+ * A failure is stored as `errorType` and `error`, the tool's JSON `{ message, upstreamStatus, durationMs }` exactly
+ * as the state machine received it; the record keeps what a reader needs.
+ */
+function toRequestError(type: string, detail: unknown): RequestError {
+  const raw = (detail ?? {}) as Record<string, unknown>;
+  const error: RequestError = { type, message: String(raw.message ?? "") };
   if (typeof raw.upstreamStatus === "number") error.upstreamStatus = raw.upstreamStatus;
   return error;
 }

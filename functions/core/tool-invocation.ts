@@ -1,14 +1,18 @@
 import { isToolError } from "./errors.ts";
 import type { JsonObject } from "./json.ts";
 import type { Clock, WorkflowInput } from "./ports.ts";
-import type { ExecutableTool, ToolResult } from "./tool.ts";
+import type { ExecutableTool } from "./tool.ts";
 
 /** What a tool's Task state receives (the Lambda payload). */
 export type ToolInvocation = WorkflowInput;
 
-/** What a tool's Task state returns on success; the state machine records and publishes it. */
+/**
+ * What a tool's Task state returns on success; the state machine records and publishes it. The result arrives
+ * already serialized: the record stores it as a string, and the function's JSON.stringify is the one serializer
+ * every runner agrees on (the local runner's States.JsonToString mangles backslashes).
+ */
 export interface ToolOutcome {
-  result: ToolResult;
+  resultJson: string;
   summary: string;
   durationMs: number;
 }
@@ -46,7 +50,11 @@ export async function invokeTool<Deps>(
 ): Promise<ToolOutcome> {
   try {
     const result = await tool.execute(invocation.arguments as JsonObject, deps);
-    return { result, summary: tool.summarize(result), durationMs: clock.now() - invocation.startedAt };
+    return {
+      resultJson: JSON.stringify(result),
+      summary: tool.summarize(result),
+      durationMs: clock.now() - invocation.startedAt,
+    };
   } catch (error) {
     const durationMs = clock.now() - invocation.startedAt;
     if (isToolError(error)) {

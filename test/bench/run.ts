@@ -44,12 +44,22 @@ async function endToEnd() {
     const started = performance.now();
     const response = await fetch(runtime.mcpUrl, {
       method: "POST",
-      headers: { "x-api-key": KEY, "content-type": "application/json", accept: "application/json, text/event-stream" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: i, method: "tools/call", params: { name: "get_weather", arguments: { location } } }),
+      headers: {
+        "x-api-key": KEY,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: i,
+        method: "tools/call",
+        params: { name: "get_weather", arguments: { location } },
+      }),
     });
     const body = await response.json();
     const elapsed = performance.now() - started;
-    if (!body.result?.structuredContent?.periods) throw new Error(`call ${i} failed: ${JSON.stringify(body)}`);
+    if (!body.result?.structuredContent?.periods)
+      throw new Error(`call ${i} failed: ${JSON.stringify(body)}`);
     return elapsed;
   };
   try {
@@ -123,5 +133,6 @@ const rows = [
 ] as const;
 console.log(`rez-agent-mcp benchmarks (${results.node}, ${results.machine})\n`);
 console.log("| measure | n | median ms | p95 ms | min ms | max ms |\n|---|---|---|---|---|---|");
-for (const [name, s] of rows) console.log(`| ${name} | ${s.n} | ${s.median} | ${s.p95} | ${s.min} | ${s.max} |`);
+for (const [name, s] of rows)
+  console.log(`| ${name} | ${s.n} | ${s.median} | ${s.p95} | ${s.min} | ${s.max} |`);
 await writeFile(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

@@ -56,7 +56,11 @@ describe("npm start (local/main.ts)", () => {
 
     const response = await fetch(first.mcpUrl, {
       method: "POST",
-      headers: { "x-api-key": key, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      headers: {
+        "x-api-key": key,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 1,

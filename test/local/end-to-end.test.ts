@@ -1,14 +1,25 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/mcp-server.ts";
 import { connectClient, getStatus, type Harness, readEvents, startHarness } from "./harness.ts";
+
+const QUOTED_NAME = 'The "Old" Course \\ Links';
 
 describe("a tool call end to end on the local runtime", () => {
   let harness: Harness;
   let client: Client;
 
   beforeAll(async () => {
-    harness = await startHarness();
+    const coursesFile = join(await mkdtemp(join(tmpdir(), "rez-agent-mcp-courses-")), "courses.json");
+    const courses = JSON.parse(
+      await readFile(new URL("../../local/sample-courses.json", import.meta.url), "utf8"),
+    );
+    courses.courses.push({ ...courses.courses[0], id: "quoted", name: QUOTED_NAME });
+    await writeFile(coursesFile, JSON.stringify(courses));
+    harness = await startHarness({ coursesFile });
     client = await connectClient(harness.runtime);
   });
   afterAll(async () => {
@@ -48,7 +59,9 @@ describe("a tool call end to end on the local runtime", () => {
     expect(forecast.location.name).toBe(name);
     expect(forecast.source).toBe(source);
     expect(forecast.periods.length).toBeGreaterThan(0);
-    expect((result.content as { text: string }[])[0]?.text).toContain(`Weather for ${name}`);
+    const text = (result.content as { text: string }[])[0]?.text ?? "";
+    expect(text).toContain(`Weather for ${name}`);
+    expect(text.split("\n").length).toBe(forecast.periods.length + 2);
 
     const id = String(result._meta?.[REQUEST_ID_META_KEY]);
     const status = await (await getStatus(harness.runtime, id)).json();
@@ -68,6 +81,15 @@ describe("a tool call end to end on the local runtime", () => {
     expect(events[0]?.["detail-type"]).toBe("Tool Call Completed");
     expect(events[0]?.detail).toMatchObject({ tool: "get_weather", status: "completed", owner: "alice" });
     expect(events[0]?.detail.durationMs).toBeTypeOf("number");
+  });
+
+  it("keeps quotes, backslashes and newlines intact through the workflow and the record", async () => {
+    const result = await client.callTool({ name: "get_weather", arguments: { location: "quoted" } });
+    expect((result.structuredContent as { location: { name: string } }).location.name).toBe(QUOTED_NAME);
+    const id = String(result._meta?.[REQUEST_ID_META_KEY]);
+    const status = await (await getStatus(harness.runtime, id)).json();
+    expect(status.result.content).toEqual(result.content);
+    expect(status.result.structuredContent).toEqual(result.structuredContent);
   });
 
   it("answers get_request_status from the store", async () => {

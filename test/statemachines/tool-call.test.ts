@@ -129,8 +129,11 @@ type PublishInput = { Entries: { DetailType: string; Detail: Record<string, unkn
 
 describe("a tool-call execution", () => {
   it("records a result as completed and publishes Tool Call Completed", async () => {
-    const result = { content: [{ type: "text", text: "Sunny" }] };
-    const { outcome, calls } = await run(() => ({ Payload: { result, summary: "1 period", durationMs: 7 } }));
+    // Quotes, newlines and backslashes must arrive intact (the local runner's JsonToString would strip them).
+    const result = { content: [{ type: "text", text: 'Weather for "Sample":\nSunny \\ dry' }] };
+    const { outcome, calls } = await run(() => ({
+      Payload: { resultJson: JSON.stringify(result), summary: "1 period", durationMs: 7 },
+    }));
     expect(outcome).toBe("succeeded");
     const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "completed" });
@@ -148,32 +151,26 @@ describe("a tool-call execution", () => {
   });
 
   it("records a permanent tool error without retrying, and ends in the Fail state", async () => {
+    // Quotes and backslashes in the message must survive the trip.
+    const message = 'The NWS refused the request (HTTP 400): "bad \\ point".';
     const { outcome, calls } = await run(() => {
-      throw lambdaError(
-        "UpstreamRejected",
-        "The National Weather Service refused the request (HTTP 400).",
-        400,
-      );
+      throw lambdaError("UpstreamRejected", message, 400);
     });
     expect(outcome).toBe("UpstreamRejected");
     expect(calls.tool).toHaveLength(1);
     const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "failed" });
-    expect(update.ExpressionAttributeValues[":message"]?.S).toBe(
-      "The National Weather Service refused the request (HTTP 400).",
-    );
+    expect(update.ExpressionAttributeValues[":message"]?.S).toBe(message);
+    expect(update.ExpressionAttributeValues[":errorType"]?.S).toBe("UpstreamRejected");
     expect(JSON.parse(update.ExpressionAttributeValues[":error"]?.S ?? "")).toEqual({
-      type: "UpstreamRejected",
-      message: "The National Weather Service refused the request (HTTP 400).",
+      message,
       upstreamStatus: 400,
       durationMs: 42,
     });
     const entry = ((calls.publish ?? [])[0] as PublishInput).Entries[0];
     expect(entry?.DetailType).toBe("Tool Call Failed");
-    expect(entry?.Detail.error).toEqual({
-      type: "UpstreamRejected",
-      message: "The National Weather Service refused the request (HTTP 400).",
-    });
+    expect(entry?.Detail.error).toEqual({ type: "UpstreamRejected", message });
+    expect(entry?.Detail.durationMs).toBe(42);
   });
 
   it("retries a transient upstream failure three times before recording it", async () => {
@@ -189,7 +186,7 @@ describe("a tool-call execution", () => {
     const { outcome, calls } = await run(() => {
       attempts += 1;
       if (attempts < 3) throw lambdaError("UpstreamUnavailable", "down", 503);
-      return { Payload: { result: { content: [] }, summary: "ok", durationMs: 1 } };
+      return { Payload: { resultJson: '{"content":[]}', summary: "ok", durationMs: 1 } };
     });
     expect(outcome).toBe("succeeded");
     expect(calls.tool).toHaveLength(3);
@@ -206,6 +203,8 @@ describe("a tool-call execution", () => {
     expect(outcome).toBe("States.Timeout");
     const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(/did not finish in time/);
+    expect(update.ExpressionAttributeValues[":errorType"]?.S).toBe("States.Timeout");
+    expect(JSON.parse(update.ExpressionAttributeValues[":error"]?.S ?? "").durationMs).toBeNull();
   });
 
   it("stops quietly when the record was already settled (a cancelled call stays cancelled)", async () => {
@@ -215,7 +214,7 @@ describe("a tool-call execution", () => {
       throw error;
     };
     const { outcome, calls } = await run(
-      () => ({ Payload: { result: { content: [] }, summary: "", durationMs: 1 } }),
+      () => ({ Payload: { resultJson: '{"content":[]}', summary: "", durationMs: 1 } }),
       {
         record: conditional,
       },
