@@ -75,7 +75,6 @@ export class LocalWorkflow implements WorkflowStarter {
   readonly #handlers: Record<string, (input: unknown) => Promise<unknown>>;
   readonly #retryOverrides: Record<string, number> | undefined;
   readonly #running = new Map<string, { abort: () => void; done: Promise<void> }>();
-  readonly #started = new Set<string>();
   readonly #options: LocalWorkflowOptions;
 
   constructor(options: LocalWorkflowOptions) {
@@ -148,9 +147,9 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   async start(input: WorkflowInput): Promise<void> {
-    // Step Functions starts a name once; so does this runner, for the life of the process.
-    if (this.#started.has(input.requestId)) return;
-    this.#started.add(input.requestId);
+    // Starting a running name is a no-op, as in Step Functions. (A finished one is never restarted: the front only
+    // starts records that are still working, and an execution settles its record before it ends.)
+    if (this.#running.has(input.requestId)) return;
     const execution = this.#machine.run(input, {
       overrides: {
         taskResourceLocalHandlers: this.#handlers as never,
