@@ -131,8 +131,12 @@ const rows = [
   ["npm start ready, restart (existing data folder)", results.npmStartReadyMs.restart],
   ["local/main.ts ready without npm (existing data folder)", results.npmStartReadyMs.programAlone],
 ] as const;
-console.log(`rez-agent-mcp benchmarks (${results.node}, ${results.machine})\n`);
-console.log("| measure | n | median ms | p95 ms | min ms | max ms |\n|---|---|---|---|---|---|");
-for (const [name, s] of rows)
-  console.log(`| ${name} | ${s.n} | ${s.median} | ${s.p95} | ${s.min} | ${s.max} |`);
+const table = [
+  `rez-agent-mcp benchmarks (${results.node}, ${results.machine})`,
+  "",
+  "| measure | n | median ms | p95 ms | min ms | max ms |",
+  "|---|---|---|---|---|---|",
+  ...rows.map(([name, s]) => `| ${name} | ${s.n} | ${s.median} | ${s.p95} | ${s.min} | ${s.max} |`),
+];
+process.stdout.write(`${table.join("\n")}\n`);
 await writeFile(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
