@@ -55,6 +55,17 @@ if (!Number.isFinite(syncBudget) || syncBudget < 0 || syncBudget > 25) {
   fail("--sync-budget must be a number of seconds from 0 to 25");
 }
 
+// Signals are handled from the first moment, so a Ctrl+C during start still stops cleanly once the store is open.
+let stopRequested: string | undefined;
+let stop: ((signal: string) => Promise<void>) | undefined;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopRequested) return;
+    stopRequested = signal;
+    void stop?.(signal);
+  });
+}
+
 const startedAt = performance.now();
 const log = (line: string) => console.error(line);
 const runtime = await startRuntime({
@@ -105,13 +116,9 @@ lines.push(
 );
 console.error(lines.join("\n"));
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
+stop = async (signal: string) => {
   console.error(`\n${signal}: stopping (running calls get up to 10 s to finish)...`);
   await runtime.stop();
   process.exit(0);
-}
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+};
+if (stopRequested) await stop(stopRequested);

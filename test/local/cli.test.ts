@@ -34,7 +34,7 @@ function start(args: string[], env: Record<string, string> = {}): Promise<Starte
 function exit(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) resolve(child.exitCode);
-    else child.on("exit", (code) => resolve(code));
+    else child.on("exit", (code, signal) => resolve(code ?? (signal as unknown as number)));
   });
 }
 
