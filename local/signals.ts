@@ -31,6 +31,7 @@ export class RecordSignals {
       create: (record) => store.create(record),
       get: (id) => store.get(id),
       listByStatus: (status) => store.listByStatus(status),
+      listByOwner: (owner, page) => store.listByOwner(owner, page),
       settle: async (id, settlement, at) => {
         try {
           return await store.settle(id, settlement, at);

@@ -3,13 +3,17 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { JsonObject } from "../core/json.ts";
-import type { RequestStore } from "../core/ports.ts";
+import { InvalidCursor, type RecordPage, type RequestStore } from "../core/ports.ts";
 import type { RequestError, RequestRecord, Settlement } from "../core/record.ts";
 import type { ToolResult } from "../core/tool.ts";
+import { REQUEST_TABLE } from "./tables.ts";
+
+const OWNER_INDEX = REQUEST_TABLE.globalSecondaryIndexes?.[0]?.indexName ?? "byOwner";
 
 /**
  * The request table on DynamoDB. `arguments`, `result` and the failure detail are JSON strings: the state machine
@@ -112,6 +116,40 @@ export class DynamoDbRequestStore implements RequestStore {
     } while (start);
     return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
+
+  async listByOwner(owner: string, page: { limit: number; cursor?: string }): Promise<RecordPage> {
+    const result = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: OWNER_INDEX,
+        KeyConditionExpression: "#owner = :owner",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":owner": owner },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: page.cursor ? decodeCursor(page.cursor, owner) : undefined,
+      }),
+    );
+    const listed: RecordPage = { records: (result.Items ?? []).map(fromItem) };
+    if (result.LastEvaluatedKey) listed.nextCursor = encodeCursor(result.LastEvaluatedKey);
+    return listed;
+  }
+}
+
+/** Encodes DynamoDB's LastEvaluatedKey as an opaque cursor, and back (checking it is one we could have issued). */
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+function decodeCursor(cursor: string, owner: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<string, unknown>;
+    const fields = Object.keys(key).sort().join(",");
+    if (fields === "createdAt,id,owner" && key.owner === owner) return key;
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursor("The cursor is not valid for this list");
 }
 
 function toItem(record: RequestRecord): Record<string, unknown> {

@@ -51,7 +51,7 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     name: config.serverName,
     version: config.serverVersion,
     tools: deps.tools,
-    callTool: (name, args, context) => calls.call(name, args, context),
+    operations: calls,
     onUnexpectedError: deps.onUnexpectedError,
   });
 

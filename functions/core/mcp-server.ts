@@ -3,10 +3,16 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  CancelTaskRequestSchema,
+  type CreateTaskResult,
   ErrorCode,
+  GetTaskPayloadRequestSchema,
+  GetTaskRequestSchema,
+  ListTasksRequestSchema,
   ListToolsRequestSchema,
   type ListToolsResult,
   McpError,
+  type Task,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonObject } from "./json.ts";
 import type { Principal } from "./ports.ts";
@@ -25,15 +31,32 @@ export interface CallContext {
   /** The absolute URL of the MCP endpoint the call came in on (status URLs are built from it). */
   endpointUrl: string;
   signal: AbortSignal;
+  /** The call asked to run as an MCP task (answer with CreateTaskResult at once). */
+  task: boolean;
 }
 
-export type CallTool = (name: string, args: JsonObject, context: CallContext) => Promise<CallToolResult>;
+/** What the MCP requests do; the front's ToolCalls implements it over the ports. */
+export interface McpOperations {
+  call(name: string, args: JsonObject, context: CallContext): Promise<CallToolResult | CreateTaskResult>;
+  task(id: string, principal: Principal): Promise<Task | undefined>;
+  taskResult(
+    id: string,
+    principal: Principal,
+    endpointUrl: string,
+    signal?: AbortSignal,
+  ): Promise<CallToolResult | undefined>;
+  listTasks(principal: Principal, cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }>;
+  cancelTask(id: string, principal: Principal): Promise<Task>;
+}
+
+/** The _meta key that ties a message to its task. */
+const RELATED_TASK_META_KEY = "io.modelcontextprotocol/related-task";
 
 export interface McpServerOptions {
   name: string;
   version: string;
   tools: ToolRegistry;
-  callTool: CallTool;
+  operations: McpOperations;
   /** Logs what the client must not see (unexpected errors). */
   onUnexpectedError: (error: unknown) => void;
 }
@@ -59,6 +82,7 @@ function listed(definition: ToolDefinition): Listed {
     description: definition.description,
     inputSchema: definition.inputSchema as Listed["inputSchema"],
     annotations: { title: definition.title, ...definition.annotations },
+    execution: { taskSupport: definition.runs === "workflow" ? "optional" : "forbidden" },
   };
   if (definition.outputSchema) {
     tool.outputSchema =
@@ -80,7 +104,7 @@ export interface McpHttpRequest {
  * (the SDK forbids reusing a stateless transport), so no state leaks between calls or cold starts.
  *
  * @example
- * const handleMcp = createMcpHandler({ name: "rez-agent-mcp", version: "0.1.0", tools, callTool, onUnexpectedError });
+ * const handleMcp = createMcpHandler({ name: "rez-agent-mcp", version: "0.1.0", tools, operations, onUnexpectedError });
  * const response = await handleMcp({ request, parsedBody, principal });
  */
 export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequest) => Promise<Response> {
@@ -90,30 +114,69 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
     const server = new Server(
       { name: options.name, version: options.version },
       {
-        capabilities: { tools: { listChanged: false } },
+        capabilities: {
+          tools: { listChanged: false },
+          tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+        },
         instructions:
           "Tools run as durable workflows. A slow call answers with a requestId; fetch its result later with get_request_status.",
       },
     );
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolList }));
-    server.setRequestHandler(CallToolRequestSchema, async (call, extra) => {
-      const context: CallContext = {
-        principal,
-        idempotencyKey: request.headers.get("idempotency-key") ?? undefined,
-        endpointUrl: request.url,
-        signal: extra.signal,
+    const { operations } = options;
+    const guarded =
+      <Args extends unknown[], Result>(handler: (...args: Args) => Promise<Result>) =>
+      async (...args: Args): Promise<Result> => {
+        try {
+          return await handler(...args);
+        } catch (error) {
+          if (error instanceof McpError) throw error;
+          options.onUnexpectedError(error);
+          throw new McpError(
+            ErrorCode.InternalError,
+            "Internal error. The operator can find the details in the logs.",
+          );
+        }
       };
-      try {
-        return await options.callTool(call.params.name, (call.params.arguments ?? {}) as JsonObject, context);
-      } catch (error) {
-        if (error instanceof McpError) throw error;
-        options.onUnexpectedError(error);
-        throw new McpError(
-          ErrorCode.InternalError,
-          "Internal error. The operator can find the details in the logs.",
-        );
-      }
-    });
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolList }));
+    server.setRequestHandler(
+      CallToolRequestSchema,
+      guarded(async (call, extra) => {
+        const context: CallContext = {
+          principal,
+          idempotencyKey: request.headers.get("idempotency-key") ?? undefined,
+          endpointUrl: request.url,
+          signal: extra.signal,
+          task: call.params.task !== undefined,
+        };
+        return operations.call(call.params.name, (call.params.arguments ?? {}) as JsonObject, context);
+      }),
+    );
+    const notFound = (id: string) => new McpError(ErrorCode.InvalidParams, `Task not found: ${id}`);
+    server.setRequestHandler(
+      GetTaskRequestSchema,
+      guarded(async ({ params }) => {
+        const task = await operations.task(params.taskId, principal);
+        if (!task) throw notFound(params.taskId);
+        return task as never;
+      }),
+    );
+    server.setRequestHandler(
+      GetTaskPayloadRequestSchema,
+      guarded(async ({ params }, extra) => {
+        const result = await operations.taskResult(params.taskId, principal, request.url, extra.signal);
+        if (!result) throw notFound(params.taskId);
+        return { ...result, _meta: { ...result._meta, [RELATED_TASK_META_KEY]: { taskId: params.taskId } } };
+      }),
+    );
+    server.setRequestHandler(
+      ListTasksRequestSchema,
+      guarded(async ({ params }) => (await operations.listTasks(principal, params?.cursor)) as never),
+    );
+    server.setRequestHandler(
+      CancelTaskRequestSchema,
+      guarded(async ({ params }) => (await operations.cancelTask(params.taskId, principal)) as never),
+    );
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

@@ -11,6 +11,18 @@ export interface RequestStore {
   settle(id: string, settlement: Settlement, at: string): Promise<boolean>;
   /** Records in one status, oldest first (start-up recovery). */
   listByStatus(status: RequestRecord["status"]): Promise<RequestRecord[]>;
+  /** One owner's records, newest first, a page at a time; the cursor is opaque and comes from the previous page. */
+  listByOwner(owner: string, page: { limit: number; cursor?: string }): Promise<RecordPage>;
+}
+
+export interface RecordPage {
+  records: RequestRecord[];
+  nextCursor?: string;
+}
+
+/** A cursor the store did not issue. */
+export class InvalidCursor extends Error {
+  override readonly name = "InvalidCursor";
 }
 
 /** The input of the tool-call state machine. */

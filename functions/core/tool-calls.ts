@@ -1,19 +1,27 @@
-import { type CallToolResult, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type CallToolResult,
+  type CreateTaskResult,
+  ErrorCode,
+  McpError,
+  type Task,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { FrontConfig } from "./config.ts";
 import { canonicalJson, idempotentRequestId, sha256Hex } from "./digest.ts";
 import { DETAIL_TYPES, EVENT_SOURCE } from "./events.ts";
 import type { JsonObject } from "./json.ts";
 import { type CallContext, REQUEST_ID_META_KEY } from "./mcp-server.ts";
-import type {
-  ChangeSignal,
-  Clock,
-  EventPublisher,
-  Principal,
-  RequestStore,
-  WorkflowInput,
-  WorkflowStarter,
+import {
+  type ChangeSignal,
+  type Clock,
+  type EventPublisher,
+  InvalidCursor,
+  type Principal,
+  type RequestStore,
+  type WorkflowInput,
+  type WorkflowStarter,
 } from "./ports.ts";
 import { type RequestRecord, type StatusView, toStatusView } from "./record.ts";
+import { isTerminal } from "./status.ts";
 import type { ToolDefinition, ToolRegistry } from "./tool.ts";
 import type { ArgumentValidator } from "./validation.ts";
 import { waitForTerminal } from "./watch.ts";
@@ -34,6 +42,22 @@ export const REQUEST_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/** The largest page of tasks/list. */
+const TASK_PAGE_SIZE = 50;
+
+/** The MCP task a record is (tasks/get, tasks/list, CreateTaskResult). */
+function taskOf(view: StatusView): Task {
+  return {
+    taskId: view.id,
+    status: view.status,
+    statusMessage: view.statusMessage,
+    createdAt: view.createdAt,
+    lastUpdatedAt: view.lastUpdatedAt,
+    ttl: view.ttl,
+    pollInterval: view.pollInterval,
+  };
+}
+
 /** The request-scoped operations the front handler offers, over the ports. */
 export class ToolCalls {
   readonly #deps: ToolCallDeps;
@@ -44,14 +68,81 @@ export class ToolCalls {
     this.#config = config;
   }
 
-  /** The MCP tools/call entry: validates, then runs the tool in the front or through the workflow. */
-  async call(name: string, args: JsonObject, context: CallContext): Promise<CallToolResult> {
+  /**
+   * The MCP tools/call entry: validates, then answers from the front or runs the workflow. With `context.task`
+   * (an MCP task-augmented call) it answers at once with the task; otherwise it waits up to the sync budget.
+   */
+  async call(
+    name: string,
+    args: JsonObject,
+    context: CallContext,
+  ): Promise<CallToolResult | CreateTaskResult> {
     const definition = this.#deps.tools.get(name);
     if (!definition) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const check = this.#deps.validator.check(name, args);
     if (!check.ok) throw new McpError(ErrorCode.InvalidParams, check.message);
-    if (definition.runs === "front") return this.#requestStatusTool(args, context.principal);
-    return this.#callWorkflowTool(definition, args, context);
+    if (definition.runs === "front") {
+      if (context.task)
+        throw new McpError(ErrorCode.InvalidParams, `${name} answers at once and does not run as a task`);
+      return this.#requestStatusTool(args, context.principal);
+    }
+    const record = await this.#accept(definition, args, context);
+    if (context.task) return { task: taskOf(this.view(record)) };
+    const options = { changeSignal: this.#deps.changeSignal, abortSignal: context.signal };
+    const latest =
+      (await waitForTerminal(this.#deps.store, record.id, this.#config.syncBudgetMs, options)) ?? record;
+    return this.#resultOf(latest, context.endpointUrl);
+  }
+
+  /** tasks/get: the task, or undefined for unknown ids and other owners' ids alike. */
+  async task(id: string, principal: Principal): Promise<Task | undefined> {
+    const view = await this.status(id, principal);
+    return view && taskOf(view);
+  }
+
+  /**
+   * tasks/result: the call's result once it is terminal, waiting up to the longest wait a request may take;
+   * undefined when the task is unknown.
+   */
+  async taskResult(id: string, principal: Principal, endpointUrl: string, signal?: AbortSignal) {
+    const view = await this.status(id, principal, this.#config.maxWaitSeconds * 1000, signal);
+    if (!view) return undefined;
+    if (!isTerminal(view.status)) {
+      throw new McpError(
+        ErrorCode.RequestTimeout,
+        `Task ${id} is still ${view.status} after ${this.#config.maxWaitSeconds} s; poll tasks/get and ask again when it has finished`,
+      );
+    }
+    const record = await this.#deps.store.get(id);
+    return record && this.#resultOf(record, endpointUrl);
+  }
+
+  /** tasks/list: the owner's calls, newest first. */
+  async listTasks(principal: Principal, cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
+    try {
+      const page = await this.#deps.store.listByOwner(principal.owner, { limit: TASK_PAGE_SIZE, cursor });
+      const listed: { tasks: Task[]; nextCursor?: string } = {
+        tasks: page.records.map((record) => taskOf(this.view(record))),
+      };
+      if (page.nextCursor) listed.nextCursor = page.nextCursor;
+      return listed;
+    } catch (error) {
+      if (error instanceof InvalidCursor) throw new McpError(ErrorCode.InvalidParams, error.message);
+      throw error;
+    }
+  }
+
+  /** tasks/cancel: as the cancel route, with MCP's errors for unknown and finished tasks. */
+  async cancelTask(id: string, principal: Principal): Promise<Task> {
+    const outcome = await this.cancel(id, principal);
+    if (!outcome) throw new McpError(ErrorCode.InvalidParams, `Task not found: ${id}`);
+    if (!outcome.cancelled) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Cannot cancel task in terminal status: ${outcome.view.status}`,
+      );
+    }
+    return taskOf(outcome.view);
   }
 
   /** The record of `id` as its owner sees it; undefined for unknown ids and other owners' ids alike. */
@@ -146,7 +237,8 @@ export class ToolCalls {
     };
   }
 
-  async #callWorkflowTool(definition: ToolDefinition, args: JsonObject, context: CallContext) {
+  /** Records the call (or finds the one its Idempotency-Key names) and makes sure its execution runs. */
+  async #accept(definition: ToolDefinition, args: JsonObject, context: CallContext): Promise<RequestRecord> {
     const { owner } = context.principal;
     const key = context.idempotencyKey;
     if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
@@ -180,24 +272,21 @@ export class ToolCalls {
       }
       record = existing;
     }
-    if (record.status === "working") {
-      try {
-        // Starting an execution name that already exists is a no-op, so a re-sent call never runs twice.
-        await this.#deps.starter.start(workflowInput(record));
-      } catch (error) {
-        this.#deps.onUnexpectedError(error);
-        const statusMessage = "The workflow could not be started. Try again in a moment.";
-        const failure = { type: "WorkflowStartFailed", message: statusMessage };
-        const at = new Date(this.#deps.clock.now()).toISOString();
-        if (await this.#deps.store.settle(id, { status: "failed", statusMessage, error: failure }, at)) {
-          await this.#publishFailure(record, failure);
-        }
+    if (record.status !== "working") return record;
+    try {
+      // Starting an execution name that already exists is a no-op, so a re-sent call never runs twice.
+      await this.#deps.starter.start(workflowInput(record));
+      return record;
+    } catch (error) {
+      this.#deps.onUnexpectedError(error);
+      const statusMessage = "The workflow could not be started. Try again in a moment.";
+      const failure = { type: "WorkflowStartFailed", message: statusMessage };
+      const at = new Date(this.#deps.clock.now()).toISOString();
+      if (await this.#deps.store.settle(id, { status: "failed", statusMessage, error: failure }, at)) {
+        await this.#publishFailure(record, failure);
       }
+      return (await this.#deps.store.get(id)) ?? record;
     }
-    const options = { changeSignal: this.#deps.changeSignal, abortSignal: context.signal };
-    const latest =
-      (await waitForTerminal(this.#deps.store, id, this.#config.syncBudgetMs, options)) ?? record;
-    return this.#resultOf(latest, context.endpointUrl);
   }
 
   #resultOf(record: RequestRecord, endpointUrl: string): CallToolResult {

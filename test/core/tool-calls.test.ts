@@ -30,6 +30,9 @@ class MemoryStore implements RequestStore {
   async listByStatus(status: RequestRecord["status"]) {
     return [...this.records.values()].filter((r) => r.status === status);
   }
+  async listByOwner(owner: string) {
+    return { records: [...this.records.values()].filter((r) => r.owner === owner).reverse() };
+  }
 }
 
 const tool = (name: string, idempotent: boolean): ToolDefinition => ({
