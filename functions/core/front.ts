@@ -1,7 +1,14 @@
 import type { FrontConfig } from "./config.ts";
-import { httpError, isJsonContentType, jsonResponse, jsonRpcError, readBody } from "./http.ts";
+import {
+  httpError,
+  isJsonContentType,
+  jsonResponse,
+  jsonRpcError,
+  jsonRpcResponseError,
+  readBody,
+} from "./http.ts";
 import { isJsonObject } from "./json.ts";
-import { checkEnvelope } from "./jsonrpc.ts";
+import { checkEnvelope, checkParams } from "./jsonrpc.ts";
 import { createMcpHandler, PROTOCOL_VERSIONS } from "./mcp-server.ts";
 import type { Authenticator, Principal } from "./ports.ts";
 import { type ToolCallDeps, ToolCalls } from "./tool-calls.ts";
@@ -31,7 +38,13 @@ function route(pathname: string, basePath: string): Route {
   if (path === "/mcp" || path === "/mcp/") return { kind: "mcp" };
   const match = /^\/mcp\/status\/([^/]+)(\/cancel)?\/?$/.exec(path);
   if (!match?.[1]) return { kind: "unknown" };
-  const id = decodeURIComponent(match[1]);
+  let id: string;
+  try {
+    id = decodeURIComponent(match[1]);
+  } catch {
+    // A malformed escape cannot name any request: the same 404 as an unknown id.
+    return { kind: "unknown" };
+  }
   return match[2] ? { kind: "cancel", id } : { kind: "status", id };
 }
 
@@ -71,6 +84,9 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     }
     const envelope = checkEnvelope(message);
     if (!envelope.ok) return jsonRpcError(400, -32600, envelope.message);
+    const params = checkParams(message);
+    if (!params.ok)
+      return jsonRpcResponseError((message as { id: string | number }).id, -32602, params.message);
     const versionHeader = request.headers.get("mcp-protocol-version");
     if (versionHeader && !(PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader)) {
       return jsonRpcError(

@@ -21,6 +21,11 @@ export function jsonRpcError(status: number, code: number, message: string): Res
   return jsonResponse(status, { jsonrpc: "2.0", error: { code, message }, id: null });
 }
 
+/** A JSON-RPC error answering one request (HTTP 200, as the transport answers request errors). */
+export function jsonRpcResponseError(id: string | number, code: number, message: string): Response {
+  return jsonResponse(200, { jsonrpc: "2.0", id, error: { code, message } });
+}
+
 export type BodyRead = { ok: true; text: string } | { ok: false; reason: "too-large" };
 
 /** Reads a request body, giving up as soon as it passes `limit` bytes (the declared length is not trusted). */

@@ -1,3 +1,13 @@
+import {
+  CallToolRequestSchema,
+  CancelTaskRequestSchema,
+  GetTaskPayloadRequestSchema,
+  GetTaskRequestSchema,
+  InitializeRequestSchema,
+  ListTasksRequestSchema,
+  ListToolsRequestSchema,
+  PingRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { isJsonObject } from "./json.ts";
 
 export type EnvelopeCheck = { ok: true } | { ok: false; message: string };
@@ -32,4 +42,45 @@ export function checkEnvelope(message: unknown): EnvelopeCheck {
     };
   }
   return { ok: true };
+}
+
+interface ParamsSchema {
+  safeParse(value: unknown): { success: true } | { success: false; error: { issues: readonly Issue[] } };
+}
+
+interface Issue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** The requests this server answers, with the SDK's own schemas for them. */
+const REQUEST_SCHEMAS: Record<string, ParamsSchema> = {
+  initialize: InitializeRequestSchema,
+  ping: PingRequestSchema,
+  "tools/list": ListToolsRequestSchema,
+  "tools/call": CallToolRequestSchema,
+  "tasks/get": GetTaskRequestSchema,
+  "tasks/result": GetTaskPayloadRequestSchema,
+  "tasks/list": ListTasksRequestSchema,
+  "tasks/cancel": CancelTaskRequestSchema,
+};
+
+/**
+ * Checks a known request's params against the SDK's schema, so a malformed one is answered with -32602 and a
+ * sentence naming the field (the SDK would answer -32603 with the validator's raw output). Unknown methods pass:
+ * the SDK answers them with -32601.
+ */
+export function checkParams(message: unknown): EnvelopeCheck {
+  if (!isJsonObject(message) || typeof message.method !== "string" || message.id === undefined)
+    return { ok: true };
+  const schema = REQUEST_SCHEMAS[message.method];
+  if (!schema) return { ok: true };
+  const parsed = schema.safeParse(message);
+  if (parsed.success) return { ok: true };
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? issue.path.map(String).join(".") : "params";
+  return {
+    ok: false,
+    message: `Invalid params for ${message.method}: ${where}: ${issue?.message ?? "invalid"}`,
+  };
 }

@@ -105,6 +105,24 @@ describe("POST /mcp with bad input", () => {
     expect(body.error.message).toMatch(message);
   });
 
+  it.each<[string, unknown, RegExp]>([
+    [
+      "tools/call with array arguments",
+      { name: "get_weather", arguments: [1] },
+      /params\.arguments: Invalid input/,
+    ],
+    ["tools/call without a name", { arguments: {} }, /params\.name: Invalid input/],
+    ["tools/call without params", undefined, /params: Invalid input/],
+    ["tasks/get without a taskId", {}, /params\.taskId: Invalid input/],
+  ])("answers %s with -32602 naming the field", async (name, params, message) => {
+    const method = name.split(" ")[0];
+    const response = await post(harness.runtime, { jsonrpc: "2.0", id: 9, method, params });
+    const body = await response.json();
+    expect(body).toMatchObject({ id: 9, error: { code: -32602 } });
+    expect(body.error.message).toMatch(message);
+    expect(body.error.message).not.toContain("\n");
+  });
+
   it("answers a notification with 202 and no body", async () => {
     const response = await post(harness.runtime, { jsonrpc: "2.0", method: "notifications/initialized" });
     expect(response.status).toBe(202);
@@ -245,6 +263,7 @@ describe("the status route", () => {
     ["an unknown id", "00000000-0000-4000-8000-000000000000"],
     ["a malformed id", "not-an-id"],
     ["a path-like id", "..%2F..%2Fetc"],
+    ["a malformed escape", "%E0%A4%A"],
   ])("answers %s with 404", async (_, unknown) => {
     expect((await getStatus(harness.runtime, unknown)).status).toBe(404);
   });
