@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { DynamoDbRequestStore } from "../functions/adapters/dynamodb-request-store.ts";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.ts";
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../functions/core/config.ts";
-import { DETAIL_TYPES, EVENT_SOURCE } from "../functions/core/events.ts";
 import { createFront, type Front } from "../functions/core/front.ts";
 import type { JsonObject } from "../functions/core/json.ts";
 import { systemClock, type WorkflowInput } from "../functions/core/ports.ts";
@@ -157,30 +156,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger,
     });
 
-    const settleAfterCrash = async (input: WorkflowInput, reason: string) => {
-      const statusMessage = `The workflow stopped unexpectedly (${reason}). The call did not finish; try again.`;
-      const error = { type: reason, message: statusMessage };
-      const settled = await store.settle(
-        input.requestId,
-        { status: "failed", statusMessage, error },
-        new Date().toISOString(),
-      );
-      if (!settled) return;
-      await bus.publish({
-        source: EVENT_SOURCE,
-        detailType: DETAIL_TYPES.failed,
-        detail: {
-          requestId: input.requestId,
-          tool: input.tool,
-          status: "failed",
-          durationMs: Date.now() - input.startedAt,
-          owner: input.owner,
-          summary: `${input.tool} failed`,
-          error,
-        },
-      });
-    };
-
     const workflow = new LocalWorkflow({
       substitutions: LOCAL_SUBSTITUTIONS,
       functions: {
@@ -190,7 +165,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       dynamodb: dynamo.client,
       bus,
       onItemWritten: (id) => signals.notify(id),
-      onExecutionFailed: settleAfterCrash,
+      // What the stack's reconciler does with Step Functions' status-change events.
+      onExecutionFailed: async (input, reason) => {
+        const call = { ...input, id: input.requestId, createdAt: new Date(input.startedAt).toISOString() };
+        const message = `The workflow stopped unexpectedly (${reason}). The call did not finish; try again.`;
+        await (front as Front).calls.fail(call, { type: reason, message });
+      },
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
       onError: reportError,
     });

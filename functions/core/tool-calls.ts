@@ -42,6 +42,9 @@ export const REQUEST_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/** What `fail` needs to know of a call. */
+export type FailingCall = Pick<RequestRecord, "id" | "tool" | "owner" | "createdAt">;
+
 /** The largest page of tasks/list. */
 const TASK_PAGE_SIZE = 50;
 
@@ -212,13 +215,39 @@ export class ToolCalls {
       await this.#deps.starter.start(workflowInput(record));
       return "restarted";
     }
-    const statusMessage = `The server stopped while this ${record.tool} call was running, and it was not re-run because the tool is not idempotent. Check whether it took effect before trying again.`;
-    const at = new Date(this.#deps.clock.now()).toISOString();
-    const error = { type: "Interrupted", message: statusMessage };
-    if (await this.#deps.store.settle(record.id, { status: "failed", statusMessage, error }, at)) {
-      await this.#publishFailure(record, error);
-    }
+    await this.fail(record, {
+      type: "Interrupted",
+      message: `The server stopped while this ${record.tool} call was running, and it was not re-run because the tool is not idempotent. Check whether it took effect before trying again.`,
+    });
     return "failed";
+  }
+
+  /**
+   * Settles a `working` call as failed and publishes Tool Call Failed, for failures outside the state machine's
+   * own paths (a start that failed, a crash, an execution that ended abnormally). False when it was not working.
+   */
+  async fail(call: FailingCall, error: { type: string; message: string }): Promise<boolean> {
+    const at = new Date(this.#deps.clock.now()).toISOString();
+    const settled = await this.#deps.store.settle(
+      call.id,
+      { status: "failed", statusMessage: error.message, error },
+      at,
+    );
+    if (!settled) return false;
+    await this.#publishSafely({
+      source: EVENT_SOURCE,
+      detailType: DETAIL_TYPES.failed,
+      detail: {
+        requestId: call.id,
+        tool: call.tool,
+        status: "failed",
+        durationMs: this.#deps.clock.now() - Date.parse(call.createdAt),
+        owner: call.owner,
+        summary: `${call.tool} failed`,
+        error,
+      },
+    });
+    return true;
   }
 
   /** get_request_status, the only tool the front answers itself. */
@@ -279,12 +308,8 @@ export class ToolCalls {
       return record;
     } catch (error) {
       this.#deps.onUnexpectedError(error);
-      const statusMessage = "The workflow could not be started. Try again in a moment.";
-      const failure = { type: "WorkflowStartFailed", message: statusMessage };
-      const at = new Date(this.#deps.clock.now()).toISOString();
-      if (await this.#deps.store.settle(id, { status: "failed", statusMessage, error: failure }, at)) {
-        await this.#publishFailure(record, failure);
-      }
+      const message = "The workflow could not be started. Try again in a moment.";
+      await this.fail(record, { type: "WorkflowStartFailed", message });
       return (await this.#deps.store.get(id)) ?? record;
     }
   }
@@ -307,22 +332,6 @@ export class ToolCalls {
         };
       }
     }
-  }
-
-  async #publishFailure(record: RequestRecord, error: { type: string; message: string }) {
-    await this.#publishSafely({
-      source: EVENT_SOURCE,
-      detailType: DETAIL_TYPES.failed,
-      detail: {
-        requestId: record.id,
-        tool: record.tool,
-        status: "failed",
-        durationMs: this.#deps.clock.now() - Date.parse(record.createdAt),
-        owner: record.owner,
-        summary: `${record.tool} failed`,
-        error,
-      },
-    });
   }
 
   async #publishSafely(event: Parameters<EventPublisher["publish"]>[0]) {

@@ -7,6 +7,19 @@ describe("MCP tasks (2025-11-25)", () => {
   let harness: Harness;
   let client: Client;
 
+  /** Sends a task-augmented tools/call over plain HTTP and returns the created task. */
+  async function createTask(name: string, args: Record<string, unknown>) {
+    const body = await (
+      await post(harness.runtime, {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name, arguments: args, task: {} },
+      })
+    ).json();
+    return body.result.task as { taskId: string; status: string };
+  }
+
   beforeAll(async () => {
     harness = await startHarness();
     client = await connectClient(harness.runtime);
@@ -56,16 +69,8 @@ describe("MCP tasks (2025-11-25)", () => {
 
   it("answers tools/call with a task at once while the upstream is slow, then tasks/result waits for it", async () => {
     harness.runtime.simulators.nws?.fail({ kind: "slow", delayMs: 600 }, 1);
-    const created = await (
-      await post(harness.runtime, {
-        jsonrpc: "2.0",
-        id: 1,
-        method: "tools/call",
-        params: { name: "get_weather", arguments: { location: "47.1,-122.1" }, task: {} },
-      })
-    ).json();
-    expect(created.result.task.status).toBe("working");
-    const taskId = created.result.task.taskId;
+    const { taskId, status } = await createTask("get_weather", { location: "47.1,-122.1" });
+    expect(status).toBe("working");
     const result = await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
     expect(result.isError).toBeFalsy();
     expect(result._meta?.["io.modelcontextprotocol/related-task"]).toEqual({ taskId });
@@ -73,15 +78,7 @@ describe("MCP tasks (2025-11-25)", () => {
 
   it("cancels a working task, and refuses to cancel a finished one", async () => {
     harness.runtime.simulators.nws?.fail({ kind: "slow", delayMs: 800 }, 1);
-    const created = await (
-      await post(harness.runtime, {
-        jsonrpc: "2.0",
-        id: 1,
-        method: "tools/call",
-        params: { name: "get_weather", arguments: { location: "47.2,-122.2" }, task: {} },
-      })
-    ).json();
-    const taskId = created.result.task.taskId;
+    const { taskId } = await createTask("get_weather", { location: "47.2,-122.2" });
     const cancelled = await client.experimental.tasks.cancelTask(taskId);
     expect(cancelled.status).toBe("cancelled");
     await expect(client.experimental.tasks.cancelTask(taskId)).rejects.toThrow(/terminal status: cancelled/);
