@@ -73,11 +73,10 @@ export class DynamoDbRequestStore implements RequestStore {
       values[":result"] = JSON.stringify(settlement.result);
       set += ", #result = :result";
     } else if (settlement.status === "failed") {
-      const { type, ...detail } = settlement.error;
       names["#errorType"] = "errorType";
       names["#error"] = "error";
-      values[":errorType"] = type;
-      values[":error"] = JSON.stringify({ upstreamStatus: null, durationMs: null, ...detail });
+      values[":errorType"] = settlement.error.type;
+      values[":error"] = errorDetail(settlement.error);
       set += ", #errorType = :errorType, #error = :error";
     }
     try {
@@ -152,17 +151,22 @@ function decodeCursor(cursor: string, owner: string): Record<string, unknown> {
   throw new InvalidCursor("The cursor is not valid for this list");
 }
 
+/** The failure detail in the shape the state machine stores: the tool's `{ message, upstreamStatus, durationMs }`. */
+function errorDetail(error: RequestError): string {
+  return JSON.stringify({
+    message: error.message,
+    upstreamStatus: error.upstreamStatus ?? null,
+    durationMs: null,
+  });
+}
+
 function toItem(record: RequestRecord): Record<string, unknown> {
   const { arguments: args, result, error, ...rest } = record;
   const item: Record<string, unknown> = { ...rest, arguments: JSON.stringify(args) };
   if (result !== undefined) item.result = JSON.stringify(result);
   if (error !== undefined) {
     item.errorType = error.type;
-    item.error = JSON.stringify({
-      message: error.message,
-      upstreamStatus: error.upstreamStatus ?? null,
-      durationMs: null,
-    });
+    item.error = errorDetail(error);
   }
   return item;
 }

@@ -122,7 +122,6 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
           "Tools run as durable workflows. A slow call answers with a requestId; fetch its result later with get_request_status.",
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolList }));
     const { operations } = options;
     const guarded =
       <Args extends unknown[], Result>(handler: (...args: Args) => Promise<Result>) =>

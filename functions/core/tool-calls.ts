@@ -108,16 +108,15 @@ export class ToolCalls {
    * undefined when the task is unknown.
    */
   async taskResult(id: string, principal: Principal, endpointUrl: string, signal?: AbortSignal) {
-    const view = await this.status(id, principal, this.#config.maxWaitSeconds * 1000, signal);
-    if (!view) return undefined;
-    if (!isTerminal(view.status)) {
+    const record = await this.#owned(id, principal, this.#config.maxWaitSeconds * 1000, signal);
+    if (!record) return undefined;
+    if (!isTerminal(record.status)) {
       throw new McpError(
         ErrorCode.RequestTimeout,
-        `Task ${id} is still ${view.status} after ${this.#config.maxWaitSeconds} s; poll tasks/get and ask again when it has finished`,
+        `Task ${id} is still ${record.status} after ${this.#config.maxWaitSeconds} s; poll tasks/get and ask again when it has finished`,
       );
     }
-    const record = await this.#deps.store.get(id);
-    return record && this.#resultOf(record, endpointUrl);
+    return this.#resultOf(record, endpointUrl);
   }
 
   /** tasks/list: the owner's calls, newest first. */
@@ -150,14 +149,18 @@ export class ToolCalls {
 
   /** The record of `id` as its owner sees it; undefined for unknown ids and other owners' ids alike. */
   async status(id: string, principal: Principal, waitMs = 0, abortSignal?: AbortSignal) {
+    const record = await this.#owned(id, principal, waitMs, abortSignal);
+    return record && this.view(record);
+  }
+
+  /** The owner's record of `id`, after waiting up to `waitMs` for it to be terminal; undefined if not theirs. */
+  async #owned(id: string, principal: Principal, waitMs: number, abortSignal?: AbortSignal) {
     if (!REQUEST_ID_PATTERN.test(id)) return undefined;
-    let record = await this.#deps.store.get(id);
+    const record = await this.#deps.store.get(id);
     if (!record || record.owner !== principal.owner) return undefined;
-    if (waitMs > 0) {
-      const options = { changeSignal: this.#deps.changeSignal, abortSignal };
-      record = (await waitForTerminal(this.#deps.store, id, waitMs, options)) ?? record;
-    }
-    return this.view(record);
+    if (waitMs <= 0) return record;
+    const options = { changeSignal: this.#deps.changeSignal, abortSignal };
+    return (await waitForTerminal(this.#deps.store, id, waitMs, options)) ?? record;
   }
 
   /**
