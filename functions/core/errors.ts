@@ -2,13 +2,19 @@
  * Typed tool errors. Their `name` is what the state machine's Retry and Catch match on, so renaming one is a
  * breaking change to statemachines/tool-call.asl.json.
  */
-export type ToolErrorName = "UpstreamUnavailable" | "UpstreamRejected" | "NotConfigured" | "ValidationFailed";
+export type ToolErrorName =
+  | "UpstreamUnavailable"
+  | "UpstreamRejected"
+  | "NotConfigured"
+  | "ValidationFailed"
+  | "BookingIncomplete";
 
 export const TOOL_ERROR_NAMES: readonly ToolErrorName[] = [
   "UpstreamUnavailable",
   "UpstreamRejected",
   "NotConfigured",
   "ValidationFailed",
+  "BookingIncomplete",
 ];
 
 export interface ToolErrorDetails {
@@ -16,6 +22,11 @@ export interface ToolErrorDetails {
   upstreamStatus?: number;
   /** Which upstream: "nws", "open-meteo", ... */
   upstream?: string;
+  /**
+   * Whether the request reached the upstream: "no" when no connection was made (safe to send again even if it
+   * changes something), "unknown" when it may have been processed.
+   */
+  delivered?: "no" | "unknown";
 }
 
 /** Base class: `message` is a plain sentence a model can show a person. */
@@ -55,6 +66,14 @@ export class NotConfigured extends ToolError {
 /** The arguments passed the schema but make no sense (a date in the past, an unknown place). */
 export class ValidationFailed extends ToolError {
   override readonly name = "ValidationFailed" as const;
+}
+
+/**
+ * A multi-step change stopped after it began on the upstream (a booking failed after the tee time was held).
+ * Never retried: the message says which step failed, whether anything was changed, and what to check.
+ */
+export class BookingIncomplete extends ToolError {
+  override readonly name = "BookingIncomplete" as const;
 }
 
 export function isToolError(error: unknown): error is ToolError {

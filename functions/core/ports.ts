@@ -73,3 +73,22 @@ export interface Authenticator {
 export type ChangeSignal = (id: string, timeoutMs: number) => Promise<void>;
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** One person's sign-in to a course's CPS Golf site. */
+export interface GolfCredentials {
+  username: string;
+  password: string;
+  /** The site's OAuth client secret, when it has one. */
+  clientSecret?: string;
+}
+
+/**
+ * Where tools get what must never appear in arguments, logs, events, results or records. Locally the environment or
+ * a mode-0600 file; on AWS Secrets Manager. Asynchronous, because a real store is.
+ */
+export interface Secrets {
+  /** The credentials for one course (falling back to the credentials shared by every course). */
+  golfCredentials(courseId: string): Promise<GolfCredentials | undefined>;
+  /** The bearer token for a protected ntfy topic. */
+  ntfyToken(): Promise<string | undefined>;
+}

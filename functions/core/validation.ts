@@ -6,6 +6,20 @@ import type { ToolDefinition } from "./tool.ts";
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
+/**
+ * Patterns tools share, each with the sentence a failed match becomes (ajv's "must match pattern ..." tells a
+ * model nothing).
+ */
+export const PATTERNS = {
+  singleLine: { pattern: "^[^\\u0000-\\u001F\\u007F]*$", hint: "must be one line without control characters" },
+  https: { pattern: "^https://", hint: "must be an https:// URL" },
+  tag: { pattern: "^[A-Za-z0-9_+-]{1,32}$", hint: "must be a short word (letters, digits, _ + -)" },
+  date: { pattern: "^\\d{4}-\\d{2}-\\d{2}$", hint: "must be a date written YYYY-MM-DD" },
+  timeOfDay: { pattern: "^([01]\\d|2[0-3]):[0-5]\\d$", hint: "must be a time of day written HH:MM (24-hour)" },
+} as const;
+
+const PATTERN_HINTS = new Map<string, string>(Object.values(PATTERNS).map((p) => [p.pattern, p.hint]));
+
 export type ArgumentsCheck = { ok: true } | { ok: false; message: string };
 
 /** Compiles every tool's input schema once, then checks arguments against it. */
@@ -43,6 +57,8 @@ function describe(error: ErrorObject | undefined): string {
       return `unexpected property "${joinField(field, String(error.params.additionalProperty))}"`;
     case "required":
       return `missing required property "${joinField(field, String(error.params.missingProperty))}"`;
+    case "pattern":
+      return `${subject} ${PATTERN_HINTS.get(String(error.params.pattern)) ?? "is not in the expected form"}`;
     case "enum":
       return `${subject} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
     default:

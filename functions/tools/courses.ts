@@ -1,4 +1,44 @@
-/** A configured golf course: where it is (weather) and, for the golf tools, how its CPS Golf site works. */
+/** Optional booking steps some CPS Golf sites need (site differences are settings, not code branches). */
+export const BOOKING_STEPS = ["checkBookingLimit", "registerTransactionId"] as const;
+export type BookingStep = (typeof BOOKING_STEPS)[number];
+
+/** The site endpoints a course may move; paths relative to its origin. */
+export interface CpsGolfPaths {
+  token: string;
+  jwks: string;
+  /** The online reservation API, ending in "/". */
+  api: string;
+  /** Where a person cancels a reservation (no public CPS client cancels through the API). */
+  cancel: string;
+}
+
+export const DEFAULT_CPS_PATHS: CpsGolfPaths = {
+  token: "/identityapi/connect/token",
+  jwks: "/identityapi/.well-known/openid-configuration/jwks",
+  api: "/onlineres/onlineapi/api/v1/onlinereservation/",
+  cancel: "/onlineresweb/auth/verify-email?returnUrl=cancel-booking",
+};
+
+/** How one course's CPS Golf site works. */
+export interface CpsGolfSite {
+  /** https://<site>.cps.golf */
+  origin: string;
+  clientId: string;
+  scope: string;
+  websiteId?: string;
+  /** The site's course ids to search, comma separated ("1" or "1,2"). */
+  courseIds: string;
+  classCode: string;
+  memberStoreId: string;
+  /** How many days ahead the course takes bookings. */
+  bookingWindowDays: number;
+  bookingSteps: BookingStep[];
+  /** Extra headers the site expects on API calls (x-siteid, x-terminalid, ...). */
+  headers: Record<string, string>;
+  paths: CpsGolfPaths;
+}
+
+/** A configured golf course: where it is (weather) and, when it has one, how its CPS Golf site works. */
 export interface Course {
   id: string;
   name: string;
@@ -7,7 +47,8 @@ export interface Course {
   timeZone: string;
   latitude: number;
   longitude: number;
-  [setting: string]: unknown;
+  /** Present when the course takes bookings online through CPS Golf. */
+  golf?: CpsGolfSite;
 }
 
 export type CourseMatch =
@@ -34,7 +75,7 @@ export function parseCourses(value: unknown): Course[] {
     throw new Error("the courses file must hold an array of courses, or { courses: [...] }");
   const ids = new Set<string>();
   return list.map((raw, index) => {
-    const course = raw as Partial<Course>;
+    const course = raw as Partial<Course> & Record<string, unknown>;
     const where = `course ${index + 1}`;
     for (const key of ["id", "name", "timeZone"] as const) {
       if (typeof course[key] !== "string" || !course[key])
@@ -53,6 +94,70 @@ export function parseCourses(value: unknown): Course[] {
     }
     if (ids.has(course.id as string)) throw new Error(`${where}: duplicate id ${course.id}`);
     ids.add(course.id as string);
-    return course as Course;
+    const parsed: Course = {
+      id: course.id as string,
+      name: course.name as string,
+      timeZone: course.timeZone as string,
+      latitude: course.latitude,
+      longitude: course.longitude,
+    };
+    if (typeof course.address === "string") parsed.address = course.address;
+    const site = raw as Record<string, unknown>;
+    if (site.origin !== undefined) parsed.golf = parseSite(site, where);
+    return parsed;
   });
+}
+
+const DEFAULT_SCOPE = "openid profile onlinereservation sale inventory sh customer email recommend references";
+
+/** The CPS Golf settings of a course, written flat on it in the courses file; defaults as most sites use. */
+function parseSite(raw: Record<string, unknown>, where: string): CpsGolfSite {
+  const text = (key: string, fallback?: string): string => {
+    const value = raw[key] ?? fallback;
+    if (typeof value === "number") return String(value);
+    if (typeof value !== "string" || !value) throw new Error(`${where}: "${key}" must be a string`);
+    return value;
+  };
+  let origin: URL;
+  try {
+    origin = new URL(text("origin"));
+  } catch {
+    throw new Error(`${where}: "origin" must be a URL such as https://<site>.cps.golf`);
+  }
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(origin.hostname);
+  if (origin.protocol !== "https:" && !(origin.protocol === "http:" && loopback)) {
+    throw new Error(`${where}: "origin" must be an https URL`);
+  }
+  const days = raw.bookingWindowDays ?? 14;
+  if (typeof days !== "number" || !Number.isInteger(days) || days < 0 || days > 365) {
+    throw new Error(`${where}: "bookingWindowDays" must be a whole number of days from 0 to 365`);
+  }
+  const steps = raw.bookingSteps ?? [];
+  if (!Array.isArray(steps) || steps.some((step) => !BOOKING_STEPS.includes(step as BookingStep))) {
+    throw new Error(`${where}: "bookingSteps" may list ${BOOKING_STEPS.join(", ")}`);
+  }
+  const headers = raw.headers ?? {};
+  if (typeof headers !== "object" || Object.values(headers as object).some((v) => typeof v !== "string")) {
+    throw new Error(`${where}: "headers" must map header names to strings`);
+  }
+  const paths = (raw.paths ?? {}) as Partial<CpsGolfPaths>;
+  for (const [key, value] of Object.entries(paths)) {
+    if (!(key in DEFAULT_CPS_PATHS) || typeof value !== "string" || !value.startsWith("/")) {
+      throw new Error(`${where}: "paths.${key}" must be a path starting with "/"`);
+    }
+  }
+  const site: CpsGolfSite = {
+    origin: origin.origin,
+    clientId: text("clientId", "onlineresweb"),
+    scope: text("scope", DEFAULT_SCOPE),
+    courseIds: text("courseIds"),
+    classCode: text("classCode", "R"),
+    memberStoreId: text("memberStoreId", "1"),
+    bookingWindowDays: days,
+    bookingSteps: steps as BookingStep[],
+    headers: headers as Record<string, string>,
+    paths: { ...DEFAULT_CPS_PATHS, ...paths },
+  };
+  if (raw.websiteId !== undefined) site.websiteId = text("websiteId");
+  return site;
 }

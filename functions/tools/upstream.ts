@@ -25,6 +25,15 @@ export interface UpstreamGet {
   acceptStatuses?: readonly number[];
 }
 
+/** Any request: a GET, or a POST with a JSON or form body. Never cached. */
+export interface UpstreamRequest extends UpstreamGet {
+  method?: "GET" | "POST";
+  /** Sent as application/json. */
+  json?: unknown;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+}
+
 export interface UpstreamAnswer {
   status: number;
   body: unknown;
@@ -46,7 +55,7 @@ export class UpstreamClient {
     const now = this.#options.now?.() ?? Date.now();
     const cached = this.#cache.get(request.url);
     if (cached && cached.expires > now) return cached.answer;
-    const answer = await this.#fetchJson(request);
+    const answer = await this.request(request);
     if (answer.status === 200 && this.#options.cacheTtlMs > 0) this.#remember(request.url, answer, now);
     return answer;
   }
@@ -61,13 +70,28 @@ export class UpstreamClient {
     }
   }
 
-  async #fetchJson(request: UpstreamGet): Promise<UpstreamAnswer> {
+  /** Sends one request, uncached; failures are classified as for getJson. */
+  async request(request: UpstreamRequest): Promise<UpstreamAnswer> {
     const details = { upstream: request.upstream };
+    const headers: Record<string, string> = {
+      "user-agent": this.#options.userAgent,
+      accept: "application/json",
+    };
+    let body: string | undefined;
+    if (request.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(request.json);
+    } else if (request.form) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      body = new URLSearchParams(request.form).toString();
+    }
     let response: Response;
     let text: string;
     try {
       response = await this.#options.fetch(request.url, {
-        headers: { "user-agent": this.#options.userAgent, accept: "application/json", ...request.headers },
+        method: request.method ?? (body === undefined ? "GET" : "POST"),
+        headers: { ...headers, ...request.headers },
+        body,
         signal: AbortSignal.timeout(this.#options.timeoutMs),
         redirect: "error",
       });
@@ -78,7 +102,7 @@ export class UpstreamClient {
         timedOut
           ? `${request.label} did not answer within ${Math.round(this.#options.timeoutMs / 1000)} seconds. Try again later.`
           : `${request.label} could not be reached. Try again later.`,
-        details,
+        { ...details, delivered: timedOut || !neverConnected(error) ? "unknown" : "no" },
       );
     }
     const status = response.status;
@@ -107,8 +131,16 @@ export class UpstreamClient {
   }
 }
 
+/** Errors that mean the request never left this machine: no connection was made. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+function neverConnected(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === "string" && NOT_CONNECTED.has(cause.code);
+}
+
 /** A short, printable reason from an error body, if it has one. */
-function reasonOf(text: string): string {
+export function reasonOf(text: string): string {
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     const reason = body.detail ?? body.reason ?? body.error ?? body.title ?? body.message;

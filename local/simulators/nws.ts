@@ -1,5 +1,6 @@
 import { type SimAnswer, type Simulator, startSimulator } from "./sim-server.ts";
-import { addDays, CONDITIONS, highF, localParts, offsetOf, seeded } from "./weather-data.ts";
+import { addDays, localParts, offsetOf } from "../../functions/tools/local-time.ts";
+import { CONDITIONS, highF, seeded } from "./weather-data.ts";
 
 /** Rough NWS coverage: the contiguous US, Alaska, Hawaii. */
 function covered(lat: number, lon: number): boolean {

@@ -1,0 +1,261 @@
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
+import { NotConfigured, ToolError, UpstreamRejected, UpstreamUnavailable } from "../core/errors.ts";
+import type { Clock, GolfCredentials, Secrets } from "../core/ports.ts";
+import type { Course, CpsGolfSite } from "./courses.ts";
+import type { UpstreamClient } from "./upstream.ts";
+
+/** Who the verified token says the golfer is. Taken from the token only, never from arguments. */
+export interface GolferClaims {
+  golferId: number;
+  acct: string;
+  email: string;
+}
+
+interface Session {
+  accessToken: string;
+  claims: GolferClaims;
+  /** Epoch ms after which the token is not used (10 minutes before it expires). */
+  refreshAfter: number;
+}
+
+/**
+ * What outlives one call in a warm function: signed-in sessions per course and each site's signing keys. Built
+ * once at cold start, shared by the golf tools.
+ */
+export class CpsGolfSessions {
+  readonly sessions = new Map<string, Session>();
+  readonly keys = new Map<string, { jwks: JSONWebKeySet; fetchedAt: number }>();
+}
+
+export interface GolfDeps {
+  courses: readonly Course[];
+  secrets: Pick<Secrets, "golfCredentials">;
+  http: UpstreamClient;
+  sessions: CpsGolfSessions;
+  clock: Clock;
+  /** A fresh UUID (session and transaction ids). */
+  newId: () => string;
+}
+
+/** A course that takes bookings online. */
+export type GolfCourse = Course & { golf: CpsGolfSite };
+
+const TOKEN_MARGIN_MS = 10 * 60_000;
+const KEYS_TTL_MS = 60 * 60_000;
+
+/**
+ * One course's CPS Golf site: sign-in (OAuth password grant, RS256 token verified against the site's JWKS) and
+ * authenticated API calls that sign in again once when the site answers 401.
+ */
+export class CpsGolfApi {
+  readonly course: GolfCourse;
+  readonly #deps: GolfDeps;
+  readonly #label: string;
+
+  constructor(course: GolfCourse, deps: GolfDeps) {
+    this.course = course;
+    this.#deps = deps;
+    this.#label = `${course.name}'s booking site`;
+  }
+
+  get #site(): CpsGolfSite {
+    return this.course.golf;
+  }
+
+  /** The verified golfer, signing in if there is no fresh session. */
+  async golfer(): Promise<GolferClaims> {
+    return (await this.#session()).claims;
+  }
+
+  /** GET <api>/<endpoint>?query */
+  get(endpoint: string, query: Record<string, string>): Promise<unknown> {
+    const url = new URL(endpoint, new URL(this.#site.paths.api, this.#site.origin));
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    return this.#call(endpoint, url.href, undefined);
+  }
+
+  /** POST <api>/<endpoint> with a JSON body. */
+  post(endpoint: string, body: unknown): Promise<unknown> {
+    const url = new URL(endpoint, new URL(this.#site.paths.api, this.#site.origin));
+    return this.#call(endpoint, url.href, body);
+  }
+
+  /** Where the person cancels a reservation on the site. */
+  get cancelUrl(): string {
+    return new URL(this.#site.paths.cancel, this.#site.origin).href;
+  }
+
+  async #call(endpoint: string, url: string, json: unknown): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      const session = await this.#session();
+      try {
+        const answer = await this.#deps.http.request({
+          label: `${this.#label} (${endpoint})`,
+          upstream: "cps-golf",
+          url,
+          method: json === undefined ? "GET" : "POST",
+          ...(json === undefined ? {} : { json }),
+          headers: { ...this.#siteHeaders(), authorization: `Bearer ${session.accessToken}` },
+        });
+        return answer.body;
+      } catch (error) {
+        // A 401 means the token was refused before anything happened: sign in again, once.
+        if (attempt === 1 && error instanceof ToolError && error.details.upstreamStatus === 401) {
+          this.#deps.sessions.sessions.delete(this.course.id);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  #siteHeaders(): Record<string, string> {
+    const headers: Record<string, string> = {
+      "client-id": this.#site.clientId,
+      "x-componentid": "1",
+      origin: this.#site.origin,
+      ...this.#site.headers,
+    };
+    if (this.#site.websiteId) headers["x-websiteid"] = this.#site.websiteId;
+    return headers;
+  }
+
+  async #session(): Promise<Session> {
+    const cached = this.#deps.sessions.sessions.get(this.course.id);
+    if (cached && cached.refreshAfter > this.#deps.clock.now()) return cached;
+    const session = await this.#signIn();
+    this.#deps.sessions.sessions.set(this.course.id, session);
+    return session;
+  }
+
+  async #signIn(): Promise<Session> {
+    const credentials = await this.#deps.secrets.golfCredentials(this.course.id);
+    if (!credentials) {
+      throw new NotConfigured(
+        `No CPS Golf sign-in is configured for ${this.course.name}. The server's operator sets it with ` +
+          "CPS_GOLF_USERNAME and CPS_GOLF_PASSWORD or in the secrets file.",
+      );
+    }
+    const answer = await this.#requestToken(credentials);
+    const token = answer as { access_token?: unknown; expires_in?: unknown } | null;
+    if (typeof token?.access_token !== "string") {
+      throw new UpstreamUnavailable(`${this.#label} answered the sign-in without a token. Try again later.`, {
+        upstream: "cps-golf",
+      });
+    }
+    const { claims, expiresAt } = await this.#verify(token.access_token);
+    const lifetime = typeof token.expires_in === "number" ? token.expires_in * 1000 : Number.POSITIVE_INFINITY;
+    const now = this.#deps.clock.now();
+    return {
+      accessToken: token.access_token,
+      claims,
+      refreshAfter: Math.min(expiresAt, now + lifetime) - TOKEN_MARGIN_MS,
+    };
+  }
+
+  async #requestToken(credentials: GolfCredentials): Promise<unknown> {
+    const form: Record<string, string> = {
+      grant_type: "password",
+      username: credentials.username,
+      password: credentials.password,
+      client_id: this.#site.clientId,
+      scope: this.#site.scope,
+    };
+    if (credentials.clientSecret) form.client_secret = credentials.clientSecret;
+    try {
+      const answer = await this.#deps.http.request({
+        label: `${this.#label} (sign-in)`,
+        upstream: "cps-golf",
+        url: new URL(this.#site.paths.token, this.#site.origin).href,
+        form,
+        headers: this.#siteHeaders(),
+      });
+      return answer.body;
+    } catch (error) {
+      if (!(error instanceof UpstreamRejected)) throw error;
+      const status = error.details.upstreamStatus;
+      // Never echo the site's text here: some sites repeat the username.
+      const message =
+        status === 403
+          ? `${this.#label} refused an API sign-in (HTTP 403). Some CPS Golf sites sit behind a bot wall that ` +
+            "blocks programs; this one cannot be used from the server."
+          : `${this.#label} refused the sign-in (HTTP ${status}). Check the CPS Golf username and password ` +
+            `configured for ${this.course.name}.`;
+      throw new UpstreamRejected(message, error.details);
+    }
+  }
+
+  /** Verifies the token's RS256 signature with the site's keys; any other algorithm is refused. */
+  async #verify(token: string): Promise<{ claims: GolferClaims; expiresAt: number }> {
+    let payload: Record<string, unknown>;
+    try {
+      payload = (await this.#verifyWith(token, false)).payload;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ERR_JWKS_NO_MATCHING_KEY") throw this.#refused(error);
+      // The site may have rotated its keys since they were fetched.
+      try {
+        payload = (await this.#verifyWith(token, true)).payload;
+      } catch (again) {
+        throw this.#refused(again);
+      }
+    }
+    const golferId = Number(payload.golferId);
+    if (
+      !Number.isSafeInteger(golferId) ||
+      golferId <= 0 ||
+      typeof payload.acct !== "string" ||
+      typeof payload.email !== "string"
+    ) {
+      throw new UpstreamRejected(
+        `${this.#label} issued a sign-in token without the golfer's id, account and email; it was not used.`,
+        { upstream: "cps-golf" },
+      );
+    }
+    const exp = typeof payload.exp === "number" ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
+    return { claims: { golferId, acct: payload.acct, email: payload.email }, expiresAt: exp };
+  }
+
+  async #verifyWith(token: string, refetch: boolean) {
+    const jwks = await this.#keys(refetch);
+    return jwtVerify(token, createLocalJWKSet(jwks), {
+      algorithms: ["RS256"],
+      clockTolerance: 60,
+      currentDate: new Date(this.#deps.clock.now()),
+    });
+  }
+
+  #refused(error: unknown): ToolError {
+    if (error instanceof ToolError) return error;
+    const code = (error as { code?: string }).code;
+    const why =
+      code === "ERR_JWT_EXPIRED"
+        ? "it had already expired"
+        : code === "ERR_JOSE_ALG_NOT_ALLOWED" || code === "ERR_JOSE_NOT_SUPPORTED"
+          ? "it was not signed with RS256"
+          : code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
+            ? "its signature does not match the site's keys"
+            : "it could not be verified";
+    return new UpstreamRejected(`${this.#label} issued a sign-in token that failed verification (${why}); it was not used.`, {
+      upstream: "cps-golf",
+    });
+  }
+
+  async #keys(refetch: boolean): Promise<JSONWebKeySet> {
+    const cached = this.#deps.sessions.keys.get(this.#site.origin);
+    const now = this.#deps.clock.now();
+    if (!refetch && cached && now - cached.fetchedAt < KEYS_TTL_MS) return cached.jwks;
+    const answer = await this.#deps.http.request({
+      label: `${this.#label} (signing keys)`,
+      upstream: "cps-golf",
+      url: new URL(this.#site.paths.jwks, this.#site.origin).href,
+    });
+    const jwks = answer.body as JSONWebKeySet | null;
+    if (!jwks || !Array.isArray(jwks.keys)) {
+      throw new UpstreamUnavailable(`${this.#label} published its signing keys in a form that cannot be read.`, {
+        upstream: "cps-golf",
+      });
+    }
+    this.#deps.sessions.keys.set(this.#site.origin, { jwks, fetchedAt: now });
+    return jwks;
+  }
+}

@@ -1,0 +1,396 @@
+import { BookingIncomplete, ToolError, UpstreamRejected, UpstreamUnavailable } from "../core/errors.ts";
+import type { JsonObject } from "../core/json.ts";
+import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
+import { CpsGolfApi, type GolferClaims, type GolfCourse, type GolfDeps } from "./cps-golf.ts";
+import { golfCourse } from "./golf-courses.ts";
+import { courseArgument, holesArgument, playersArgument } from "./golf-search-tee-times.ts";
+import { withOffset } from "./local-time.ts";
+
+export const golfBookTeeTimeDefinition = {
+  name: "golf_book_tee_time",
+  title: "Book a tee time",
+  description:
+    "Books one tee time found by golf_search_tee_times, for 1-4 players, in the name of the golfer signed in on " +
+    "the server. Payment is at the course. Returns the reservation id, the confirmation key, the start time and " +
+    "the total due at the course. Each request books at most once (re-sending it returns the first booking), " +
+    "but a new request books again: confirm with the person before calling.",
+  inputSchema: {
+    type: "object",
+    properties: {
+      course: courseArgument,
+      teeSheetId: { type: "integer", minimum: 1, description: "The teeSheetId of a search result" },
+      players: { ...playersArgument, description: "1-4 players to book" },
+      holes: holesArgument,
+    },
+    required: ["teeSheetId", "players"],
+    additionalProperties: false,
+  },
+  outputSchema: {
+    type: "object",
+    properties: {
+      course: { type: "string" },
+      teeSheetId: { type: "integer" },
+      startTime: { type: ["string", "null"], description: "ISO 8601 with the course's offset" },
+      players: { type: "integer" },
+      reservationId: { type: "integer" },
+      confirmationKey: { type: "string" },
+      totalDueAtCourse: { type: ["number", "null"] },
+    },
+    required: ["course", "teeSheetId", "startTime", "players", "reservationId", "confirmationKey", "totalDueAtCourse"],
+  },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  runs: "workflow",
+} as const satisfies ToolDefinition;
+
+export interface Booking {
+  course: string;
+  teeSheetId: number;
+  startTime: string | null;
+  players: number;
+  reservationId: number;
+  confirmationKey: string;
+  totalDueAtCourse: number | null;
+}
+
+interface BookingRequest {
+  teeSheetId: number;
+  players: number;
+  holes: 9 | 18;
+}
+
+interface Pricing {
+  transactionId: string;
+  totalDueAtCourse: number | null;
+  startTime?: string;
+}
+
+const AT_LIMIT = /already have a reservation|maximum|limit/i;
+
+/**
+ * The booking, step by step. Until the site holds the tee time, a transient failure is thrown as it is (the
+ * workflow may retry: nothing changed). After that, every failure is BookingIncomplete or a rejection, naming the
+ * step and saying whether anything was booked, and is never retried.
+ */
+class Booker {
+  readonly #api: CpsGolfApi;
+  readonly #course: GolfCourse;
+  readonly #deps: GolfDeps;
+  readonly #request: BookingRequest;
+
+  constructor(course: GolfCourse, request: BookingRequest, deps: GolfDeps) {
+    this.#api = new CpsGolfApi(course, deps);
+    this.#course = course;
+    this.#deps = deps;
+    this.#request = request;
+  }
+
+  async book(): Promise<Booking> {
+    const golfer = await this.#api.golfer();
+    if (this.#course.golf.bookingSteps.includes("checkBookingLimit")) await this.#checkLimit(golfer);
+    const sessionId = await this.#lock(golfer);
+    const pricing = await this.#afterLock("TeeTimePricesCalculation", () => this.#price(golfer));
+    let transactionId = pricing.transactionId;
+    let bookingTransactionId: string | undefined;
+    if (this.#course.golf.bookingSteps.includes("registerTransactionId")) {
+      // The registered UUID becomes transactionId and the pricing one bookingTransactionId (as the site does).
+      const fresh = this.#deps.newId();
+      await this.#afterLock("RegisterTransactionId", () =>
+        this.#api.post("RegisterTransactionId", { transactionId: fresh }),
+      );
+      bookingTransactionId = transactionId;
+      transactionId = fresh;
+    }
+    const reserved = await this.#reserve(golfer, sessionId, transactionId, bookingTransactionId);
+    const startTime = pricing.startTime ?? (await this.#startTimeOf(golfer, reserved.reservationId));
+    return {
+      course: this.#course.name,
+      teeSheetId: this.#request.teeSheetId,
+      startTime: startTime ? withOffset(startTime, this.#course.timeZone) : null,
+      players: this.#request.players,
+      reservationId: reserved.reservationId,
+      confirmationKey: reserved.confirmationKey,
+      totalDueAtCourse: pricing.totalDueAtCourse,
+    };
+  }
+
+  get #what(): string {
+    const { teeSheetId, players } = this.#request;
+    return `tee time ${teeSheetId} for ${players} player${players === 1 ? "" : "s"}`;
+  }
+
+  async #checkLimit(golfer: GolferClaims) {
+    const answer = (await this.#api.post("CheckBookingLimit", {
+      golferId: golfer.golferId,
+      numberOfPlayer: this.#request.players,
+      teeSheetId: this.#request.teeSheetId,
+    })) as { isSuccess?: unknown; message?: unknown } | null;
+    if (answer?.isSuccess === false) {
+      const said = typeof answer.message === "string" ? ` The site said: "${answer.message}"` : "";
+      throw new UpstreamRejected(
+        `${this.#course.name} will not take another booking from this golfer right now (booking limit).${said}`,
+        { upstream: "cps-golf" },
+      );
+    }
+  }
+
+  async #lock(golfer: GolferClaims): Promise<string> {
+    let answer: { sessionId?: unknown; error?: unknown; warning?: unknown } | null;
+    try {
+      answer = (await this.#api.post("LockTeeTimes", {
+        teeSheetIds: [this.#request.teeSheetId],
+        email: golfer.email,
+        action: "Online Reservation V5",
+        sessionId: this.#deps.newId(),
+        golferId: golfer.golferId,
+        classCode: this.#course.golf.classCode,
+        numberOfPlayer: this.#request.players,
+        navigateUrl: "",
+        isGroupBooking: false,
+      })) as typeof answer;
+    } catch (error) {
+      // Safe to retry only when the site never saw the request, or said so (429); otherwise a hold may exist.
+      const notSeen =
+        error instanceof UpstreamUnavailable &&
+        (error.details.delivered === "no" || error.details.upstreamStatus === 429);
+      if (notSeen || !(error instanceof UpstreamUnavailable)) throw this.#lockRefused(error);
+      throw new BookingIncomplete(
+        `${this.#course.name}'s booking site failed while holding ${this.#what} (LockTeeTimes${statusOf(error)}). ` +
+          "Nothing was booked. Try again in a few minutes.",
+        error.details,
+      );
+    }
+    const siteError = typeof answer?.error === "string" ? answer.error.trim() : "";
+    const warning = typeof answer?.warning === "string" ? answer.warning.trim() : "";
+    if (siteError) {
+      throw new UpstreamRejected(
+        `${this.#course.name} could not hold ${this.#what}: ${siteError} Search again for another time.`,
+        { upstream: "cps-golf" },
+      );
+    }
+    if (warning && AT_LIMIT.test(warning)) {
+      throw new UpstreamRejected(`${this.#course.name} refused ${this.#what}: ${warning}`, { upstream: "cps-golf" });
+    }
+    if (typeof answer?.sessionId !== "string" || !answer.sessionId) {
+      throw new BookingIncomplete(
+        `${this.#course.name}'s booking site answered the hold on ${this.#what} without a session (LockTeeTimes). ` +
+          "Nothing was booked. Try again in a few minutes.",
+        { upstream: "cps-golf" },
+      );
+    }
+    return answer.sessionId;
+  }
+
+  #lockRefused(error: unknown): unknown {
+    if (error instanceof UpstreamRejected && error.details.upstreamStatus === 404) {
+      return new UpstreamRejected(
+        `${this.#course.name} has no tee time ${this.#request.teeSheetId}. Search again and use a teeSheetId from the results.`,
+        error.details,
+      );
+    }
+    return error;
+  }
+
+  /** Runs a step after the hold: any failure means nothing was booked and the hold expires on the site. */
+  async #afterLock<T>(step: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const details = error instanceof ToolError ? error.details : {};
+      throw new BookingIncomplete(
+        `The booking of ${this.#what} at ${this.#course.name} stopped at step ${step}${statusOf(error)}: ` +
+          `${reasonOf(error)} Nothing was booked; the hold on the tee time expires on its own. Try again in a few minutes.`,
+        details,
+      );
+    }
+  }
+
+  async #price(golfer: GolferClaims): Promise<Pricing> {
+    const { teeSheetId, players, holes } = this.#request;
+    const site = this.#course.golf;
+    const bookingList = Array.from({ length: players }, (_, i) => ({
+      teeSheetId,
+      holes,
+      participantNo: i + 1,
+      golferId: i === 0 ? golfer.golferId : 0,
+      rateCode: "N",
+      isUnassignedPlayer: i > 0,
+      memberClassCode: site.classCode,
+      memberStoreId: site.memberStoreId,
+      cartType: 1,
+      playerId: "0",
+      acct: i === 0 ? golfer.acct : null,
+      isGuestOf: false,
+      isUseCapacityPricing: false,
+    }));
+    const answer = (await this.#api.post("TeeTimePricesCalculation", {
+      selectedTeeSheetId: teeSheetId,
+      bookingList,
+      holes,
+      numberOfPlayer: players,
+      numberOfRider: players,
+      cartType: 1,
+      coupon: null,
+      depositType: 0,
+      depositAmount: 0,
+      selectedValuePackageCode: null,
+      isUseCapacityPricing: false,
+      thirdPartyId: null,
+      ibxCardOnFile: null,
+      transactionId: null,
+    })) as {
+      transactionId?: unknown;
+      startTime?: unknown;
+      summaryDetail?: { totalDueAtCourse?: unknown };
+    } | null;
+    if (typeof answer?.transactionId !== "string" || !answer.transactionId) {
+      throw new UpstreamUnavailable("the site priced the tee time without a transaction id.", {
+        upstream: "cps-golf",
+      });
+    }
+    const due = answer.summaryDetail?.totalDueAtCourse;
+    const pricing: Pricing = {
+      transactionId: answer.transactionId,
+      totalDueAtCourse: typeof due === "number" ? due : null,
+    };
+    if (typeof answer.startTime === "string") pricing.startTime = answer.startTime;
+    return pricing;
+  }
+
+  async #reserve(golfer: GolferClaims, sessionId: string, transactionId: string, bookingTransactionId?: string) {
+    const site = this.#course.golf;
+    const body: Record<string, unknown> = {
+      cancelReservationLink: this.#api.cancelUrl,
+      homePageLink: new URL("/onlineresweb/", site.origin).href,
+      affiliateId: null,
+      sessionGuid: null,
+      finalizeSaleModel: {
+        acct: golfer.acct,
+        playerId: 0,
+        isGuest: false,
+        // Pay at the course: no card data is ever sent or stored.
+        creditCardInfo: {
+          cardNumber: null,
+          cardHolder: null,
+          expireMM: null,
+          expireYY: null,
+          cvv: null,
+          email: golfer.email,
+          cardToken: null,
+        },
+        monerisCC: null,
+        ibxCC: null,
+      },
+      lockedTeeTimesSessionId: sessionId,
+      transactionId,
+    };
+    if (bookingTransactionId) body.bookingTransactionId = bookingTransactionId;
+    let answer: {
+      reservationId?: unknown;
+      confirmationKey?: unknown;
+      reservationResult?: unknown;
+      message?: unknown;
+    } | null;
+    try {
+      answer = (await this.#api.post("ReserveTeeTimes", body)) as typeof answer;
+    } catch (error) {
+      throw this.#reserveFailed(error);
+    }
+    if (answer?.reservationResult !== 1) {
+      const said = typeof answer?.message === "string" && answer.message ? ` The site said: "${answer.message}"` : "";
+      throw new UpstreamRejected(
+        `${this.#course.name} declined the reservation of ${this.#what} (ReserveTeeTimes).${said} Nothing was booked.`,
+        { upstream: "cps-golf" },
+      );
+    }
+    if (typeof answer.reservationId !== "number" || typeof answer.confirmationKey !== "string") {
+      throw new BookingIncomplete(
+        `${this.#course.name} confirmed the reservation of ${this.#what} without its id or confirmation key. ` +
+          "It is probably booked: check with golf_get_reservations before booking again.",
+        { upstream: "cps-golf" },
+      );
+    }
+    return { reservationId: answer.reservationId, confirmationKey: answer.confirmationKey };
+  }
+
+  #reserveFailed(error: unknown): ToolError {
+    if (!(error instanceof ToolError)) throw error;
+    if (error instanceof UpstreamRejected) {
+      return new UpstreamRejected(
+        `${this.#course.name} declined the reservation of ${this.#what} (ReserveTeeTimes${statusOf(error)}). ` +
+          "Nothing was booked; the hold on the tee time expires on its own.",
+        error.details,
+      );
+    }
+    if (error.details.delivered === "no") {
+      return new BookingIncomplete(
+        `The booking of ${this.#what} at ${this.#course.name} stopped at step ReserveTeeTimes: the site could ` +
+          "not be reached. Nothing was booked. Try again in a few minutes.",
+        error.details,
+      );
+    }
+    // The site may have booked it and failed to say so. Re-sending could book twice, so it is left to the person.
+    return new BookingIncomplete(
+      `The booking of ${this.#what} at ${this.#course.name} failed at the last step (ReserveTeeTimes${statusOf(error)}), ` +
+        "so it may or may not be booked. Check with golf_get_reservations before trying again.",
+      error.details,
+    );
+  }
+
+  /** The booked start time, from the reservations list, when the pricing answer did not carry it. */
+  async #startTimeOf(golfer: GolferClaims, reservationId: number): Promise<string | undefined> {
+    try {
+      const page = (await this.#api.get("UpcomingReservation", {
+        golferId: String(golfer.golferId),
+        pageSize: "14",
+        currentPage: "1",
+      })) as { items?: { reservationId?: unknown; startTime?: unknown }[] } | null;
+      const found = page?.items?.find((item) => item.reservationId === reservationId)?.startTime;
+      return typeof found === "string" ? found : undefined;
+    } catch {
+      return undefined; // the booking stands; only its time is unknown here
+    }
+  }
+}
+
+function statusOf(error: unknown): string {
+  const status = error instanceof ToolError ? error.details.upstreamStatus : undefined;
+  return status ? `, HTTP ${status}` : "";
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof ToolError) return error.message.endsWith(".") ? error.message : `${error.message}.`;
+  return "an unexpected error.";
+}
+
+function render(booking: Booking): string {
+  const when = booking.startTime ? `${booking.startTime.slice(0, 10)} at ${booking.startTime.slice(11, 16)}` : "the booked time";
+  const due = booking.totalDueAtCourse === null ? "" : ` Due at the course: $${booking.totalDueAtCourse.toFixed(2)}.`;
+  return (
+    `Booked ${booking.course} on ${when} for ${booking.players} player${booking.players === 1 ? "" : "s"}. ` +
+    `Confirmation ${booking.confirmationKey} (reservation ${booking.reservationId}).${due}`
+  );
+}
+
+/** golf_book_tee_time: lock → price → (register) → reserve, honouring the player count. */
+export const golfBookTeeTime: ExecutableTool<GolfDeps> = {
+  definition: golfBookTeeTimeDefinition,
+  summarize(result: ToolResult): string {
+    const b = result.structuredContent as unknown as Booking | undefined;
+    if (!b) return "tee time booked";
+    const when = b.startTime ? ` on ${b.startTime.slice(0, 10)} at ${b.startTime.slice(11, 16)}` : "";
+    return `Booked ${b.course}${when} for ${b.players} player${b.players === 1 ? "" : "s"}`;
+  },
+  async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
+    const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
+    const request: BookingRequest = {
+      teeSheetId: Number(args.teeSheetId),
+      players: Number(args.players),
+      holes: args.holes === 9 ? 9 : 18,
+    };
+    const booking = await new Booker(course, request, deps).book();
+    return {
+      content: [{ type: "text", text: render(booking) }],
+      structuredContent: booking as unknown as JsonObject,
+    };
+  },
+};

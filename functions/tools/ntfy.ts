@@ -1,0 +1,77 @@
+import { NotConfigured, UpstreamUnavailable } from "../core/errors.ts";
+import type { Secrets } from "../core/ports.ts";
+import type { UpstreamClient } from "./upstream.ts";
+
+export interface NtfyConfig {
+  /** The ntfy server, https://ntfy.sh unless self-hosted. */
+  baseUrl: string;
+  /** The owner's topic. Configuration, never a tool argument, so a model cannot post to any topic. */
+  topic?: string;
+}
+
+export interface NtfyDeps {
+  config: NtfyConfig;
+  secrets: Pick<Secrets, "ntfyToken">;
+  http: UpstreamClient;
+}
+
+export const PRIORITIES = { min: 1, low: 2, default: 3, high: 4, urgent: 5 } as const;
+export type PriorityName = keyof typeof PRIORITIES;
+
+export interface PushMessage {
+  title: string;
+  message: string;
+  priority?: PriorityName;
+  tags?: string[];
+  click?: string;
+}
+
+export interface Published {
+  id: string;
+  /** ISO 8601, UTC. */
+  time: string;
+  /** The topic, masked: it works like a password on a public ntfy server. */
+  topic: string;
+}
+
+/** "golf-alerts-7f3k" → "go…3k": enough to recognise, not enough to post to. */
+export function maskTopic(topic: string): string {
+  if (topic.length <= 6) return "•".repeat(topic.length);
+  return `${topic.slice(0, 2)}…${topic.slice(-2)}`;
+}
+
+/**
+ * Publishes one message with ntfy's JSON API (`POST <base>/`): the body is JSON, so nothing in a title or message
+ * can become a header. The priority name becomes ntfy's number.
+ */
+export async function publishToNtfy(push: PushMessage, deps: NtfyDeps): Promise<Published> {
+  const topic = deps.config.topic;
+  if (!topic) {
+    throw new NotConfigured(
+      "Push notifications are not set up on this server: it has no ntfy topic (setting NTFY_TOPIC).",
+    );
+  }
+  const token = await deps.secrets.ntfyToken();
+  const body: Record<string, unknown> = {
+    topic,
+    title: push.title,
+    message: push.message,
+    priority: PRIORITIES[push.priority ?? "default"],
+  };
+  if (push.tags?.length) body.tags = push.tags;
+  if (push.click) body.click = push.click;
+  const { body: answer } = await deps.http.request({
+    label: "The ntfy server",
+    upstream: "ntfy",
+    url: new URL("/", deps.config.baseUrl).href,
+    json: body,
+    ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+  });
+  const sent = answer as { id?: unknown; time?: unknown } | null;
+  if (typeof sent?.id !== "string" || typeof sent.time !== "number") {
+    throw new UpstreamUnavailable("The ntfy server answered with malformed data. Try again later.", {
+      upstream: "ntfy",
+    });
+  }
+  return { id: sent.id, time: new Date(sent.time * 1000).toISOString(), topic: maskTopic(topic) };
+}
