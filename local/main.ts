@@ -1,5 +1,8 @@
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { NtfyConfig } from "../functions/tools/ntfy.ts";
 import { startRuntime } from "./runtime.ts";
+import { loadLocalSecrets } from "./secrets.ts";
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -9,10 +12,14 @@ const USAGE = `Usage: npm start -- [options]
   --data-dir <dir>            records, keys and events (default ./.rez-agent-mcp)
   --events-file <file>        JSONL file of every event (default <data-dir>/events.jsonl)
   --courses <file>            golf courses (JSON); simulated mode defaults to the sample courses
+  --secrets-file <file>       golf credentials and ntfy token, JSON, mode 0600 (default <data-dir>/secrets.json)
+  --ntfy-topic <topic>        your ntfy topic for push notifications (or NTFY_TOPIC)
+  --ntfy-url <url>            your ntfy server (or NTFY_BASE_URL; default https://ntfy.sh)
   --sync-budget <seconds>     how long tools/call waits before answering "still running" (default 20)
   -h, --help                  this text
 
-Environment: REZ_AGENT_MCP_API_KEY sets the API key (otherwise one is generated on first start).`;
+Environment: REZ_AGENT_MCP_API_KEY sets the API key (otherwise one is generated on first start).
+Secrets may also come from NTFY_TOKEN, CPS_GOLF_USERNAME, CPS_GOLF_PASSWORD and CPS_GOLF_CLIENT_SECRET.`;
 
 function fail(message: string): never {
   console.error(`rez-agent-mcp: ${message}\n\n${USAGE}`);
@@ -29,6 +36,9 @@ function parse() {
         "data-dir": { type: "string", default: ".rez-agent-mcp" },
         "events-file": { type: "string" },
         courses: { type: "string" },
+        "secrets-file": { type: "string" },
+        "ntfy-topic": { type: "string" },
+        "ntfy-url": { type: "string" },
         "sync-budget": { type: "string", default: "20" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -68,6 +78,15 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const startedAt = performance.now();
 const log = (line: string) => console.error(line);
+const secretsFile = flags["secrets-file"] ?? join(flags["data-dir"], "secrets.json");
+const secrets = await loadLocalSecrets(secretsFile, process.env, {
+  required: flags["secrets-file"] !== undefined,
+}).catch((error: Error) => fail(error.message));
+const ntfy: Partial<NtfyConfig> = {};
+const ntfyTopic = flags["ntfy-topic"] ?? process.env.NTFY_TOPIC;
+const ntfyUrl = flags["ntfy-url"] ?? process.env.NTFY_BASE_URL;
+if (ntfyTopic) ntfy.topic = ntfyTopic;
+if (ntfyUrl) ntfy.baseUrl = ntfyUrl;
 const runtime = await startRuntime({
   dataDir: flags["data-dir"],
   ...(flags["events-file"] ? { eventsFile: flags["events-file"] } : {}),
@@ -75,6 +94,8 @@ const runtime = await startRuntime({
   host: flags.host,
   port,
   upstreams: flags.upstreams,
+  secrets,
+  ntfy,
   ...(process.env.REZ_AGENT_MCP_API_KEY ? { apiKey: process.env.REZ_AGENT_MCP_API_KEY } : {}),
   front: { syncBudgetMs: syncBudget * 1000 },
   log,
@@ -100,6 +121,11 @@ if (runtime.generatedApiKey) {
     "Lost it? Stop, delete that file and start again for a new one, or set REZ_AGENT_MCP_API_KEY.",
   );
 }
+lines.push(
+  runtime.notifiesBookings
+    ? "Push notifications: on (a booked tee time notifies your phone)."
+    : "Push notifications: off (set --ntfy-topic or NTFY_TOPIC).",
+);
 if (runtime.recovered.restarted + runtime.recovered.failed > 0) {
   lines.push(
     `Recovered calls left running by an earlier stop: ${runtime.recovered.restarted} re-run, ${runtime.recovered.failed} marked failed.`,

@@ -10,6 +10,10 @@ export const localFunctionArn = (name: string) =>
 /** Each workflow tool's function: its ASL placeholder and its local name. */
 export const WORKFLOW_FUNCTIONS = {
   get_weather: { placeholder: "GetWeatherFunctionArn", name: "get-weather" },
+  send_push_notification: { placeholder: "SendPushNotificationFunctionArn", name: "send-push-notification" },
+  golf_search_tee_times: { placeholder: "GolfSearchTeeTimesFunctionArn", name: "golf-search-tee-times" },
+  golf_book_tee_time: { placeholder: "GolfBookTeeTimeFunctionArn", name: "golf-book-tee-time" },
+  golf_get_reservations: { placeholder: "GolfGetReservationsFunctionArn", name: "golf-get-reservations" },
 } as const;
 
 /** The values of every `${Placeholder}` in the ASL file, locally (the CDK stack's definitionSubstitutions on AWS). */

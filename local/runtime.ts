@@ -1,17 +1,39 @@
+import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DynamoDbRequestStore } from "../functions/adapters/dynamodb-request-store.ts";
+import type { IdempotencyStore } from "../functions/adapters/idempotency.ts";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.ts";
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../functions/core/config.ts";
+import { EVENT_RULES, type ToolCallEventDetail } from "../functions/core/events.ts";
 import { createFront, type Front } from "../functions/core/front.ts";
 import type { JsonObject } from "../functions/core/json.ts";
 import { systemClock, type WorkflowInput } from "../functions/core/ports.ts";
+import { DocumentSecrets, type SecretsDocument } from "../functions/core/secrets.ts";
 import { ToolRegistry } from "../functions/core/tool.ts";
-import { DEFAULT_WEATHER_CONFIG, USER_AGENT } from "../functions/handlers/environment.ts";
+import {
+  DEFAULT_NTFY_BASE_URL,
+  DEFAULT_WEATHER_CONFIG,
+  USER_AGENT,
+} from "../functions/handlers/environment.ts";
 import { createGetWeatherHandler } from "../functions/handlers/get-weather.ts";
+import {
+  BOOKING_REPLAY_SECONDS,
+  createGolfBookTeeTimeHandler,
+} from "../functions/handlers/golf-book-tee-time.ts";
+import { createGolfGetReservationsHandler } from "../functions/handlers/golf-get-reservations.ts";
+import { createGolfSearchTeeTimesHandler } from "../functions/handlers/golf-search-tee-times.ts";
+import {
+  createNotifyOnBookingHandler,
+  NOTIFICATION_REPLAY_SECONDS,
+} from "../functions/handlers/notify-on-booking.ts";
+import { createSendPushNotificationHandler } from "../functions/handlers/send-push-notification.ts";
+import type { HandlerRuntime, ToolHandler } from "../functions/handlers/tool-handler.ts";
 import { type Course, parseCourses } from "../functions/tools/courses.ts";
+import { CpsGolfSessions, type GolfDeps } from "../functions/tools/cps-golf.ts";
 import { TOOL_DEFINITIONS } from "../functions/tools/definitions.ts";
 import type { WeatherConfig } from "../functions/tools/get-weather.ts";
+import type { NtfyConfig, NtfyDeps } from "../functions/tools/ntfy.ts";
 import { UpstreamClient } from "../functions/tools/upstream.ts";
 import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
@@ -25,6 +47,8 @@ import {
   WORKFLOW_FUNCTIONS,
 } from "./resources.ts";
 import { RecordSignals } from "./signals.ts";
+import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "./simulators/cps-golf.ts";
+import { type NtfySimulator, startNtfySimulator } from "./simulators/ntfy.ts";
 import { startNwsSimulator } from "./simulators/nws.ts";
 import { startOpenMeteoSimulator } from "./simulators/open-meteo.ts";
 import type { Simulator } from "./simulators/sim-server.ts";
@@ -47,6 +71,10 @@ export interface RuntimeOptions {
   front?: Partial<FrontConfig>;
   /** Weather endpoints to change (tests point them at their own simulators). */
   weather?: Partial<WeatherConfig>;
+  /** ntfy server and topic (simulated mode: the simulator and a demo topic unless set). */
+  ntfy?: Partial<NtfyConfig>;
+  /** Secrets, already loaded (the CLI reads the environment and the secrets file). */
+  secrets?: SecretsDocument;
   /** Upstream request timeout, in milliseconds. */
   upstreamTimeoutMs?: number;
   /** Upstream response cache, in milliseconds (0 turns it off). */
@@ -73,7 +101,15 @@ export interface Runtime {
   workflow: LocalWorkflow;
   bus: LocalEventBus;
   /** The simulated upstreams, in simulated mode. */
-  simulators: { nws?: Simulator; openMeteo?: Simulator };
+  simulators: {
+    nws?: Simulator;
+    openMeteo?: Simulator;
+    ntfy?: NtfySimulator;
+    /** One simulated CPS Golf site per bookable course, by course id. */
+    golf: Record<string, GolfSimulator>;
+  };
+  /** Whether a completed booking sends a push notification (it needs an ntfy topic). */
+  notifiesBookings: boolean;
   /** Records left working by an earlier crash, and what was done with them. */
   recovered: { restarted: number; failed: number };
   stop(): Promise<void>;
@@ -119,9 +155,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       { definition: IDEMPOTENCY_TABLE, name: LOCAL_IDEMPOTENCY_TABLE },
     ]);
 
-    const simulators: Runtime["simulators"] = {};
+    const simulators: Runtime["simulators"] = { golf: {} };
     let weatherConfig: WeatherConfig = { ...DEFAULT_WEATHER_CONFIG };
+    let ntfyConfig: NtfyConfig = { baseUrl: DEFAULT_NTFY_BASE_URL };
+    let secrets: SecretsDocument = options.secrets ?? {};
     if (options.upstreams === "simulated") {
+      simulators.ntfy = await startNtfySimulator();
+      cleanups.push(simulators.ntfy.close);
+      ntfyConfig = { baseUrl: simulators.ntfy.url, topic: "rez-agent-mcp-demo" };
       simulators.nws = await startNwsSimulator();
       cleanups.push(simulators.nws.close);
       simulators.openMeteo = await startOpenMeteoSimulator();
@@ -133,9 +174,36 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       };
     }
     weatherConfig = { ...weatherConfig, ...options.weather };
-    const courses = await loadCourses(
+    ntfyConfig = { ...ntfyConfig, ...options.ntfy };
+    let courses = await loadCourses(
       options.coursesFile ?? (options.upstreams === "simulated" ? SAMPLE_COURSES : undefined),
     );
+    if (options.upstreams === "simulated") {
+      // Every bookable course gets its own simulated site, and the demo golfer unless credentials are configured.
+      const golf: Record<string, unknown> = { ...secrets.golf };
+      courses = await Promise.all(
+        courses.map(async (course) => {
+          if (!course.golf) return course;
+          const site = course.golf;
+          const simulator = await startGolfSimulator({
+            courseName: course.name,
+            timeZone: course.timeZone,
+            courseIds: site.courseIds,
+            clientId: site.clientId,
+            classCode: site.classCode,
+            memberStoreId: site.memberStoreId,
+            bookingWindowDays: site.bookingWindowDays,
+            steps: site.bookingSteps,
+            ...(site.websiteId ? { websiteId: site.websiteId } : {}),
+          });
+          cleanups.push(simulator.close);
+          simulators.golf[course.id] = simulator;
+          golf[course.id] ??= { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password };
+          return { ...course, golf: { ...site, origin: simulator.url } };
+        }),
+      );
+      secrets = { ...secrets, golf: golf as SecretsDocument["golf"] & object };
+    }
 
     const keys = await loadLocalKeys(join(options.dataDir, "api-keys.json"), options.apiKey);
     const signals = new RecordSignals();
@@ -149,19 +217,64 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       timeoutMs: options.upstreamTimeoutMs ?? 8_000,
       cacheTtlMs: options.upstreamCacheMs ?? 300_000,
     });
-    const logger = { error: (message: string) => options.log(`error: ${message}`) };
-    const getWeather = createGetWeatherHandler({
-      weather: { config: weatherConfig, courses, http },
+    const handlerRuntime: HandlerRuntime = {
       clock: systemClock,
-      logger,
+      // Operators see failures; a call that went well is not worth a line.
+      logger: {
+        error: (message: string) => options.log(`error: ${message}`),
+        warn: () => {},
+        info: () => {},
+      },
+    };
+    const idempotencyFor = (seconds: number): IdempotencyStore => ({
+      client: dynamo.client,
+      tableName: LOCAL_IDEMPOTENCY_TABLE,
+      expiresAfterSeconds: seconds,
+      inProgressMs: 90_000,
     });
+    const secretStore = new DocumentSecrets(secrets);
+    const ntfy: NtfyDeps = { config: ntfyConfig, secrets: secretStore, http };
+    const golf: GolfDeps = {
+      courses,
+      secrets: secretStore,
+      http,
+      sessions: new CpsGolfSessions(),
+      clock: systemClock,
+      newId: randomUUID,
+    };
+    const handlers: Record<keyof typeof WORKFLOW_FUNCTIONS, ToolHandler> = {
+      get_weather: createGetWeatherHandler({ config: weatherConfig, courses, http }, handlerRuntime),
+      send_push_notification: createSendPushNotificationHandler(ntfy, handlerRuntime),
+      golf_search_tee_times: createGolfSearchTeeTimesHandler(golf, handlerRuntime),
+      golf_book_tee_time: createGolfBookTeeTimeHandler(
+        golf,
+        handlerRuntime,
+        idempotencyFor(BOOKING_REPLAY_SECONDS),
+      ),
+      golf_get_reservations: createGolfGetReservationsHandler(golf, handlerRuntime),
+    };
+
+    const notifiesBookings = Boolean(ntfyConfig.topic);
+    if (notifiesBookings) {
+      const notify = createNotifyOnBookingHandler(ntfy, idempotencyFor(NOTIFICATION_REPLAY_SECONDS));
+      bus.addRule({
+        name: "notifyOnBooking",
+        pattern: EVENT_RULES.notifyOnBooking,
+        target: async (event) => {
+          await notify({ id: event.id, detail: event.detail as unknown as ToolCallEventDetail });
+        },
+      });
+    }
 
     const workflow = new LocalWorkflow({
       substitutions: LOCAL_SUBSTITUTIONS,
-      functions: {
-        [localFunctionArn(WORKFLOW_FUNCTIONS.get_weather.name)]: (payload: JsonObject) =>
-          getWeather(payload as unknown as WorkflowInput),
-      },
+      functions: Object.fromEntries(
+        Object.entries(WORKFLOW_FUNCTIONS).map(([tool, { name }]) => [
+          localFunctionArn(name),
+          (payload: JsonObject) =>
+            handlers[tool as keyof typeof WORKFLOW_FUNCTIONS](payload as unknown as WorkflowInput),
+        ]),
+      ),
       dynamodb: dynamo.client,
       bus,
       onItemWritten: (id) => signals.notify(id),
@@ -222,6 +335,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       workflow,
       bus,
       simulators,
+      notifiesBookings,
       recovered,
       stop: stopAll,
     };

@@ -11,11 +11,21 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
  * model nothing).
  */
 export const PATTERNS = {
-  singleLine: { pattern: "^[^\\u0000-\\u001F\\u007F]*$", hint: "must be one line without control characters" },
+  singleLine: {
+    pattern: "^[^\\u0000-\\u001F\\u007F]*$",
+    hint: "must be one line without control characters",
+  },
   https: { pattern: "^https://", hint: "must be an https:// URL" },
   tag: { pattern: "^[A-Za-z0-9_+-]{1,32}$", hint: "must be a short word (letters, digits, _ + -)" },
   date: { pattern: "^\\d{4}-\\d{2}-\\d{2}$", hint: "must be a date written YYYY-MM-DD" },
-  timeOfDay: { pattern: "^([01]\\d|2[0-3]):[0-5]\\d$", hint: "must be a time of day written HH:MM (24-hour)" },
+  uuid: {
+    pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    hint: "must be a request id (a lowercase UUID)",
+  },
+  timeOfDay: {
+    pattern: "^([01]\\d|2[0-3]):[0-5]\\d$",
+    hint: "must be a time of day written HH:MM (24-hour)",
+  },
 } as const;
 
 const PATTERN_HINTS = new Map<string, string>(Object.values(PATTERNS).map((p) => [p.pattern, p.hint]));

@@ -1,5 +1,9 @@
+import type { Secrets } from "../core/ports.ts";
+import { DocumentSecrets, secretsFromEnvironment } from "../core/secrets.ts";
 import { parseCourses } from "../tools/courses.ts";
 import type { WeatherConfig } from "../tools/get-weather.ts";
+import type { NtfyConfig } from "../tools/ntfy.ts";
+import { UpstreamClient } from "../tools/upstream.ts";
 
 /** Reads one setting from the Lambda environment, failing with a message that names it. */
 export function requiredEnv(env: NodeJS.ProcessEnv, key: string): string {
@@ -28,4 +32,26 @@ export function coursesFromEnv(env: NodeJS.ProcessEnv) {
   return env.COURSES_JSON ? parseCourses(JSON.parse(env.COURSES_JSON)) : [];
 }
 
-export const USER_AGENT = "rez-agent-mcp/0.1 (https://github.com/rez-agent-mcp; weather for golfers)";
+export const USER_AGENT = "rez-agent-mcp/0.1 (https://github.com/rez-agent-mcp)";
+
+export const DEFAULT_NTFY_BASE_URL = "https://ntfy.sh";
+
+/** ntfy settings: the server (ntfy.sh unless NTFY_BASE_URL) and the owner's topic (NTFY_TOPIC). */
+export function ntfyConfigFromEnv(env: NodeJS.ProcessEnv): NtfyConfig {
+  const config: NtfyConfig = { baseUrl: env.NTFY_BASE_URL ?? DEFAULT_NTFY_BASE_URL };
+  if (env.NTFY_TOPIC) config.topic = env.NTFY_TOPIC;
+  return config;
+}
+
+/**
+ * The function's secrets. Until the Secrets Manager adapter lands with the AWS stack, they come from the
+ * function's environment (NTFY_TOKEN, CPS_GOLF_USERNAME, CPS_GOLF_PASSWORD, CPS_GOLF_CLIENT_SECRET).
+ */
+export function secretsFromEnv(env: NodeJS.ProcessEnv): Secrets {
+  return new DocumentSecrets(secretsFromEnvironment(env));
+}
+
+/** The HTTP client of a deployed tool function. */
+export function upstreamClient(cacheTtlMs: number): UpstreamClient {
+  return new UpstreamClient({ fetch, userAgent: USER_AGENT, timeoutMs: 8_000, cacheTtlMs });
+}

@@ -108,7 +108,8 @@ export function parseCourses(value: unknown): Course[] {
   });
 }
 
-const DEFAULT_SCOPE = "openid profile onlinereservation sale inventory sh customer email recommend references";
+const DEFAULT_SCOPE =
+  "openid profile onlinereservation sale inventory sh customer email recommend references";
 
 /** The CPS Golf settings of a course, written flat on it in the courses file; defaults as most sites use. */
 function parseSite(raw: Record<string, unknown>, where: string): CpsGolfSite {

@@ -144,7 +144,8 @@ export class CpsGolfApi {
       });
     }
     const { claims, expiresAt } = await this.#verify(token.access_token);
-    const lifetime = typeof token.expires_in === "number" ? token.expires_in * 1000 : Number.POSITIVE_INFINITY;
+    const lifetime =
+      typeof token.expires_in === "number" ? token.expires_in * 1000 : Number.POSITIVE_INFINITY;
     const now = this.#deps.clock.now();
     return {
       accessToken: token.access_token,
@@ -235,9 +236,12 @@ export class CpsGolfApi {
           : code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
             ? "its signature does not match the site's keys"
             : "it could not be verified";
-    return new UpstreamRejected(`${this.#label} issued a sign-in token that failed verification (${why}); it was not used.`, {
-      upstream: "cps-golf",
-    });
+    return new UpstreamRejected(
+      `${this.#label} issued a sign-in token that failed verification (${why}); it was not used.`,
+      {
+        upstream: "cps-golf",
+      },
+    );
   }
 
   async #keys(refetch: boolean): Promise<JSONWebKeySet> {
@@ -251,9 +255,12 @@ export class CpsGolfApi {
     });
     const jwks = answer.body as JSONWebKeySet | null;
     if (!jwks || !Array.isArray(jwks.keys)) {
-      throw new UpstreamUnavailable(`${this.#label} published its signing keys in a form that cannot be read.`, {
-        upstream: "cps-golf",
-      });
+      throw new UpstreamUnavailable(
+        `${this.#label} published its signing keys in a form that cannot be read.`,
+        {
+          upstream: "cps-golf",
+        },
+      );
     }
     this.#deps.sessions.keys.set(this.#site.origin, { jwks, fetchedAt: now });
     return jwks;

@@ -1,6 +1,17 @@
 import type { ToolDefinition } from "../core/tool.ts";
 import { getRequestStatusDefinition } from "./get-request-status.ts";
 import { getWeatherDefinition } from "./get-weather.ts";
+import { golfBookTeeTimeDefinition } from "./golf-book-tee-time.ts";
+import { golfGetReservationsDefinition } from "./golf-get-reservations.ts";
+import { golfSearchTeeTimesDefinition } from "./golf-search-tee-times.ts";
+import { sendPushNotificationDefinition } from "./send-push-notification.ts";
 
 /** Every tool the server offers, in listing order. The front imports these, never the tools' execute code. */
-export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [getWeatherDefinition, getRequestStatusDefinition];
+export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
+  golfSearchTeeTimesDefinition,
+  golfBookTeeTimeDefinition,
+  golfGetReservationsDefinition,
+  getWeatherDefinition,
+  sendPushNotificationDefinition,
+  getRequestStatusDefinition,
+];

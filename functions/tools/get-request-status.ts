@@ -1,4 +1,5 @@
 import type { ToolDefinition } from "../core/tool.ts";
+import { PATTERNS } from "../core/validation.ts";
 
 /** get_request_status: answered by the front handler from the request table, with no workflow. */
 export const getRequestStatusDefinition = {
@@ -13,7 +14,7 @@ export const getRequestStatusDefinition = {
     properties: {
       requestId: {
         type: "string",
-        pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        pattern: PATTERNS.uuid.pattern,
         description: "The request id of the earlier call",
       },
     },

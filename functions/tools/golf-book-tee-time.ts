@@ -1,7 +1,7 @@
 import { BookingIncomplete, ToolError, UpstreamRejected, UpstreamUnavailable } from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
-import { CpsGolfApi, type GolferClaims, type GolfCourse, type GolfDeps } from "./cps-golf.ts";
+import { CpsGolfApi, type GolfCourse, type GolfDeps, type GolferClaims } from "./cps-golf.ts";
 import { golfCourse } from "./golf-courses.ts";
 import { courseArgument, holesArgument, playersArgument } from "./golf-search-tee-times.ts";
 import { withOffset } from "./local-time.ts";
@@ -36,7 +36,15 @@ export const golfBookTeeTimeDefinition = {
       confirmationKey: { type: "string" },
       totalDueAtCourse: { type: ["number", "null"] },
     },
-    required: ["course", "teeSheetId", "startTime", "players", "reservationId", "confirmationKey", "totalDueAtCourse"],
+    required: [
+      "course",
+      "teeSheetId",
+      "startTime",
+      "players",
+      "reservationId",
+      "confirmationKey",
+      "totalDueAtCourse",
+    ],
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   runs: "workflow",
@@ -168,7 +176,9 @@ class Booker {
       );
     }
     if (warning && AT_LIMIT.test(warning)) {
-      throw new UpstreamRejected(`${this.#course.name} refused ${this.#what}: ${warning}`, { upstream: "cps-golf" });
+      throw new UpstreamRejected(`${this.#course.name} refused ${this.#what}: ${warning}`, {
+        upstream: "cps-golf",
+      });
     }
     if (typeof answer?.sessionId !== "string" || !answer.sessionId) {
       throw new BookingIncomplete(
@@ -256,7 +266,12 @@ class Booker {
     return pricing;
   }
 
-  async #reserve(golfer: GolferClaims, sessionId: string, transactionId: string, bookingTransactionId?: string) {
+  async #reserve(
+    golfer: GolferClaims,
+    sessionId: string,
+    transactionId: string,
+    bookingTransactionId?: string,
+  ) {
     const site = this.#course.golf;
     const body: Record<string, unknown> = {
       cancelReservationLink: this.#api.cancelUrl,
@@ -296,7 +311,8 @@ class Booker {
       throw this.#reserveFailed(error);
     }
     if (answer?.reservationResult !== 1) {
-      const said = typeof answer?.message === "string" && answer.message ? ` The site said: "${answer.message}"` : "";
+      const said =
+        typeof answer?.message === "string" && answer.message ? ` The site said: "${answer.message}"` : "";
       throw new UpstreamRejected(
         `${this.#course.name} declined the reservation of ${this.#what} (ReserveTeeTimes).${said} Nothing was booked.`,
         { upstream: "cps-golf" },
@@ -363,8 +379,11 @@ function reasonOf(error: unknown): string {
 }
 
 function render(booking: Booking): string {
-  const when = booking.startTime ? `${booking.startTime.slice(0, 10)} at ${booking.startTime.slice(11, 16)}` : "the booked time";
-  const due = booking.totalDueAtCourse === null ? "" : ` Due at the course: $${booking.totalDueAtCourse.toFixed(2)}.`;
+  const when = booking.startTime
+    ? `${booking.startTime.slice(0, 10)} at ${booking.startTime.slice(11, 16)}`
+    : "the booked time";
+  const due =
+    booking.totalDueAtCourse === null ? "" : ` Due at the course: $${booking.totalDueAtCourse.toFixed(2)}.`;
   return (
     `Booked ${booking.course} on ${when} for ${booking.players} player${booking.players === 1 ? "" : "s"}. ` +
     `Confirmation ${booking.confirmationKey} (reservation ${booking.reservationId}).${due}`

@@ -19,11 +19,15 @@ export function golfCourse(courses: readonly Course[], query: string | undefined
   }
   if (query === undefined) {
     if (golf.length === 1 && golf[0]) return golf[0];
-    throw new ValidationFailed(`Several courses take bookings: ${listed(golf)}. Say which one with "course".`);
+    throw new ValidationFailed(
+      `Several courses take bookings: ${listed(golf)}. Say which one with "course".`,
+    );
   }
   const match = findCourse(courses, query);
   if (match.kind === "ambiguous") {
-    throw new ValidationFailed(`"${query}" matches several courses: ${listed(match.candidates)}. Give the full name.`);
+    throw new ValidationFailed(
+      `"${query}" matches several courses: ${listed(match.candidates)}. Give the full name.`,
+    );
   }
   if (match.kind === "none") {
     throw new ValidationFailed(`No course "${query}" is configured. Configured courses: ${listed(golf)}.`);
@@ -47,7 +51,8 @@ export function golfCourses(courses: readonly Course[]): GolfCourse[] {
 
 /** Checks a YYYY-MM-DD date against the course's calendar: a real day, not past, within its booking window. */
 export function checkBookingDate(course: GolfCourse, date: string, now: Date): void {
-  if (!isCalendarDate(date)) throw new ValidationFailed(`"${date}" is not a date on the calendar (YYYY-MM-DD).`);
+  if (!isCalendarDate(date))
+    throw new ValidationFailed(`"${date}" is not a date on the calendar (YYYY-MM-DD).`);
   const today = localParts(course.timeZone, now).date;
   if (date < today) {
     throw new ValidationFailed(`${date} is in the past: today at ${course.name} is ${today}.`);

@@ -15,7 +15,9 @@ export const golfGetReservationsDefinition = {
     "the person can cancel it on the course's site (cancelling is not done through this server).",
   inputSchema: {
     type: "object",
-    properties: { course: { ...courseArgument, description: "A configured course id or name; all when left out" } },
+    properties: {
+      course: { ...courseArgument, description: "A configured course id or name; all when left out" },
+    },
     additionalProperties: false,
   },
   outputSchema: {
@@ -74,9 +76,12 @@ async function upcoming(course: GolfCourse, deps: GolfDeps): Promise<Reservation
       currentPage: String(page),
     })) as { items?: unknown; totalPages?: unknown } | null;
     if (!answer || !Array.isArray(answer.items)) {
-      throw new UpstreamUnavailable(`${course.name}'s booking site answered with reservations that cannot be read.`, {
-        upstream: "cps-golf",
-      });
+      throw new UpstreamUnavailable(
+        `${course.name}'s booking site answered with reservations that cannot be read.`,
+        {
+          upstream: "cps-golf",
+        },
+      );
     }
     items.push(...(answer.items as Item[]));
     const pages = typeof answer.totalPages === "number" ? answer.totalPages : 1;
@@ -102,7 +107,9 @@ function render(reservations: Reservation[]): string {
   for (const r of reservations) {
     const players = r.players === null ? "" : ` for ${r.players} player${r.players === 1 ? "" : "s"}`;
     const key = r.confirmationKey ? `, confirmation ${r.confirmationKey}` : "";
-    lines.push(`- ${r.course}, ${r.startTime.slice(0, 10)} at ${r.startTime.slice(11, 16)}${players}${key}. Cancel: ${r.cancelUrl}`);
+    lines.push(
+      `- ${r.course}, ${r.startTime.slice(0, 10)} at ${r.startTime.slice(11, 16)}${players}${key}. Cancel: ${r.cancelUrl}`,
+    );
   }
   return lines.join("\n");
 }

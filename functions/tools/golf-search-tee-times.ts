@@ -14,7 +14,12 @@ export const courseArgument = {
 } as const;
 
 export const playersArgument = { type: "integer", minimum: 1, maximum: 4 } as const;
-export const holesArgument = { type: "integer", enum: [9, 18], default: 18, description: "9 or 18 holes" } as const;
+export const holesArgument = {
+  type: "integer",
+  enum: [9, 18],
+  default: 18,
+  description: "9 or 18 holes",
+} as const;
 
 const teeTime = {
   type: "object",
@@ -40,7 +45,11 @@ export const golfSearchTeeTimesDefinition = {
     type: "object",
     properties: {
       course: courseArgument,
-      date: { type: "string", pattern: PATTERNS.date.pattern, description: "YYYY-MM-DD, local to the course" },
+      date: {
+        type: "string",
+        pattern: PATTERNS.date.pattern,
+        description: "YYYY-MM-DD, local to the course",
+      },
       players: { ...playersArgument, default: 1, description: "1-4 players who need a spot" },
       holes: holesArgument,
       startTime: {
@@ -48,7 +57,11 @@ export const golfSearchTeeTimesDefinition = {
         pattern: PATTERNS.timeOfDay.pattern,
         description: "Earliest tee time, HH:MM local",
       },
-      endTime: { type: "string", pattern: PATTERNS.timeOfDay.pattern, description: "Latest tee time, HH:MM local" },
+      endTime: {
+        type: "string",
+        pattern: PATTERNS.timeOfDay.pattern,
+        description: "Latest tee time, HH:MM local",
+      },
     },
     required: ["date"],
     additionalProperties: false,
@@ -102,9 +115,12 @@ function slotsOf(body: unknown, label: string): Slot[] {
     );
   }
   if (JSON.stringify(body ?? "").includes("NO_TEETIMES")) return [];
-  throw new UpstreamUnavailable(`${label} answered the search with data that cannot be read. Try again later.`, {
-    upstream: "cps-golf",
-  });
+  throw new UpstreamUnavailable(
+    `${label} answered the search with data that cannot be read. Try again later.`,
+    {
+      upstream: "cps-golf",
+    },
+  );
 }
 
 function teeTimeOf(slot: Slot, input: SearchInput, course: GolfCourse): TeeTime | undefined {
@@ -125,7 +141,11 @@ function teeTimeOf(slot: Slot, input: SearchInput, course: GolfCourse): TeeTime 
   };
 }
 
-export async function searchTeeTimes(course: GolfCourse, input: SearchInput, deps: GolfDeps): Promise<TeeTime[]> {
+export async function searchTeeTimes(
+  course: GolfCourse,
+  input: SearchInput,
+  deps: GolfDeps,
+): Promise<TeeTime[]> {
   const api = new CpsGolfApi(course, deps);
   const site = course.golf;
   const body = await api.get("TeeTimes", {
@@ -156,16 +176,22 @@ const SHOWN = 25;
 
 function render(course: GolfCourse, input: SearchInput, teeTimes: TeeTime[]): string {
   const who = `${input.players} player${input.players === 1 ? "" : "s"}, ${input.holes} holes`;
-  const window = input.startTime || input.endTime ? ` between ${input.startTime ?? "first light"} and ${input.endTime ?? "dusk"}` : "";
+  const window =
+    input.startTime || input.endTime
+      ? ` between ${input.startTime ?? "first light"} and ${input.endTime ?? "dusk"}`
+      : "";
   if (teeTimes.length === 0) {
     return `No open tee times at ${course.name} on ${input.date}${window} for ${who}. Try another time window or date.`;
   }
   const lines = [`${teeTimes.length} open tee times at ${course.name} on ${input.date}${window} for ${who}:`];
   for (const t of teeTimes.slice(0, SHOWN)) {
     const price = t.price === null ? "" : `, $${t.price.toFixed(2)} per player`;
-    lines.push(`- ${t.startTime.slice(11, 16)}: ${t.openSpots} open spot${t.openSpots === 1 ? "" : "s"}${price} (teeSheetId ${t.teeSheetId})`);
+    lines.push(
+      `- ${t.startTime.slice(11, 16)}: ${t.openSpots} open spot${t.openSpots === 1 ? "" : "s"}${price} (teeSheetId ${t.teeSheetId})`,
+    );
   }
-  if (teeTimes.length > SHOWN) lines.push(`... and ${teeTimes.length - SHOWN} more in the structured result.`);
+  if (teeTimes.length > SHOWN)
+    lines.push(`... and ${teeTimes.length - SHOWN} more in the structured result.`);
   return lines.join("\n");
 }
 
@@ -186,7 +212,9 @@ export const golfSearchTeeTimes: ExecutableTool<GolfDeps> = {
     if (typeof args.startTime === "string") input.startTime = args.startTime;
     if (typeof args.endTime === "string") input.endTime = args.endTime;
     if (input.startTime && input.endTime && input.endTime < input.startTime) {
-      throw new ValidationFailed(`The end time ${input.endTime} is before the start time ${input.startTime}.`);
+      throw new ValidationFailed(
+        `The end time ${input.endTime} is before the start time ${input.startTime}.`,
+      );
     }
     checkBookingDate(course, input.date, new Date(deps.clock.now()));
     const teeTimes = await searchTeeTimes(course, input, deps);

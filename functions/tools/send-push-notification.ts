@@ -1,7 +1,7 @@
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { PATTERNS } from "../core/validation.ts";
-import { type NtfyDeps, PRIORITIES, type PriorityName, publishToNtfy, type PushMessage } from "./ntfy.ts";
+import { type NtfyDeps, PRIORITIES, type PriorityName, type PushMessage, publishToNtfy } from "./ntfy.ts";
 
 export const sendPushNotificationDefinition = {
   name: "send_push_notification",
@@ -22,7 +22,12 @@ export const sendPushNotificationDefinition = {
         pattern: PATTERNS.singleLine.pattern,
         description: "One line, up to 250 characters",
       },
-      message: { type: "string", minLength: 1, maxLength: 4000, description: "The body, up to 4,000 characters" },
+      message: {
+        type: "string",
+        minLength: 1,
+        maxLength: 4000,
+        description: "The body, up to 4,000 characters",
+      },
       priority: {
         type: "string",
         enum: Object.keys(PRIORITIES),
@@ -71,7 +76,9 @@ export const sendPushNotification: ExecutableTool<NtfyDeps> = {
     if (typeof args.click === "string") push.click = args.click;
     const sent = await publishToNtfy(push, deps);
     return {
-      content: [{ type: "text", text: `Notification sent to ${sent.topic} at ${sent.time} (id ${sent.id}).` }],
+      content: [
+        { type: "text", text: `Notification sent to ${sent.topic} at ${sent.time} (id ${sent.id}).` },
+      ],
       structuredContent: { ...sent },
     };
   },

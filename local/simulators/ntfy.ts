@@ -51,7 +51,8 @@ export async function startNtfySimulator(options: NtfySimulatorOptions = {}): Pr
     if (typeof priority !== "number" || priority < 1 || priority > 5) {
       return refuse(400, 40007, "invalid priority");
     }
-    if (body.click !== undefined && typeof body.click !== "string") return refuse(400, 40013, "invalid click");
+    if (body.click !== undefined && typeof body.click !== "string")
+      return refuse(400, 40013, "invalid click");
     const push: ReceivedPush = {
       topic: body.topic,
       message: String(body.message ?? ""),

@@ -1,5 +1,5 @@
-import { type SimAnswer, type Simulator, startSimulator } from "./sim-server.ts";
 import { addDays, localParts, offsetOf } from "../../functions/tools/local-time.ts";
+import { type SimAnswer, type Simulator, startSimulator } from "./sim-server.ts";
 import { CONDITIONS, highF, seeded } from "./weather-data.ts";
 
 /** Rough NWS coverage: the contiguous US, Alaska, Hawaii. */

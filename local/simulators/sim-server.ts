@@ -1,12 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** A failure a simulator can be told to produce, for `times` requests (default: until cleared). */
-export type Fault =
+/**
+ * A failure a simulator can be told to produce, for `times` requests (default: until cleared); with `path`, only
+ * for requests whose path ends with it (a 500 on ReserveTeeTimes only).
+ */
+export type Fault = (
   | { kind: "slow"; delayMs: number }
   | { kind: "status"; status: number }
   | { kind: "malformed" }
-  | { kind: "drop" };
+  | { kind: "drop" }
+) & { path?: string };
 
 export interface SimAnswer {
   status: number;
@@ -58,7 +62,8 @@ export async function startSimulator(route: SimRoute, host = "127.0.0.1", port =
       return reply(res, { status: 204, body: null });
     }
     requests.push(`${req.method} ${url.pathname}${url.search}`);
-    const active = fault && remaining > 0 ? fault : undefined;
+    const active =
+      fault && remaining > 0 && (!fault.path || url.pathname.endsWith(fault.path)) ? fault : undefined;
     if (active) {
       remaining -= 1;
       if (remaining <= 0) fault = undefined;

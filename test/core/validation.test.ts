@@ -38,7 +38,7 @@ describe("ArgumentValidator", () => {
       "a malformed request id",
       "get_request_status",
       { requestId: "../etc" },
-      '"requestId" must match pattern',
+      '"requestId" must be a request id (a lowercase UUID)',
     ],
   ])("rejects %s, naming the field", (_, tool, args, message) => {
     const check = validator.check(tool, args);

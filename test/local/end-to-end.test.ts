@@ -29,7 +29,14 @@ describe("a tool call end to end on the local runtime", () => {
 
   it("lists the tools with their schemas and annotations", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["get_weather", "get_request_status"]);
+    expect(tools.map((t) => t.name)).toEqual([
+      "golf_search_tee_times",
+      "golf_book_tee_time",
+      "golf_get_reservations",
+      "get_weather",
+      "send_push_notification",
+      "get_request_status",
+    ]);
     const weather = tools.find((t) => t.name === "get_weather");
     expect(weather?.annotations).toMatchObject({
       readOnlyHint: true,

@@ -37,7 +37,11 @@ describe("MCP tasks (2025-11-25)", () => {
     });
     const { tools } = await client.listTools();
     expect(Object.fromEntries(tools.map((t) => [t.name, t.execution?.taskSupport]))).toEqual({
+      golf_search_tee_times: "optional",
+      golf_book_tee_time: "optional",
+      golf_get_reservations: "optional",
       get_weather: "optional",
+      send_push_notification: "optional",
       get_request_status: "forbidden",
     });
   });

@@ -1,0 +1,30 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+
+/** Keys whose values never reach a log, wherever they appear in a logged object. */
+const SECRET_KEYS = /pass(word)?|secret|token|authorization|cookie|credential|email|acct|username/i;
+/** Values that are secrets whatever their key: JWTs and bearer credentials. */
+const SECRET_VALUES = [
+  /\beyJ[\w-]+\.[\w-]*\.[\w-]*/g, // a JWT (header.payload.signature)
+  /\bBearer\s+[\w.~+/=-]+/gi,
+];
+const REDACTED = "[redacted]";
+
+/**
+ * The replacer every log line goes through (Powertools' jsonReplacerFn): secret keys are replaced whole, and
+ * tokens inside any string (an error message quoting a header, say) are cut out.
+ */
+export function redact(key: string, value: unknown): unknown {
+  if (key && SECRET_KEYS.test(key) && value !== null && value !== undefined && typeof value !== "object") {
+    return REDACTED;
+  }
+  if (typeof value === "string") {
+    return SECRET_VALUES.reduce((text, pattern) => text.replace(pattern, REDACTED), value);
+  }
+  if (typeof value === "bigint") return value.toString();
+  return value;
+}
+
+/** A Powertools logger for one function, with redaction on every line. */
+export function createLogger(serviceName: string): Logger {
+  return new Logger({ serviceName, jsonReplacerFn: redact });
+}

@@ -1,0 +1,47 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type IdempotencyStore, idempotent } from "../adapters/idempotency.ts";
+import type { ToolCallEventDetail } from "../core/events.ts";
+import { type NtfyDeps, type Published, publishToNtfy } from "../tools/ntfy.ts";
+import { ntfyConfigFromEnv, requiredEnv, secretsFromEnv, upstreamClient } from "./environment.ts";
+
+/** EventBridge retries a delivery for up to a day. */
+export const NOTIFICATION_REPLAY_SECONDS = 2 * 24 * 3600;
+
+/** A Tool Call Completed event for golf_book_tee_time, as EventBridge delivers it (EVENT_RULES.notifyOnBooking). */
+export interface BookingEvent {
+  id: string;
+  detail: ToolCallEventDetail;
+}
+
+/**
+ * The notification function behind the notifyOnBooking rule: tells the owner's phone a tee time was booked.
+ * EventBridge delivers at least once, so it is idempotent on the request id: one booking, one notification.
+ */
+export function createNotifyOnBookingHandler(deps: NtfyDeps, store: IdempotencyStore) {
+  const notify = (event: BookingEvent): Promise<Published> =>
+    publishToNtfy(
+      {
+        title: "Tee time booked",
+        message: event.detail.summary || "A tee time was booked.",
+        priority: "high",
+        tags: ["golf"],
+      },
+      deps,
+    );
+  return idempotent("notify-on-booking", notify, store, { keyPath: "detail.requestId" });
+}
+
+let handle: ReturnType<typeof createNotifyOnBookingHandler> | undefined;
+
+/** The Lambda entry point (an EventBridge rule target). */
+export const handler: ReturnType<typeof createNotifyOnBookingHandler> = (event, context) => {
+  handle ??= createNotifyOnBookingHandler(
+    { config: ntfyConfigFromEnv(process.env), secrets: secretsFromEnv(process.env), http: upstreamClient(0) },
+    {
+      client: new DynamoDBClient({}),
+      tableName: requiredEnv(process.env, "IDEMPOTENCY_TABLE_NAME"),
+      expiresAfterSeconds: NOTIFICATION_REPLAY_SECONDS,
+    },
+  );
+  return handle(event, context);
+};
