@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { StateMachine } from "aws-local-stepfunctions";
 import { describe, expect, it } from "vitest";
+import { TOOL_ERROR_NAMES } from "../../functions/core/errors.ts";
 import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
 import { LOCAL_SUBSTITUTIONS, WORKFLOW_FUNCTIONS } from "../../local/resources.ts";
 import { substitute, TOOL_CALL_ASL } from "../../local/workflow.ts";
@@ -48,6 +49,25 @@ describe("statemachines/tool-call.asl.json", () => {
     }
   });
 
+  it("catches every typed tool error in every tool's Task", () => {
+    for (const state of Object.values(TASKS)) {
+      const task = definition().States[state] as State & { Catch: { ErrorEquals: string[] }[] };
+      const caught = task.Catch.flatMap((c) => c.ErrorEquals);
+      expect(caught).toEqual(
+        expect.arrayContaining([...TOOL_ERROR_NAMES, "ToolCrashed", "States.Timeout", "States.ALL"]),
+      );
+    }
+  });
+
+  it("never retries a booking error whose effect may be unknown", () => {
+    const task = definition().States["Book tee time"] as State & { Retry: { ErrorEquals: string[] }[] };
+    const retried = task.Retry.flatMap((r) => r.ErrorEquals);
+    expect(retried).not.toContain("BookingIncomplete");
+    expect(retried).not.toContain("States.ALL");
+    expect(retried).not.toContain("States.Timeout");
+    expect(retried).not.toContain("States.TaskFailed");
+  });
+
   it("settles records only while they are working", () => {
     for (const name of ["Record result", "Record failure"]) {
       const state = definition().States[name] as State & { Parameters: Record<string, unknown> };
@@ -74,11 +94,21 @@ interface Run {
   calls: Record<string, unknown[]>;
 }
 
+const TASKS: Record<string, string> = {
+  get_weather: "Get weather",
+  send_push_notification: "Send push notification",
+  golf_search_tee_times: "Search tee times",
+  golf_book_tee_time: "Book tee time",
+  golf_get_reservations: "Get reservations",
+};
+
 async function run(
   tool: unknown,
-  handlers: { record?: (input: unknown) => unknown } = {},
+  handlers: { record?: (input: unknown) => unknown; name?: string } = {},
   tweak?: (d: Definition) => void,
 ): Promise<Run> {
+  const name = handlers.name ?? "get_weather";
+  const taskState = TASKS[name] as string;
   const d = definition();
   tweak?.(d);
   const calls: Record<string, unknown[]> = {};
@@ -92,18 +122,18 @@ async function run(
     };
   const machine = new StateMachine(d as never);
   const execution = machine.run(
-    { requestId: "r-1", tool: "get_weather", arguments: { location: "x" }, owner: "key-1", startedAt: 1 },
+    { requestId: "r-1", tool: name, arguments: { location: "x" }, owner: "key-1", startedAt: 1 },
     {
       overrides: {
         taskResourceLocalHandlers: {
-          "Get weather": recorder("tool", tool as (input: unknown) => unknown),
+          [taskState]: recorder("tool", tool as (input: unknown) => unknown),
           "Record result": recorder("record", handlers.record ?? (() => ({}))),
           "Record failure": recorder("record", handlers.record ?? (() => ({}))),
           "Publish completion": recorder("publish", () => ({ FailedEntryCount: 0 })),
           "Publish failure": recorder("publish", () => ({ FailedEntryCount: 0 })),
         },
         retryIntervalOverrides: {
-          "Get weather": 0,
+          [taskState]: 0,
           "Record result": 0,
           "Record failure": 0,
           "Publish completion": 0,
@@ -235,4 +265,66 @@ describe("a tool-call execution", () => {
       "The tool could not be run. The operator can find the details in the execution history.",
     );
   });
+});
+
+describe("a golf_book_tee_time execution", () => {
+  const booking = { name: "golf_book_tee_time" };
+
+  it.each([
+    ["BookingIncomplete", 1],
+    ["UpstreamRejected", 1],
+    ["ValidationFailed", 1],
+    ["UpstreamUnavailable", 3],
+  ])("runs the booking for a %s %i time(s) before recording it", async (type, attempts) => {
+    const { outcome, calls } = await run(() => {
+      throw lambdaError(type, "it failed", 500);
+    }, booking);
+    expect(outcome).toBe(type);
+    expect(calls.tool).toHaveLength(attempts);
+    const update = (calls.record ?? [])[0] as UpdateInput;
+    expect(update.ExpressionAttributeValues[":errorType"]?.S).toBe(type);
+  });
+
+  it("waits out a run of the same request still in progress, then says the outcome is unknown", async () => {
+    const { outcome, calls } = await run(() => {
+      const error = new Error("There is already an execution in progress with idempotency key: x");
+      error.name = "IdempotencyAlreadyInProgressError";
+      throw error;
+    }, booking);
+    expect(outcome).toBe("IdempotencyAlreadyInProgressError");
+    expect(calls.tool).toHaveLength(4);
+    const update = (calls.record ?? [])[0] as UpdateInput;
+    expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(
+      /may or may not be booked\. Check with golf_get_reservations/,
+    );
+  });
+
+  it("records a booking that times out as possibly booked", async () => {
+    const { calls } = await run(
+      () => new Promise(() => {}),
+      booking,
+      (d) => {
+        (d.States["Book tee time"] as State).TimeoutSeconds = 1;
+      },
+    );
+    expect(calls.tool).toHaveLength(1);
+    const update = (calls.record ?? [])[0] as UpdateInput;
+    expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(
+      /did not finish in time, so it may or may not be booked/,
+    );
+  });
+
+  it.each(["send_push_notification", "golf_search_tee_times", "golf_get_reservations"])(
+    "routes %s to its Task and records its result",
+    async (name) => {
+      const { outcome, calls } = await run(
+        () => ({ Payload: { resultJson: '{"content":[]}', summary: "ok", durationMs: 3 } }),
+        { name },
+      );
+      expect(outcome).toBe("succeeded");
+      expect(calls.tool).toHaveLength(1);
+      const entry = ((calls.publish ?? [])[0] as PublishInput).Entries[0];
+      expect(entry?.Detail).toMatchObject({ tool: name, status: "completed", summary: "ok" });
+    },
+  );
 });
