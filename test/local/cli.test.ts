@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -101,5 +101,23 @@ describe("npm start (local/main.ts)", () => {
     expect(await exit(child)).toBe(2);
     expect(output).toMatch(message);
     expect(output).not.toMatch(/\bat .+:\d+:\d+/);
+  });
+
+  it("refuses to start with a secrets file others can read, saying how to fix it", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-cli-"));
+    const secrets = join(dataDir, "secrets.json");
+    await writeFile(secrets, JSON.stringify({ ntfyToken: "tk_do_not_print" }), { mode: 0o644 });
+    await chmod(secrets, 0o644);
+    const child = spawn(process.execPath, [MAIN, "--data-dir", dataDir, "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.push(child);
+    let output = "";
+    child.stderr?.on("data", (chunk) => {
+      output += chunk;
+    });
+    expect(await exit(child)).toBe(2);
+    expect(output).toContain(`can be read by other users (mode 0644). Run: chmod 600 ${secrets}`);
+    expect(output).not.toContain("tk_do_not_print");
   });
 });
