@@ -5,6 +5,7 @@ import { CpsGolfApi, type GolfCourse, type GolfDeps, type GolferClaims } from ".
 import { golfCourse } from "./golf-courses.ts";
 import { courseArgument, holesArgument, playersArgument } from "./golf-search-tee-times.ts";
 import { withOffset } from "./local-time.ts";
+import { printable } from "./upstream.ts";
 
 export const golfBookTeeTimeDefinition = {
   name: "golf_book_tee_time",
@@ -133,7 +134,7 @@ class Booker {
       teeSheetId: this.#request.teeSheetId,
     })) as { isSuccess?: unknown; message?: unknown } | null;
     if (answer?.isSuccess === false) {
-      const said = typeof answer.message === "string" ? ` The site said: "${answer.message}"` : "";
+      const said = typeof answer.message === "string" ? ` The site said: "${printable(answer.message)}"` : "";
       throw new UpstreamRejected(
         `${this.#course.name} will not take another booking from this golfer right now (booking limit).${said}`,
         { upstream: "cps-golf" },
@@ -167,8 +168,8 @@ class Booker {
         error.details,
       );
     }
-    const siteError = typeof answer?.error === "string" ? answer.error.trim() : "";
-    const warning = typeof answer?.warning === "string" ? answer.warning.trim() : "";
+    const siteError = typeof answer?.error === "string" ? printable(answer.error) : "";
+    const warning = typeof answer?.warning === "string" ? printable(answer.warning) : "";
     if (siteError) {
       throw new UpstreamRejected(
         `${this.#course.name} could not hold ${this.#what}: ${siteError} Search again for another time.`,
@@ -312,7 +313,9 @@ class Booker {
     }
     if (answer?.reservationResult !== 1) {
       const said =
-        typeof answer?.message === "string" && answer.message ? ` The site said: "${answer.message}"` : "";
+        typeof answer?.message === "string" && answer.message
+          ? ` The site said: "${printable(answer.message)}"`
+          : "";
       throw new UpstreamRejected(
         `${this.#course.name} declined the reservation of ${this.#what} (ReserveTeeTimes).${said} Nothing was booked.`,
         { upstream: "cps-golf" },

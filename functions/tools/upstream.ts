@@ -140,15 +140,23 @@ function neverConnected(error: unknown): boolean {
 }
 
 /** A short, printable reason from an error body, if it has one. */
-export function reasonOf(text: string): string {
+function reasonOf(text: string): string {
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     const reason = body.detail ?? body.reason ?? body.error ?? body.title ?? body.message;
-    if (typeof reason === "string" && reason.trim()) {
-      return `: ${reason.trim().replace(/\s+/g, " ").slice(0, 200)}`;
-    }
+    if (typeof reason === "string" && reason.trim()) return `: ${printable(reason)}`;
   } catch {
     // not JSON: no reason to show
   }
   return "";
+}
+
+const EMAIL = /[^\s@"'<>]+@[^\s@"'<>]+\.[A-Za-z]{2,}/g;
+
+/**
+ * Upstream text fit to quote to a model and to store in a record: one line, at most 200 characters, without email
+ * addresses (a site may name the golfer in its messages).
+ */
+export function printable(text: string): string {
+  return text.trim().replace(/\s+/g, " ").replace(EMAIL, "[email]").slice(0, 200);
 }

@@ -252,6 +252,26 @@ describe("golf_search_tee_times and golf_get_reservations through the state mach
 });
 
 describe("send_push_notification through the state machine", () => {
+  it.each([
+    ["a CRLF in the title", { title: "Hi\r\nX-Evil: 1", message: "m" }, '"title" must be one line'],
+    [
+      "a 10 kB title",
+      { title: "t".repeat(10_240), message: "m" },
+      '"title" must NOT have more than 250 characters',
+    ],
+    [
+      "a click URL that is not https",
+      { title: "t", message: "m", click: "http://x.example" },
+      '"click" must be an https:// URL',
+    ],
+  ])("answers %s with a JSON-RPC error naming the field, sending nothing", async (_, args, message) => {
+    const before = ntfy.requests.length;
+    const body = await (await callTool(harness.runtime, "send_push_notification", args)).json();
+    expect(body.error.code).toBe(-32602);
+    expect(body.error.message).toContain(message);
+    expect(ntfy.requests.length).toBe(before);
+  });
+
   it("retries ntfy's 429 three times and then delivers", async () => {
     ntfy.fail({ kind: "status", status: 429 }, 3);
     const before = ntfy.requests.length;

@@ -1,0 +1,70 @@
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UpstreamUnavailable } from "../../functions/core/errors.ts";
+import { printable, UpstreamClient } from "../../functions/tools/upstream.ts";
+import { type Simulator, startSimulator } from "../../local/simulators/sim-server.ts";
+
+let echo: Simulator;
+beforeAll(async () => {
+  echo = await startSimulator((url, request, body) => ({
+    status: 200,
+    body: { method: request.method, type: request.headers["content-type"] ?? null, body, path: url.pathname },
+  }));
+});
+afterAll(() => echo.close());
+
+const client = () => new UpstreamClient({ fetch, userAgent: "test", timeoutMs: 1_000, cacheTtlMs: 0 });
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("UpstreamClient.request", () => {
+  it("posts JSON and forms with their content types", async () => {
+    const json = await client().request({ label: "x", upstream: "x", url: `${echo.url}/a`, json: { a: 1 } });
+    expect(json.body).toEqual({ method: "POST", type: "application/json", body: '{"a":1}', path: "/a" });
+    const form = await client().request({
+      label: "x",
+      upstream: "x",
+      url: `${echo.url}/b`,
+      form: { u: "a b" },
+    });
+    expect(form.body).toMatchObject({ type: "application/x-www-form-urlencoded", body: "u=a+b" });
+  });
+
+  it("says a request that never connected was not delivered (safe to send again)", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/`;
+    const error = await client()
+      .request({ label: "x", upstream: "x", url, json: {} })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(UpstreamUnavailable);
+    expect(error.details.delivered).toBe("no");
+  });
+
+  it("says a request whose connection dropped may have been delivered", async () => {
+    echo.fail({ kind: "drop" }, 1);
+    const error = await client()
+      .request({ label: "x", upstream: "x", url: echo.url, json: {} })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(UpstreamUnavailable);
+    expect(error.details.delivered).toBe("unknown");
+  });
+});
+
+describe("printable upstream text", () => {
+  it.each([
+    ["  two\n lines ", "two lines"],
+    [
+      "Golfer me.golfer+1@example.co.uk already has a reservation",
+      "Golfer [email] already has a reservation",
+    ],
+    ["x".repeat(300), "x".repeat(200)],
+  ])("%j becomes %j", (text, expected) => {
+    expect(printable(text)).toBe(expected);
+  });
+});
