@@ -47,7 +47,12 @@ import {
   WORKFLOW_FUNCTIONS,
 } from "./resources.ts";
 import { RecordSignals } from "./signals.ts";
-import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "./simulators/cps-golf.ts";
+import {
+  DEMO_GOLFER,
+  type GolfSimulator,
+  type GolfSimulatorOptions,
+  startGolfSimulator,
+} from "./simulators/cps-golf.ts";
 import { type NtfySimulator, startNtfySimulator } from "./simulators/ntfy.ts";
 import { startNwsSimulator } from "./simulators/nws.ts";
 import { startOpenMeteoSimulator } from "./simulators/open-meteo.ts";
@@ -73,6 +78,8 @@ export interface RuntimeOptions {
   weather?: Partial<WeatherConfig>;
   /** ntfy server and topic (simulated mode: the simulator and a demo topic unless set). */
   ntfy?: Partial<NtfyConfig>;
+  /** Settings of the simulated golf sites beyond what the courses say (the benchmark books past the usual cap). */
+  simulatedGolf?: Pick<GolfSimulatorOptions, "maxReservations">;
   /** Secrets, already loaded (the CLI reads the environment and the secrets file). */
   secrets?: SecretsDocument;
   /** Upstream request timeout, in milliseconds. */
@@ -194,6 +201,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             memberStoreId: site.memberStoreId,
             bookingWindowDays: site.bookingWindowDays,
             steps: site.bookingSteps,
+            ...options.simulatedGolf,
             ...(site.websiteId ? { websiteId: site.websiteId } : {}),
           });
           cleanups.push(simulator.close);

@@ -1,5 +1,6 @@
-import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from "node:crypto";
+import { generateKeyPair, type KeyObject, randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { promisify } from "node:util";
 import { SignJWT } from "jose";
 import { addDays, dateString, localParts } from "../../functions/tools/local-time.ts";
 import { type SimAnswer, type Simulator, startSimulator } from "./sim-server.ts";
@@ -101,10 +102,14 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     pricingHasStartTime: true,
     ...options,
   };
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  // Key generation runs off the event loop and is awaited only when a key is first needed, so a start is not slowed.
+  const newKeys = () => promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
   const kid = randomBytes(8).toString("hex");
-  const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" };
-  let strangerKey: KeyObject | undefined;
+  const signing = newKeys().then(({ privateKey, publicKey }) => ({
+    privateKey,
+    jwk: { ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" },
+  }));
+  let strangerKey: Promise<KeyObject> | undefined;
 
   const tokens = new Map<string, { golfer: SimGolfer; expires: number }>();
   let tokenFault: TokenFault | undefined;
@@ -166,13 +171,17 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
       token = `${part({ alg: "none", typ: "JWT" })}.${part({ ...claims, iat: now, exp })}.`;
     } else if (fault === "hs256") {
       // The classic confusion attack: an HMAC keyed with the public key.
-      const secret = new TextEncoder().encode(JSON.stringify(jwk));
+      const secret = new TextEncoder().encode(JSON.stringify((await signing).jwk));
       token = await base().setProtectedHeader({ alg: "HS256", kid }).sign(secret);
     } else if (fault === "badSignature") {
-      strangerKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-      token = await base().setProtectedHeader({ alg: "RS256", kid }).sign(strangerKey);
+      strangerKey ??= newKeys().then((pair) => pair.privateKey);
+      token = await base()
+        .setProtectedHeader({ alg: "RS256", kid })
+        .sign(await strangerKey);
     } else {
-      token = await base().setProtectedHeader({ alg: "RS256", kid, typ: "at+jwt" }).sign(privateKey);
+      token = await base()
+        .setProtectedHeader({ alg: "RS256", kid, typ: "at+jwt" })
+        .sign((await signing).privateKey);
     }
     tokens.set(token, { golfer, expires: exp * 1000 });
     return token;
@@ -411,7 +420,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   const simulator = await startSimulator(async (url, request, text) => {
     if (url.pathname === "/identityapi/connect/token" && request.method === "POST") return signIn(text);
     if (url.pathname === "/identityapi/.well-known/openid-configuration/jwks")
-      return json(200, { keys: [jwk] });
+      return json(200, { keys: [(await signing).jwk] });
     if (url.pathname.startsWith(API)) {
       const endpoint = url.pathname.slice(API.length);
       const answer = api(endpoint, url, request, text);

@@ -1,12 +1,14 @@
 /**
- * `npm run bench`: end-to-end latency of a local get_weather call against the simulators, and the time
- * `npm start` takes to be ready. Prints a table and writes test/bench/results.json.
+ * `npm run bench`: end-to-end latency of local get_weather, tee time search and booking calls against the
+ * simulators, and the time `npm start` takes to be ready. Prints a table and writes test/bench/results.json.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startRuntime } from "../../local/runtime.ts";
+import { addDays, localParts } from "../../functions/tools/local-time.ts";
+import { type Runtime, startRuntime } from "../../local/runtime.ts";
+import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
 
 const CALLS = 100;
 const STARTS = 5;
@@ -28,19 +30,16 @@ function summary(samples: number[]) {
   };
 }
 
-async function endToEnd() {
-  const dataDir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-bench-"));
-  const runtime = await startRuntime({
-    dataDir,
-    host: "127.0.0.1",
-    port: 0,
-    upstreams: "simulated",
-    apiKey: KEY,
-    log: () => {},
-  });
+type Args = Record<string, unknown>;
+
+/** Median and spread of `CALLS` sequential calls of one tool, after 10 warm-up calls. */
+async function measure(
+  runtime: Runtime,
+  tool: string,
+  args: (i: number) => Args,
+  ok: (result: Args) => boolean,
+) {
   const call = async (i: number) => {
-    // A new position every call, so the upstream cache never answers: every call reaches the simulators.
-    const location = `${(40 + i / 1000).toFixed(4)},-105.0000`;
     const started = performance.now();
     const response = await fetch(runtime.mcpUrl, {
       method: "POST",
@@ -53,20 +52,61 @@ async function endToEnd() {
         jsonrpc: "2.0",
         id: i,
         method: "tools/call",
-        params: { name: "get_weather", arguments: { location } },
+        params: { name: tool, arguments: args(i) },
       }),
     });
     const body = await response.json();
     const elapsed = performance.now() - started;
-    if (!body.result?.structuredContent?.periods)
-      throw new Error(`call ${i} failed: ${JSON.stringify(body)}`);
+    if (!body.result || body.result.isError || !ok(body.result)) {
+      throw new Error(`${tool} call ${i} failed: ${JSON.stringify(body)}`);
+    }
     return elapsed;
   };
+  for (let i = 0; i < 10; i++) await call(CALLS + i);
+  const samples: number[] = [];
+  for (let i = 0; i < CALLS; i++) samples.push(await call(i));
+  return summary(samples);
+}
+
+async function endToEnd() {
+  const dataDir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-bench-"));
+  const runtime = await startRuntime({
+    dataDir,
+    host: "127.0.0.1",
+    port: 0,
+    upstreams: "simulated",
+    apiKey: KEY,
+    simulatedGolf: { maxReservations: 1_000 },
+    log: () => {},
+  });
+  const site = runtime.simulators.golf["sample-links"] as GolfSimulator;
+  const day = (i: number) => addDays(localParts("America/Los_Angeles", new Date()).date, 1 + (i % 13));
   try {
-    for (let i = 0; i < 10; i++) await call(10_000 + i); // warm-up
-    const samples: number[] = [];
-    for (let i = 0; i < CALLS; i++) samples.push(await call(i));
-    return summary(samples);
+    return {
+      // A new position every call, so the upstream cache never answers: every call reaches the simulators.
+      getWeather: await measure(
+        runtime,
+        "get_weather",
+        (i) => ({ location: `${(40 + i / 1000).toFixed(4)},-105.0000` }),
+        (r) => Array.isArray((r.structuredContent as Args)?.periods),
+      ),
+      golfSearch: await measure(
+        runtime,
+        "golf_search_tee_times",
+        (i) => ({ date: day(i), players: 2, startTime: "07:00", endTime: "12:00" }),
+        (r) => Array.isArray((r.structuredContent as Args)?.teeTimes),
+      ),
+      // Each call books another tee time: sign-in is cached, the six site requests of a booking are not.
+      golfBook: await measure(
+        runtime,
+        "golf_book_tee_time",
+        (i) => ({
+          teeSheetId: site.teeSheetId(day(i), `${String(7 + (Math.floor(i / 13) % 10)).padStart(2, "0")}:00`),
+          players: 1,
+        }),
+        (r) => typeof (r.structuredContent as Args)?.confirmationKey === "string",
+      ),
+    };
   } finally {
     await runtime.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -121,12 +161,14 @@ const results = {
   measuredAt: new Date().toISOString(),
   node: process.version,
   machine: `${(await import("node:os")).cpus().length} cores`,
-  getWeatherEndToEndMs: await endToEnd(),
+  endToEndMs: await endToEnd(),
   npmStartReadyMs: await startup(),
 };
 
 const rows = [
-  ["get_weather end to end (simulated upstreams, uncached)", results.getWeatherEndToEndMs],
+  ["get_weather end to end (simulated upstreams, uncached)", results.endToEndMs.getWeather],
+  ["golf_search_tee_times end to end (simulated site)", results.endToEndMs.golfSearch],
+  ["golf_book_tee_time end to end (simulated site, 6 site requests)", results.endToEndMs.golfBook],
   ["npm start ready, first start (new data folder)", results.npmStartReadyMs.firstStart],
   ["npm start ready, restart (existing data folder)", results.npmStartReadyMs.restart],
   ["local/main.ts ready without npm (existing data folder)", results.npmStartReadyMs.programAlone],
