@@ -121,6 +121,15 @@ if (runtime.generatedApiKey) {
     "Lost it? Stop, delete that file and start again for a new one, or set REZ_AGENT_MCP_API_KEY.",
   );
 }
+const { nws, openMeteo, ntfy: ntfySim, golf } = runtime.simulators;
+if (flags.upstreams === "simulated") {
+  lines.push("", "Simulated upstreams (POST <url>/__sim/fault to make one fail; see docs/tools.md):");
+  if (nws) lines.push(`  NWS         ${nws.url}`);
+  if (openMeteo) lines.push(`  Open-Meteo  ${openMeteo.url}`);
+  if (ntfySim) lines.push(`  ntfy        ${ntfySim.url}`);
+  for (const [course, site] of Object.entries(golf)) lines.push(`  CPS Golf    ${site.url} (${course})`);
+  lines.push("");
+}
 lines.push(
   runtime.notifiesBookings
     ? "Push notifications: on (a booked tee time notifies your phone)."

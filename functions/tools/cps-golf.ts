@@ -55,7 +55,7 @@ export class CpsGolfApi {
   constructor(course: GolfCourse, deps: GolfDeps) {
     this.course = course;
     this.#deps = deps;
-    this.#label = `${course.name}'s booking site`;
+    this.#label = `The ${course.name} booking site`;
   }
 
   get #site(): CpsGolfSite {
@@ -147,11 +147,10 @@ export class CpsGolfApi {
     const lifetime =
       typeof token.expires_in === "number" ? token.expires_in * 1000 : Number.POSITIVE_INFINITY;
     const now = this.#deps.clock.now();
-    return {
-      accessToken: token.access_token,
-      claims,
-      refreshAfter: Math.min(expiresAt, now + lifetime) - TOKEN_MARGIN_MS,
-    };
+    const expires = Math.min(expiresAt, now + lifetime);
+    // Ten minutes before expiry, or halfway for a token that lives less than twenty: a session must outlive a call.
+    const margin = Math.min(TOKEN_MARGIN_MS, (expires - now) / 2);
+    return { accessToken: token.access_token, claims, refreshAfter: expires - margin };
   }
 
   async #requestToken(credentials: GolfCredentials): Promise<unknown> {

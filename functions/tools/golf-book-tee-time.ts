@@ -163,7 +163,7 @@ class Booker {
         (error.details.delivered === "no" || error.details.upstreamStatus === 429);
       if (notSeen || !(error instanceof UpstreamUnavailable)) throw this.#lockRefused(error);
       throw new BookingIncomplete(
-        `${this.#course.name}'s booking site failed while holding ${this.#what} (LockTeeTimes${statusOf(error)}). ` +
+        `The ${this.#course.name} booking site failed while holding ${this.#what} (LockTeeTimes${statusOf(error)}). ` +
           "Nothing was booked. Try again in a few minutes.",
         error.details,
       );
@@ -183,7 +183,7 @@ class Booker {
     }
     if (typeof answer?.sessionId !== "string" || !answer.sessionId) {
       throw new BookingIncomplete(
-        `${this.#course.name}'s booking site answered the hold on ${this.#what} without a session (LockTeeTimes). ` +
+        `The ${this.#course.name} booking site answered the hold on ${this.#what} without a session (LockTeeTimes). ` +
           "Nothing was booked. Try again in a few minutes.",
         { upstream: "cps-golf" },
       );

@@ -77,7 +77,7 @@ async function upcoming(course: GolfCourse, deps: GolfDeps): Promise<Reservation
     })) as { items?: unknown; totalPages?: unknown } | null;
     if (!answer || !Array.isArray(answer.items)) {
       throw new UpstreamUnavailable(
-        `${course.name}'s booking site answered with reservations that cannot be read.`,
+        `The ${course.name} booking site answered with reservations that cannot be read.`,
         {
           upstream: "cps-golf",
         },

@@ -164,7 +164,7 @@ export async function searchTeeTimes(
   const now = new Date(deps.clock.now());
   const local = localParts(course.timeZone, now);
   const nowTime = `${String(local.hour).padStart(2, "0")}:${String(local.minute).padStart(2, "0")}`;
-  return slotsOf(body, `${course.name}'s booking site`)
+  return slotsOf(body, `The ${course.name} booking site`)
     .filter((slot) => slot.startTime.slice(0, 10) === input.date)
     .filter((slot) => input.date > local.date || slot.startTime.slice(11, 16) > nowTime)
     .map((slot) => teeTimeOf(slot, input, course))

@@ -418,6 +418,16 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   }
 
   const simulator = await startSimulator(async (url, request, text) => {
+    if (url.pathname === "/__sim/token-fault" && request.method === "POST") {
+      const { fault, times } = JSON.parse(text) as { fault: TokenFault; times?: number };
+      tokenFault = fault;
+      tokenFaultsLeft = times ?? Number.POSITIVE_INFINITY;
+      return { status: 204, body: null };
+    }
+    if (url.pathname === "/__sim/revoke-tokens" && request.method === "POST") {
+      tokens.clear();
+      return { status: 204, body: null };
+    }
     if (url.pathname === "/identityapi/connect/token" && request.method === "POST") return signIn(text);
     if (url.pathname === "/identityapi/.well-known/openid-configuration/jwks")
       return json(200, { keys: [(await signing).jwk] });

@@ -191,7 +191,7 @@ describe("golf_search_tee_times and golf_get_reservations through the state mach
       error: { type: "UpstreamUnavailable", upstreamStatus: 503 },
     });
     expect(text).toBe(
-      "Sample Links's booking site (TeeTimes) is unavailable right now (HTTP 503). Try again later.",
+      "The Sample Links booking site (TeeTimes) is unavailable right now (HTTP 503). Try again later.",
     );
     expect(count(site, "searchType=1") - before).toBe(4);
   });

@@ -341,3 +341,31 @@ describe("golf_get_reservations", () => {
     expect(result.content[0]?.text).toContain("Cancel: ");
   });
 });
+
+describe("a short-lived sign-in token", () => {
+  it("is reused within a call rather than signing in before every request", async () => {
+    const short = await startGolfSimulator({
+      courseName: "Quick Links",
+      timeZone: ZONE,
+      tokenLifetimeSeconds: 300,
+    });
+    try {
+      const [quick] = parseCourses([
+        {
+          id: "quick",
+          name: "Quick Links",
+          timeZone: ZONE,
+          latitude: 47,
+          longitude: -122,
+          origin: short.url,
+          courseIds: "1",
+        },
+      ]) as [Course];
+      const d = deps({ courses: [quick] });
+      await golfBookTeeTime.execute({ teeSheetId: short.teeSheetId(inDays(1), "09:00"), players: 1 }, d);
+      expect(short.requests.filter((r) => r.includes("connect/token"))).toHaveLength(1);
+    } finally {
+      await short.close();
+    }
+  });
+});
