@@ -21,8 +21,7 @@ import type { ToolDefinition, ToolRegistry } from "./tool.ts";
 /** The protocol versions this server speaks, newest first. */
 export const PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26"] as const;
 
-/** The key of the request id in every orchestrated result's `_meta`. */
-export const REQUEST_ID_META_KEY = "rez-agent-mcp/requestId";
+export { REQUEST_ID_META_KEY } from "./call-result.ts";
 
 /** What a tools/call handler knows of the HTTP request behind it. */
 export interface CallContext {

@@ -5,11 +5,12 @@ import {
   McpError,
   type Task,
 } from "@modelcontextprotocol/sdk/types.js";
+import { callToolResultOf } from "./call-result.ts";
 import type { FrontConfig } from "./config.ts";
 import { canonicalJson, idempotentRequestId, sha256Hex } from "./digest.ts";
 import { DETAIL_TYPES, EVENT_SOURCE } from "./events.ts";
 import type { JsonObject } from "./json.ts";
-import { type CallContext, REQUEST_ID_META_KEY } from "./mcp-server.ts";
+import type { CallContext } from "./mcp-server.ts";
 import {
   type ChangeSignal,
   type Clock,
@@ -94,7 +95,7 @@ export class ToolCalls {
     const options = { changeSignal: this.#deps.changeSignal, abortSignal: context.signal };
     const latest =
       (await waitForTerminal(this.#deps.store, record.id, this.#config.syncBudgetMs, options)) ?? record;
-    return this.#resultOf(latest, context.endpointUrl);
+    return callToolResultOf(latest, context.endpointUrl);
   }
 
   /** tasks/get: the task, or undefined for unknown ids and other owners' ids alike. */
@@ -116,7 +117,7 @@ export class ToolCalls {
         `Task ${id} is still ${record.status} after ${this.#config.maxWaitSeconds} s; poll tasks/get and ask again when it has finished`,
       );
     }
-    return this.#resultOf(record, endpointUrl);
+    return callToolResultOf(record, endpointUrl);
   }
 
   /** tasks/list: the owner's calls, newest first. */
@@ -314,26 +315,6 @@ export class ToolCalls {
       const message = "The workflow could not be started. Try again in a moment.";
       await this.fail(record, { type: "WorkflowStartFailed", message });
       return (await this.#deps.store.get(id)) ?? record;
-    }
-  }
-
-  #resultOf(record: RequestRecord, endpointUrl: string): CallToolResult {
-    const _meta = { [REQUEST_ID_META_KEY]: record.id };
-    switch (record.status) {
-      case "completed":
-        return { ...(record.result ?? { content: [] }), _meta };
-      case "failed":
-      case "cancelled":
-        return { content: [{ type: "text", text: record.statusMessage }], isError: true, _meta };
-      default: {
-        const statusUrl = `${endpointUrl.replace(/\/+$/, "")}/status/${record.id}`;
-        const text = `The ${record.tool} call is still running (request id ${record.id}). Call get_request_status with this requestId to get its result.`;
-        return {
-          content: [{ type: "text", text }],
-          structuredContent: { requestId: record.id, status: record.status, statusUrl },
-          _meta,
-        };
-      }
     }
   }
 

@@ -1,0 +1,48 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Status } from "./status.ts";
+import type { ToolResult } from "./tool.ts";
+
+/** The key of the request id in every orchestrated result's `_meta`. */
+export const REQUEST_ID_META_KEY = "rez-agent-mcp/requestId";
+
+/** What a call's CallToolResult is made from: a stored record, or the status document of the same call. */
+export interface CallState {
+  id: string;
+  tool: string;
+  status: Status;
+  statusMessage: string;
+  result?: ToolResult;
+}
+
+/** The status URL of a call, from the MCP endpoint's URL. */
+export function statusUrlOf(endpointUrl: string, id: string): string {
+  return `${endpointUrl.replace(/\/+$/, "")}/status/${id}`;
+}
+
+/**
+ * The answer to a tools/call in any state: the result when completed, the message as `isError` when failed or
+ * cancelled, and the still-running handle `{ requestId, status, statusUrl }` otherwise. The server and the stdio
+ * bridge answer alike, so a model sees the same thing through either.
+ */
+export function callToolResultOf(call: CallState, endpointUrl: string): CallToolResult {
+  const _meta = { [REQUEST_ID_META_KEY]: call.id };
+  switch (call.status) {
+    case "completed":
+      return { ...(call.result ?? { content: [] }), _meta };
+    case "failed":
+    case "cancelled":
+      return { content: [{ type: "text", text: call.statusMessage }], isError: true, _meta };
+    default: {
+      const text = `The ${call.tool} call is still running (request id ${call.id}). Call get_request_status with this requestId to get its result.`;
+      return {
+        content: [{ type: "text", text }],
+        structuredContent: {
+          requestId: call.id,
+          status: call.status,
+          statusUrl: statusUrlOf(endpointUrl, call.id),
+        },
+        _meta,
+      };
+    }
+  }
+}

@@ -1,0 +1,305 @@
+import { spawn } from "node:child_process";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Progress } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
+import type { Simulator } from "../../local/simulators/sim-server.ts";
+import { getStatus, type Harness, KEY, post, readEvents, startHarness } from "../local/harness.ts";
+import { startProxy, type TestProxy } from "./proxy.ts";
+
+/** The stdio bridge as Claude Desktop runs it: a child process, driven by the SDK's Client over stdio. */
+
+const BRIDGE = new URL("../../client/bridge.ts", import.meta.url).pathname;
+
+let harness: Harness;
+let proxy: TestProxy;
+let dir: string;
+let nws: Simulator;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  proxy = await startProxy(harness.runtime.url);
+  dir = await mkdtemp(join(tmpdir(), "rez-bridge-"));
+  nws = harness.runtime.simulators.nws as Simulator;
+});
+afterAll(async () => {
+  await proxy.close();
+  await harness.close();
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(() => nws.heal());
+
+interface Bridge {
+  client: Client;
+  stderr: () => string;
+  close: () => Promise<void>;
+}
+
+/** Writes a config file (mode 600) and starts the bridge on it. */
+async function startBridge(
+  settings: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Promise<Bridge> {
+  const config = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(
+    config,
+    JSON.stringify({ endpoint: `${proxy.url}/mcp`, apiKey: KEY, progressIntervalSeconds: 0.2, ...settings }),
+    { mode: 0o600 },
+  );
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BRIDGE],
+    env: { PATH: process.env.PATH ?? "", HOME: dir, REZ_AGENT_MCP_CONFIG: config, ...env },
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const client = new Client({ name: "bridge-test", version: "1.0.0" });
+  await client.connect(transport);
+  return { client, stderr: () => stderr, close: () => client.close() };
+}
+
+type Result = {
+  isError?: boolean;
+  content: { type: string; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  _meta?: Record<string, unknown>;
+};
+
+/** The ids of the calls the server accepted since a moment (newest first). */
+async function callsSince(since: number): Promise<string[]> {
+  const response = await post(harness.runtime, { jsonrpc: "2.0", id: 1, method: "tasks/list" });
+  const { tasks } = (await response.json()).result as { tasks: { taskId: string; createdAt: string }[] };
+  return tasks.filter((t) => Date.parse(t.createdAt) >= since).map((t) => t.taskId);
+}
+
+describe("the bridge", () => {
+  it("mirrors the server: its name, its tools without task support, and ping", async () => {
+    const bridge = await startBridge();
+    try {
+      expect(bridge.client.getServerVersion()?.name).toBe("rez-agent-mcp");
+      const { tools } = await bridge.client.listTools();
+      expect(tools.map((t) => t.name)).toEqual([
+        "golf_search_tee_times",
+        "golf_book_tee_time",
+        "golf_get_reservations",
+        "get_weather",
+        "send_push_notification",
+        "get_request_status",
+      ]);
+      expect(tools.every((t) => t.execution === undefined)).toBe(true);
+      expect(tools.find((t) => t.name === "get_weather")?.inputSchema.required).toEqual(["location"]);
+      await expect(bridge.client.ping()).resolves.toEqual({});
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it("answers a fast call inline, with the request id", async () => {
+    const bridge = await startBridge();
+    try {
+      const result = (await bridge.client.callTool({
+        name: "get_weather",
+        arguments: { location: "Sample Links" },
+      })) as Result;
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({ location: { name: "Sample Links" }, source: "nws" });
+      const id = String(result._meta?.[REQUEST_ID_META_KEY]);
+      expect((await (await getStatus(harness.runtime, id)).json()).status).toBe("completed");
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it("answers a call still running at its deadline with a handle, sends progress meanwhile, and the result follows", async () => {
+    const bridge = await startBridge({ answerDeadlineSeconds: 1 });
+    try {
+      nws.fail({ kind: "slow", delayMs: 2_500 }, 1);
+      const progress: Progress[] = [];
+      const result = (await bridge.client.callTool(
+        { name: "get_weather", arguments: { location: "47.61,-122.33" } },
+        undefined,
+        { onprogress: (p) => progress.push(p) },
+      )) as Result;
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({
+        status: "working",
+        statusUrl: expect.stringContaining("/mcp/status/"),
+      });
+      expect(result.content[0]?.text).toMatch(/still running .* get_request_status/);
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      expect(progress.map((p) => p.progress)).toEqual(
+        [...progress.map((p) => p.progress)].sort((a, b) => a - b),
+      );
+      expect(progress[0]?.message).toMatch(/get_weather is still running/);
+
+      const requestId = String(result.structuredContent?.requestId);
+      await vi.waitFor(
+        async () => {
+          const status = (await bridge.client.callTool({
+            name: "get_request_status",
+            arguments: { requestId },
+          })) as Result;
+          expect(status.structuredContent?.status).toBe("completed");
+          expect(status.content[0]?.text).toContain("Weather for 47.61,-122.33");
+        },
+        { timeout: 8_000, interval: 300 },
+      );
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it("cancels the remote call when the client cancels", async () => {
+    const bridge = await startBridge();
+    try {
+      nws.fail({ kind: "slow", delayMs: 2_500 }, 1);
+      const controller = new AbortController();
+      const call = bridge.client.callTool(
+        { name: "get_weather", arguments: { location: "40.1,-105.1" } },
+        undefined,
+        {
+          signal: controller.signal,
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      controller.abort("changed my mind");
+      await expect(call).rejects.toThrow();
+      await vi.waitFor(
+        async () => {
+          const response = await post(harness.runtime, { jsonrpc: "2.0", id: 1, method: "tasks/list" });
+          const { tasks } = (await response.json()).result as {
+            tasks: { status: string; statusMessage?: string }[];
+          };
+          expect(tasks[0]?.status).toBe("cancelled");
+        },
+        { timeout: 5_000, interval: 100 },
+      );
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it("rides out the endpoint going down mid-call, and starts exactly one execution", async () => {
+    const bridge = await startBridge({ answerDeadlineSeconds: 20 });
+    try {
+      const since = Date.now();
+      nws.fail({ kind: "slow", delayMs: 1_500 }, 1);
+      await bridge.client.listTools(); // the bridge's next POST is the call itself
+      // The answer to the start is lost after the server accepted it: the bridge must send the same key again.
+      proxy.loseNextAnswer("POST", "/mcp");
+      const posts = () => proxy.requests.filter((r) => r === "POST /mcp").length;
+      const postsBefore = posts();
+      const call = bridge.client.callTool({ name: "get_weather", arguments: { location: "41.2,-104.8" } });
+      await vi.waitFor(
+        () =>
+          expect(proxy.requests.filter((r) => r.startsWith("GET /mcp/status/")).length).toBeGreaterThan(0),
+        {
+          timeout: 5_000,
+          interval: 20,
+        },
+      );
+      await proxy.down();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await proxy.up();
+      const result = (await call) as Result;
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({ source: "nws" });
+      expect(posts() - postsBefore).toBe(2);
+      const id = String(result._meta?.[REQUEST_ID_META_KEY]);
+      const started = await callsSince(since);
+      expect(started).toEqual([id]);
+      expect((await readEvents(harness.runtime)).filter((e) => e.detail.requestId === id)).toHaveLength(1);
+      expect(bridge.stderr()).toMatch(/retrying in \d+ ms/);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it("reports a wrong key clearly, naming where the key comes from", async () => {
+    const bridge = await startBridge({}, { REZ_AGENT_MCP_API_KEY: "not-the-key" });
+    try {
+      await expect(bridge.client.listTools()).rejects.toThrow(
+        /refused the API key \(HTTP 401\).*REZ_AGENT_MCP_API_KEY/,
+      );
+      await expect(
+        bridge.client.callTool({ name: "get_weather", arguments: { location: "x" } }),
+      ).rejects.toThrow(/refused the API key/);
+      expect(bridge.stderr()).toMatch(/refused the API key/);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it("passes on the server's argument errors as they are", async () => {
+    const bridge = await startBridge();
+    try {
+      await expect(bridge.client.callTool({ name: "get_weather", arguments: { days: 3 } })).rejects.toThrow(
+        /missing required property "location"/,
+      );
+    } finally {
+      await bridge.close();
+    }
+  });
+});
+
+describe("the bridge's configuration", () => {
+  /** Runs the bridge until it exits, and returns its exit code and stderr. */
+  function runBridge(
+    env: Record<string, string>,
+  ): Promise<{ code: number | null; stderr: string; stdout: string }> {
+    const child = spawn(process.execPath, [BRIDGE], {
+      env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stderr, stdout })));
+  }
+
+  it.each([
+    ["no configuration at all", async () => ({}), /no endpoint and apiKey configured: write .*config\.json/],
+    [
+      "a config file with a key that others can read",
+      async () => {
+        const file = join(dir, "open.json");
+        await writeFile(file, JSON.stringify({ endpoint: "http://127.0.0.1:1/mcp", apiKey: "k" }));
+        await chmod(file, 0o644);
+        return { REZ_AGENT_MCP_CONFIG: file };
+      },
+      /other users can read it \(mode 0644\); run: chmod 600/,
+    ],
+    [
+      "an endpoint over plain http to another machine",
+      async () => ({ REZ_AGENT_MCP_ENDPOINT: "http://example.com/mcp", REZ_AGENT_MCP_API_KEY: "k" }),
+      /must use https/,
+    ],
+    [
+      "a config file that is not JSON",
+      async () => {
+        const file = join(dir, "broken.json");
+        await writeFile(file, "{ endpoint: ", { mode: 0o600 });
+        return { REZ_AGENT_MCP_CONFIG: file };
+      },
+      /is not valid JSON/,
+    ],
+  ])("refuses %s with one line on stderr and a non-zero exit", async (_, prepare, message) => {
+    const { code, stderr, stdout } = await runBridge(await prepare());
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stdout).toBe("");
+  });
+});
