@@ -181,9 +181,10 @@ function reasonIn(text: string): string {
 }
 
 function describeNetworkError(error: unknown): string {
-  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
-  if (code === "ECONNREFUSED") return "connection refused";
-  if (typeof code === "string") return code;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  if (cause?.code === "ECONNREFUSED") return "connection refused";
+  if (typeof cause?.code === "string") return cause.code;
+  if (typeof cause?.message === "string" && cause.message) return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
 

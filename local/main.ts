@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { NtfyConfig } from "../functions/tools/ntfy.ts";
 import { startRuntime } from "./runtime.ts";
@@ -140,7 +141,23 @@ if (runtime.recovered.restarted + runtime.recovered.failed > 0) {
     `Recovered calls left running by an earlier stop: ${runtime.recovered.restarted} re-run, ${runtime.recovered.failed} marked failed.`,
   );
 }
+// Claude Desktop runs the bridge with this same Node 22, whatever node its PATH finds.
+const desktop = {
+  mcpServers: {
+    "rez-agent-mcp": {
+      command: process.execPath,
+      args: [fileURLToPath(new URL("../client/bridge.ts", import.meta.url))],
+      env: {
+        REZ_AGENT_MCP_ENDPOINT: runtime.mcpUrl,
+        REZ_AGENT_MCP_API_KEY: runtime.generatedApiKey ?? "<your API key>",
+      },
+    },
+  },
+};
 lines.push(
+  "",
+  "Claude Desktop: add this to claude_desktop_config.json (see docs/claude-desktop.md), then restart it:",
+  JSON.stringify(desktop, null, 2),
   "",
   "Try it:",
   `  curl -s ${runtime.mcpUrl} -H "x-api-key: ${key}" -H 'content-type: application/json' \\`,
