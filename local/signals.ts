@@ -21,7 +21,8 @@ export class RecordSignals {
         if (waiters.size === 0 && this.#waiters.get(id) === waiters) this.#waiters.delete(id);
         resolve();
       };
-      const timer = setTimeout(wake, timeoutMs);
+      // A watcher that stopped caring leaves its wait to time out; that must not keep the process alive.
+      const timer = setTimeout(wake, timeoutMs).unref();
       waiters.add(wake);
     });
 

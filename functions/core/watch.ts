@@ -37,12 +37,14 @@ export async function waitForTerminal(
   const deadline = Date.now() + timeoutMs;
   let pollMs = FIRST_POLL_MS;
   for (;;) {
+    // Listen before reading: a write that lands between the read and the wait still wakes it.
+    const changed = options.changeSignal?.(id, Math.min(Math.max(deadline - Date.now(), 0), MAX_POLL_MS));
     const record = await store.get(id);
     const remaining = deadline - Date.now();
     if (!record || isTerminal(record.status) || remaining <= 0 || options.abortSignal?.aborted) return record;
-    if (options.changeSignal) {
+    if (changed) {
       // The signal is only a hint: a write it missed is still found by the next read, at most MAX_POLL_MS later.
-      await options.changeSignal(id, Math.min(remaining, MAX_POLL_MS));
+      await changed;
     } else {
       await delay(Math.min(remaining, pollMs), options.abortSignal);
       pollMs = Math.min(pollMs * 2, MAX_POLL_MS);

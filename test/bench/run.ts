@@ -6,6 +6,12 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { createBridgeServer, identify } from "../../client/bridge-server.ts";
+import type { BridgeConfig } from "../../client/config.ts";
+import { RemoteEndpoint } from "../../client/remote.ts";
+import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { type Runtime, startRuntime } from "../../local/runtime.ts";
 import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
@@ -113,6 +119,69 @@ async function endToEnd() {
   }
 }
 
+/**
+ * The bridge, in process over an in-memory transport: how soon after the server records a call's completion the
+ * bridge answers (the record's lastUpdatedAt is the completion), and how many HTTP requests a 10-second call costs.
+ */
+async function bridge() {
+  const dataDir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-bench-bridge-"));
+  const runtime = await startRuntime({
+    dataDir,
+    host: "127.0.0.1",
+    port: 0,
+    upstreams: "simulated",
+    apiKey: KEY,
+    upstreamTimeoutMs: 15_000,
+    log: () => {},
+  });
+  const config: BridgeConfig = {
+    endpoint: new URL(runtime.mcpUrl),
+    apiKey: KEY,
+    answerDeadlineMs: 45_000,
+    progressIntervalMs: 5_000,
+    source: "bench",
+  };
+  const remote = new RemoteEndpoint(config, { fetch, log: () => {} });
+  const server = createBridgeServer(remote, config, await identify(remote, () => {}), () => {});
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: "bench", version: "1" });
+  await client.connect(clientSide);
+  try {
+    await client.listTools();
+    const lags: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const result = await client.callTool({
+        name: "get_weather",
+        arguments: { location: `${(35 + i / 1000).toFixed(4)},-100.0000` },
+      });
+      const answeredAt = Date.now();
+      const id = String((result._meta as Record<string, unknown>)[REQUEST_ID_META_KEY]);
+      const status = (await (
+        await fetch(`${runtime.mcpUrl}/status/${id}`, { headers: { "x-api-key": KEY } })
+      ).json()) as { status: string; lastUpdatedAt: string };
+      if (status.status !== "completed") throw new Error(`bridge call ${i} ended ${status.status}`);
+      if (i >= 10) lags.push(answeredAt - Date.parse(status.lastUpdatedAt));
+    }
+    runtime.simulators.nws?.fail({ kind: "slow", delayMs: 10_000 }, 1);
+    const before = remote.stats.requests;
+    const started = performance.now();
+    const slow = await client.callTool({ name: "get_weather", arguments: { location: "36.5,-101.5" } });
+    const seconds = (performance.now() - started) / 1000;
+    if (slow.isError || (slow.structuredContent as Record<string, unknown>)?.status === "working") {
+      throw new Error(`the 10-second call did not complete: ${JSON.stringify(slow)}`);
+    }
+    return {
+      completionToAnswerMs: summary(lags),
+      tenSecondCall: { seconds: Math.round(seconds * 10) / 10, httpRequests: remote.stats.requests - before },
+    };
+  } finally {
+    await client.close();
+    await runtime.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 /** Time from spawning to the "Listening on" line: through `npm start`, or the program alone. */
 function timeStart(dataDir: string, viaNpm: boolean): Promise<number> {
   const main = new URL("../../local/main.ts", import.meta.url).pathname;
@@ -162,6 +231,7 @@ const results = {
   node: process.version,
   machine: `${(await import("node:os")).cpus().length} cores`,
   endToEndMs: await endToEnd(),
+  bridge: await bridge(),
   npmStartReadyMs: await startup(),
 };
 
@@ -169,6 +239,7 @@ const rows = [
   ["get_weather end to end (simulated upstreams, uncached)", results.endToEndMs.getWeather],
   ["golf_search_tee_times end to end (simulated site)", results.endToEndMs.golfSearch],
   ["golf_book_tee_time end to end (simulated site, 6 site requests)", results.endToEndMs.golfBook],
+  ["bridge: server completion to the bridge's answer", results.bridge.completionToAnswerMs],
   ["npm start ready, first start (new data folder)", results.npmStartReadyMs.firstStart],
   ["npm start ready, restart (existing data folder)", results.npmStartReadyMs.restart],
   ["local/main.ts ready without npm (existing data folder)", results.npmStartReadyMs.programAlone],
@@ -180,5 +251,9 @@ const table = [
   "|---|---|---|---|---|---|",
   ...rows.map(([name, s]) => `| ${name} | ${s.n} | ${s.median} | ${s.p95} | ${s.min} | ${s.max} |`),
 ];
+table.push(
+  "",
+  `A ${results.bridge.tenSecondCall.seconds} s call through the bridge took ${results.bridge.tenSecondCall.httpRequests} HTTP requests.`,
+);
 process.stdout.write(`${table.join("\n")}\n`);
 await writeFile(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
