@@ -13,7 +13,7 @@ import type { BridgeConfig } from "../../client/config.ts";
 import { RemoteEndpoint } from "../../client/remote.ts";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
-import { type Runtime, startRuntime } from "../../local/runtime.ts";
+import { type Runtime, type RuntimeOptions, startRuntime } from "../../local/runtime.ts";
 import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
 
 const CALLS = 100;
@@ -74,7 +74,8 @@ async function measure(
   return summary(samples);
 }
 
-async function endToEnd() {
+/** A runtime with simulated upstreams on a fresh data folder, and how to stop it and remove the folder. */
+async function benchRuntime(options: Partial<RuntimeOptions> = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-bench-"));
   const runtime = await startRuntime({
     dataDir,
@@ -82,9 +83,18 @@ async function endToEnd() {
     port: 0,
     upstreams: "simulated",
     apiKey: KEY,
-    simulatedGolf: { maxReservations: 1_000 },
     log: () => {},
+    ...options,
   });
+  const stop = async () => {
+    await runtime.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  return { runtime, stop };
+}
+
+async function endToEnd() {
+  const { runtime, stop } = await benchRuntime({ simulatedGolf: { maxReservations: 1_000 } });
   const site = runtime.simulators.golf["sample-links"] as GolfSimulator;
   const day = (i: number) => addDays(localParts("America/Los_Angeles", new Date()).date, 1 + (i % 13));
   try {
@@ -114,8 +124,7 @@ async function endToEnd() {
       ),
     };
   } finally {
-    await runtime.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 
@@ -124,16 +133,7 @@ async function endToEnd() {
  * bridge answers (the record's lastUpdatedAt is the completion), and how many HTTP requests a 10-second call costs.
  */
 async function bridge() {
-  const dataDir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-bench-bridge-"));
-  const runtime = await startRuntime({
-    dataDir,
-    host: "127.0.0.1",
-    port: 0,
-    upstreams: "simulated",
-    apiKey: KEY,
-    upstreamTimeoutMs: 15_000,
-    log: () => {},
-  });
+  const { runtime, stop } = await benchRuntime({ upstreamTimeoutMs: 15_000 });
   const config: BridgeConfig = {
     endpoint: new URL(runtime.mcpUrl),
     apiKey: KEY,
@@ -177,8 +177,7 @@ async function bridge() {
     };
   } finally {
     await client.close();
-    await runtime.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 

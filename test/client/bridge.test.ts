@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import type { Simulator } from "../../local/simulators/sim-server.ts";
 import { getStatus, type Harness, KEY, post, readEvents, startHarness } from "../local/harness.ts";
 import { startProxy, type TestProxy } from "./proxy.ts";
+import { runToExit } from "./run-to-exit.ts";
 
 /** The stdio bridge as Claude Desktop runs it: a child process, driven by the SDK's Client over stdio. */
 
@@ -250,24 +250,8 @@ describe("the bridge", () => {
 });
 
 describe("the bridge's configuration", () => {
-  /** Runs the bridge until it exits, and returns its exit code and stderr. */
-  function runBridge(
-    env: Record<string, string>,
-  ): Promise<{ code: number | null; stderr: string; stdout: string }> {
-    const child = spawn(process.execPath, [BRIDGE], {
-      env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stderr = "";
-    let stdout = "";
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stderr, stdout })));
-  }
+  const runBridge = (env: Record<string, string>) =>
+    runToExit([BRIDGE], { PATH: process.env.PATH ?? "", HOME: dir, ...env });
 
   it.each([
     ["no configuration at all", async () => ({}), /no endpoint and apiKey configured: write .*config\.json/],

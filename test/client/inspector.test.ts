@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, KEY, startHarness } from "../local/harness.ts";
+import { runToExit } from "./run-to-exit.ts";
 
 /** The MCP Inspector's CLI, as the README shows it, driving the bridge against the local runtime. */
 
@@ -16,26 +16,13 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-function inspect(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [INSPECTOR, "--cli", process.execPath, BRIDGE, ...args], {
-    env: {
-      ...process.env,
-      REZ_AGENT_MCP_ENDPOINT: harness.runtime.mcpUrl,
-      REZ_AGENT_MCP_API_KEY: KEY,
-      REZ_AGENT_MCP_CONFIG: "/nonexistent/config.json",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+const inspect = (...args: string[]) =>
+  runToExit([INSPECTOR, "--cli", process.execPath, BRIDGE, ...args], {
+    ...process.env,
+    REZ_AGENT_MCP_ENDPOINT: harness.runtime.mcpUrl,
+    REZ_AGENT_MCP_API_KEY: KEY,
+    REZ_AGENT_MCP_CONFIG: "/nonexistent/config.json",
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
-}
 
 describe("the MCP Inspector CLI through the bridge", () => {
   it("lists the tools", async () => {
