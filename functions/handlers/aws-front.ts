@@ -1,0 +1,52 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { ApiGatewayKeyAuthenticator } from "../adapters/api-gateway-key.ts";
+import { DynamoDbRequestStore } from "../adapters/dynamodb-request-store.ts";
+import { EventBridgePublisher } from "../adapters/eventbridge-publisher.ts";
+import { StepFunctionsStarter } from "../adapters/step-functions-starter.ts";
+import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../core/config.ts";
+import { createFront, type Front, type FrontDeps } from "../core/front.ts";
+import { systemClock } from "../core/ports.ts";
+import { ToolRegistry } from "../core/tool.ts";
+import { TOOL_DEFINITIONS } from "../tools/definitions.ts";
+import { requiredEnv } from "./environment.ts";
+
+/** The front's settings on AWS, from the function's environment (set by the stack). */
+export function frontConfigFromEnv(env: NodeJS.ProcessEnv): FrontConfig {
+  const number = (key: string, fallback: number) => {
+    const value = env[key];
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < 0)
+      throw new Error(`Setting ${key} must be a number, not ${value}`);
+    return parsed;
+  };
+  return {
+    ...DEFAULT_FRONT_CONFIG,
+    syncBudgetMs: number("SYNC_BUDGET_SECONDS", DEFAULT_FRONT_CONFIG.syncBudgetMs / 1000) * 1000,
+    retentionSeconds: number("RETENTION_DAYS", DEFAULT_FRONT_CONFIG.retentionSeconds / 86_400) * 86_400,
+    basePath: env.API_BASE_PATH ?? "",
+  };
+}
+
+/**
+ * The front's ports over the AWS adapters (DynamoDB, Step Functions, EventBridge, API Gateway's key check), for the
+ * front Lambda and the reconciler. No change signal: the front polls the record with backoff.
+ */
+export function awsFrontDeps(env: NodeJS.ProcessEnv, onUnexpectedError: (error: unknown) => void): FrontDeps {
+  return {
+    tools: new ToolRegistry(TOOL_DEFINITIONS),
+    store: new DynamoDbRequestStore(new DynamoDBClient({}), requiredEnv(env, "REQUEST_TABLE_NAME")),
+    starter: new StepFunctionsStarter(new SFNClient({}), requiredEnv(env, "STATE_MACHINE_ARN")),
+    events: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env, "EVENT_BUS_NAME")),
+    clock: systemClock,
+    authenticator: new ApiGatewayKeyAuthenticator(),
+    onUnexpectedError,
+  };
+}
+
+/** The front of a deployed stack. */
+export function awsFront(env: NodeJS.ProcessEnv, onUnexpectedError: (error: unknown) => void): Front {
+  return createFront(awsFrontDeps(env, onUnexpectedError), frontConfigFromEnv(env));
+}

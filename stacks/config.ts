@@ -1,0 +1,117 @@
+import { readFileSync } from "node:fs";
+import { parseCourses } from "../functions/tools/courses.ts";
+
+/** One stage's settings, from cdk.json's context ("rez-agent-mcp" → stage name), validated before anything is built. */
+export interface StageConfig {
+  stage: string;
+  /** Golf courses, as the local courses file; passed to the functions as COURSES_JSON. */
+  coursesJson: string;
+  ntfy: { baseUrl: string; topic?: string };
+  syncBudgetSeconds: number;
+  retentionDays: number;
+  usagePlan: { rateLimit: number; burstLimit: number; quotaPerDay: number };
+  logRetentionDays: number;
+  archiveRetentionDays: number;
+  /** Whether data survives `cdk destroy` (prod: yes). */
+  retainData: boolean;
+  /** Where alarms are sent, if anywhere. */
+  alarmEmail?: string;
+}
+
+/** Lambda's environment holds 4 KB in all; the courses must leave room for the rest. */
+const MAX_COURSES_BYTES = 2_500;
+
+const KNOWN = [
+  "coursesFile",
+  "ntfyBaseUrl",
+  "ntfyTopic",
+  "syncBudgetSeconds",
+  "retentionDays",
+  "usagePlan",
+  "logRetentionDays",
+  "archiveRetentionDays",
+  "retainData",
+  "alarmEmail",
+];
+
+function fail(stage: string, message: string): never {
+  throw new Error(`Stage "${stage}": ${message}`);
+}
+
+function positive(
+  stage: string,
+  raw: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  max: number,
+): number {
+  const value = raw[key] ?? fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > max) {
+    fail(stage, `"${key}" must be a number above 0 and at most ${max}`);
+  }
+  return value;
+}
+
+function coursesJsonOf(stage: string, file: unknown, resolve: (path: string) => string): string {
+  if (file === undefined) return "[]";
+  if (typeof file !== "string") fail(stage, `"coursesFile" must be a path`);
+  let courses: unknown;
+  try {
+    courses = parseCourses(JSON.parse(readFileSync(resolve(file), "utf8")));
+  } catch (error) {
+    fail(stage, `the courses file ${file}: ${(error as Error).message}`);
+  }
+  const json = JSON.stringify(courses);
+  if (Buffer.byteLength(json) > MAX_COURSES_BYTES) {
+    fail(stage, `the courses take ${Buffer.byteLength(json)} bytes; at most ${MAX_COURSES_BYTES} fit`);
+  }
+  return json;
+}
+
+/**
+ * Reads and checks a stage's settings. `settings` is the stage's object in cdk.json; `resolve` turns the courses
+ * file's path (relative to the project) into one that can be read.
+ */
+export function parseStageConfig(
+  stage: string,
+  settings: unknown,
+  resolve: (path: string) => string,
+): StageConfig {
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage))
+    fail(stage, "the stage name must be lowercase letters, digits and -");
+  if (typeof settings !== "object" || settings === null)
+    fail(stage, "no settings for it in cdk.json's context");
+  const raw = settings as Record<string, unknown>;
+  for (const key of Object.keys(raw)) if (!KNOWN.includes(key)) fail(stage, `unknown setting "${key}"`);
+  const ntfyBaseUrl = raw.ntfyBaseUrl ?? "https://ntfy.sh";
+  if (typeof ntfyBaseUrl !== "string" || !ntfyBaseUrl.startsWith("https://")) {
+    fail(stage, `"ntfyBaseUrl" must be an https URL`);
+  }
+  const topic = raw.ntfyTopic;
+  if (topic !== undefined && (typeof topic !== "string" || !/^[-_A-Za-z0-9]{1,64}$/.test(topic))) {
+    fail(stage, `"ntfyTopic" must be 1-64 letters, digits, - or _`);
+  }
+  const plan = (raw.usagePlan ?? {}) as Record<string, unknown>;
+  const config: StageConfig = {
+    stage,
+    coursesJson: coursesJsonOf(stage, raw.coursesFile, resolve),
+    ntfy: { baseUrl: ntfyBaseUrl, ...(topic ? { topic: topic as string } : {}) },
+    syncBudgetSeconds: positive(stage, raw, "syncBudgetSeconds", 20, 25),
+    retentionDays: positive(stage, raw, "retentionDays", 30, 365),
+    usagePlan: {
+      rateLimit: positive(stage, plan, "rateLimit", 5, 10_000),
+      burstLimit: positive(stage, plan, "burstLimit", 10, 5_000),
+      quotaPerDay: positive(stage, plan, "quotaPerDay", 2_000, 10_000_000),
+    },
+    logRetentionDays: positive(stage, raw, "logRetentionDays", 30, 3653),
+    archiveRetentionDays: positive(stage, raw, "archiveRetentionDays", 30, 3650),
+    retainData: raw.retainData === true,
+  };
+  if (raw.alarmEmail !== undefined) {
+    if (typeof raw.alarmEmail !== "string" || !/^[^@\s]+@[^@\s]+$/.test(raw.alarmEmail)) {
+      fail(stage, `"alarmEmail" must be an email address`);
+    }
+    config.alarmEmail = raw.alarmEmail;
+  }
+  return config;
+}
