@@ -1,3 +1,5 @@
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerSecrets } from "../adapters/secrets-manager.ts";
 import type { Secrets } from "../core/ports.ts";
 import { DocumentSecrets, secretsFromEnvironment } from "../core/secrets.ts";
 import { parseCourses } from "../tools/courses.ts";
@@ -44,10 +46,16 @@ export function ntfyConfigFromEnv(env: NodeJS.ProcessEnv): NtfyConfig {
 }
 
 /**
- * The function's secrets. Until the Secrets Manager adapter lands with the AWS stack, they come from the
- * function's environment (NTFY_TOKEN, CPS_GOLF_USERNAME, CPS_GOLF_PASSWORD, CPS_GOLF_CLIENT_SECRET).
+ * The function's secrets: the Secrets Manager secrets the stack names (GOLF_SECRET_ARN, NTFY_SECRET_ARN), or else
+ * the function's environment (NTFY_TOKEN, CPS_GOLF_USERNAME, CPS_GOLF_PASSWORD, CPS_GOLF_CLIENT_SECRET).
  */
 export function secretsFromEnv(env: NodeJS.ProcessEnv): Secrets {
+  if (env.GOLF_SECRET_ARN || env.NTFY_SECRET_ARN) {
+    return new SecretsManagerSecrets(new SecretsManagerClient({}), {
+      ...(env.GOLF_SECRET_ARN ? { golf: env.GOLF_SECRET_ARN } : {}),
+      ...(env.NTFY_SECRET_ARN ? { ntfy: env.NTFY_SECRET_ARN } : {}),
+    });
+  }
   return new DocumentSecrets(secretsFromEnvironment(env));
 }
 

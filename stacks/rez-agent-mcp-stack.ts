@@ -1,0 +1,385 @@
+import {
+  Arn,
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
+import {
+  AccessLogFormat,
+  ApiKey,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  Period,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
+import { EventBus, Rule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
+import type { Construct } from "constructs";
+import { IDEMPOTENCY_TABLE, REQUEST_TABLE, type TableDefinition } from "../functions/adapters/tables.ts";
+import { EVENT_RULES, EVENT_SOURCE } from "../functions/core/events.ts";
+import type { StageConfig } from "./config.ts";
+import { RezFunction, TABLE_ACCESS } from "./function.ts";
+
+export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", import.meta.url).pathname;
+
+/** Each workflow tool's function: its handler module, its ASL placeholder, its timeout, and what it reads. */
+export const TOOL_FUNCTIONS = {
+  get_weather: { entry: "get-weather", placeholder: "GetWeatherFunctionArn", seconds: 30, uses: [] },
+  send_push_notification: {
+    entry: "send-push-notification",
+    placeholder: "SendPushNotificationFunctionArn",
+    seconds: 30,
+    uses: ["ntfy"],
+  },
+  golf_search_tee_times: {
+    entry: "golf-search-tee-times",
+    placeholder: "GolfSearchTeeTimesFunctionArn",
+    seconds: 30,
+    uses: ["golf"],
+  },
+  golf_book_tee_time: {
+    entry: "golf-book-tee-time",
+    placeholder: "GolfBookTeeTimeFunctionArn",
+    seconds: 90,
+    uses: ["golf", "idempotency"],
+  },
+  golf_get_reservations: {
+    entry: "golf-get-reservations",
+    placeholder: "GolfGetReservationsFunctionArn",
+    seconds: 60,
+    uses: ["golf"],
+  },
+} as const;
+
+export interface RezAgentMcpStackProps extends StackProps {
+  config: StageConfig;
+}
+
+const RETENTION: Record<number, RetentionDays> = Object.fromEntries(
+  Object.values(RetentionDays)
+    .filter((value): value is RetentionDays => typeof value === "number")
+    .map((days) => [days, days]),
+);
+
+/**
+ * The whole server on AWS: API Gateway (API keys, usage plan) → the front Lambda → a Standard state machine from the
+ * same ASL file the local runtime runs → one Lambda per tool; DynamoDB for requests and idempotency; an EventBridge
+ * bus with an archive and the booking notification; a reconciler for executions that end abnormally; alarms.
+ */
+export class RezAgentMcpStack extends Stack {
+  readonly api: RestApi;
+  readonly stateMachine: StateMachine;
+  readonly functions: Record<string, RezFunction> = {};
+
+  constructor(scope: Construct, id: string, props: RezAgentMcpStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = RETENTION[config.logRetentionDays] ?? RetentionDays.ONE_MONTH;
+    const fn = (name: string, entry: string, description: string, seconds: number, memorySize?: number) => {
+      const created = new RezFunction(this, name, {
+        entry: `functions/handlers/${entry}.ts`,
+        description,
+        timeout: Duration.seconds(seconds),
+        logRetention,
+        removalPolicy,
+        ...(memorySize ? { memorySize } : {}),
+        environment: { POWERTOOLS_SERVICE_NAME: entry },
+      });
+      this.functions[name] = created;
+      return created;
+    };
+
+    // Data
+    const requests = this.#table(REQUEST_TABLE, removalPolicy);
+    const idempotency = this.#table(IDEMPOTENCY_TABLE, removalPolicy);
+    const ownerIndexes = (REQUEST_TABLE.globalSecondaryIndexes ?? []).map((index) => index.indexName);
+
+    // Secrets: created holding "{}", filled by the operator (docs/deploy.md).
+    const golfSecret = new Secret(this, "CpsGolfCredentials", {
+      description: 'CPS Golf sign-ins: { "default": { "username": "...", "password": "..." } }',
+      secretStringValue: SecretValue.unsafePlainText("{}"),
+      removalPolicy,
+    });
+    const ntfySecret = new Secret(this, "NtfyToken", {
+      description: 'The ntfy access token for a protected topic: { "token": "tk_..." }',
+      secretStringValue: SecretValue.unsafePlainText("{}"),
+      removalPolicy,
+    });
+
+    // Events
+    const bus = new EventBus(this, "Bus", { description: "rez-agent-mcp Tool Call events" });
+    bus.archive("Archive", {
+      description: "Every rez-agent-mcp event, for replay",
+      eventPattern: { source: [EVENT_SOURCE] },
+      retention: Duration.days(config.archiveRetentionDays),
+    });
+    const deadLetters = new Queue(this, "DeadLetters", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    // Tool functions
+    const shared = { COURSES_JSON: config.coursesJson };
+    const ntfyEnvironment = {
+      NTFY_BASE_URL: config.ntfy.baseUrl,
+      ...(config.ntfy.topic ? { NTFY_TOPIC: config.ntfy.topic } : {}),
+    };
+    const tools = Object.entries(TOOL_FUNCTIONS).map(([tool, spec]) => {
+      const created = fn(toPascal(spec.entry), spec.entry, `rez-agent-mcp ${tool}`, spec.seconds);
+      created.setEnvironment(shared);
+      const uses: readonly string[] = spec.uses;
+      if (uses.includes("golf")) created.useSecret("GOLF_SECRET_ARN", golfSecret);
+      if (uses.includes("ntfy"))
+        created.useSecret("NTFY_SECRET_ARN", ntfySecret).setEnvironment(ntfyEnvironment);
+      if (uses.includes("idempotency")) {
+        created.useTable("IDEMPOTENCY_TABLE_NAME", idempotency, TABLE_ACCESS.idempotency);
+      }
+      return { tool, spec, created };
+    });
+
+    // Workflow
+    const workflowLogs = new LogGroup(this, "WorkflowLogs", { retention: logRetention, removalPolicy });
+    this.stateMachine = new StateMachine(this, "ToolCall", {
+      comment: "rez-agent-mcp: one MCP tools/call",
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(TOOL_CALL_ASL),
+      definitionSubstitutions: {
+        ...Object.fromEntries(
+          tools.map(({ spec, created }) => [spec.placeholder, created.function.functionArn]),
+        ),
+        RequestTableName: requests.tableName,
+        EventBusName: bus.eventBusName,
+      },
+      tracingEnabled: true,
+      logs: { destination: workflowLogs, level: LogLevel.ERROR, includeExecutionData: false },
+      timeout: Duration.minutes(15),
+    });
+    // Exactly the tool functions (not their versions: the definition invokes the unqualified ARNs).
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["lambda:InvokeFunction"],
+        resources: tools.map(({ created }) => created.function.functionArn),
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({ actions: ["dynamodb:UpdateItem"], resources: [requests.tableArn] }),
+    );
+    bus.grantPutEventsTo(this.stateMachine);
+
+    // Front
+    const front = fn("Front", "front", "rez-agent-mcp front: MCP over HTTP", 29, 512)
+      .useTable("REQUEST_TABLE_NAME", requests, TABLE_ACCESS.requests, ownerIndexes)
+      .useBus("EVENT_BUS_NAME", bus)
+      .setEnvironment({
+        STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+        SYNC_BUDGET_SECONDS: String(config.syncBudgetSeconds),
+        RETENTION_DAYS: String(config.retentionDays),
+        API_BASE_PATH: `/${config.stage}`,
+      });
+    this.stateMachine.grantStartExecution(front.role);
+    front.role.addToPolicy(
+      new PolicyStatement({ actions: ["states:StopExecution"], resources: [this.executionArns] }),
+    );
+
+    // Reconciler: Step Functions' own status-change events, for executions that end outside the definition's paths.
+    const reconciler = fn(
+      "Reconciler",
+      "reconciler",
+      "rez-agent-mcp: settles calls whose execution ended abnormally",
+      30,
+    )
+      .useTable("REQUEST_TABLE_NAME", requests, TABLE_ACCESS.settle)
+      .useBus("EVENT_BUS_NAME", bus)
+      .setEnvironment({ STATE_MACHINE_ARN: this.stateMachine.stateMachineArn });
+    new Rule(this, "ReconcileExecutions", {
+      description: "Executions of the tool-call state machine that timed out, were aborted or failed",
+      eventPattern: {
+        source: ["aws.states"],
+        detailType: ["Step Functions Execution Status Change"],
+        detail: {
+          status: ["TIMED_OUT", "ABORTED", "FAILED"],
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+        },
+      },
+      targets: [new LambdaFunction(reconciler.function, { deadLetterQueue: deadLetters, retryAttempts: 4 })],
+    });
+
+    // The booking notification: choreography on the bus, the workflow knows nothing of it.
+    const notify = fn(
+      "NotifyOnBooking",
+      "notify-on-booking",
+      "rez-agent-mcp: push notification for a booking",
+      30,
+    )
+      .useSecret("NTFY_SECRET_ARN", ntfySecret)
+      .useTable("IDEMPOTENCY_TABLE_NAME", idempotency, TABLE_ACCESS.idempotency)
+      .setEnvironment(ntfyEnvironment);
+    const booking = EVENT_RULES.notifyOnBooking;
+    new Rule(this, "NotifyOnBookingRule", {
+      description: "A completed golf_book_tee_time sends the owner a push notification",
+      eventBus: bus,
+      eventPattern: {
+        source: [...booking.source],
+        detailType: [...booking["detail-type"]],
+        detail: { tool: [...booking.detail.tool] },
+      },
+      targets: [
+        new LambdaFunction(notify.function, {
+          deadLetterQueue: deadLetters,
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+
+    // API
+    const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: logRetention, removalPolicy });
+    this.api = new RestApi(this, "Api", {
+      description: "rez-agent-mcp: MCP over HTTP",
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: config.stage,
+        tracingEnabled: true,
+        throttlingRateLimit: config.usagePlan.rateLimit * 10,
+        throttlingBurstLimit: config.usagePlan.burstLimit * 10,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: MethodLoggingLevel.OFF,
+      },
+      defaultMethodOptions: { apiKeyRequired: true },
+    });
+    const integration = new LambdaIntegration(front.function, { proxy: true });
+    const requestValidator = this.api.addRequestValidator("Validator", {
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+    const withId = { requestValidator, requestParameters: { "method.request.path.id": true } };
+    const mcp = this.api.root.addResource("mcp");
+    // Every method reaches the front, which answers GET and DELETE /mcp with 405 as MCP expects.
+    mcp.addMethod("ANY", integration, { requestValidator });
+    const status = mcp.addResource("status").addResource("{id}");
+    status.addMethod("GET", integration, withId);
+    status.addResource("cancel").addMethod("POST", integration, withId);
+
+    const key = new ApiKey(this, "ApiKey", { description: "rez-agent-mcp: the first client's key" });
+    const plan = this.api.addUsagePlan("UsagePlan", {
+      description: "Per-key limits",
+      throttle: { rateLimit: config.usagePlan.rateLimit, burstLimit: config.usagePlan.burstLimit },
+      quota: { limit: config.usagePlan.quotaPerDay, period: Period.DAY },
+    });
+    plan.addApiStage({ stage: this.api.deploymentStage });
+    plan.addApiKey(key);
+
+    // Alarms
+    const alarmTopic = new Topic(this, "Alarms", { enforceSSL: true, masterKey: undefined });
+    if (config.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    const alarm = (name: string, metric: IMetric, description: string) => {
+      const created = new Alarm(this, name, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(new SnsAction(alarmTopic));
+      return created;
+    };
+    const fiveMinutes = { period: Duration.minutes(5), statistic: "Sum" };
+    alarm(
+      "ExecutionsFailedAlarm",
+      this.stateMachine.metricFailed(fiveMinutes),
+      "Tool-call executions failed",
+    );
+    alarm(
+      "ExecutionsTimedOutAlarm",
+      this.stateMachine.metricTimedOut(fiveMinutes),
+      "Tool-call executions timed out",
+    );
+    alarm(
+      "ExecutionsThrottledAlarm",
+      this.stateMachine.metricThrottled(fiveMinutes),
+      "Step Functions throttled",
+    );
+    alarm("Api5xxAlarm", this.api.metricServerError(fiveMinutes), "The API answered 5xx");
+    alarm(
+      "DeadLettersAlarm",
+      deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: "Maximum",
+      }),
+      "An event could not be delivered to its target",
+    );
+    for (const [name, created] of Object.entries(this.functions)) {
+      alarm(`${name}ThrottlesAlarm`, created.function.metricThrottles(fiveMinutes), `${name} was throttled`);
+    }
+
+    new CfnOutput(this, "EndpointUrl", {
+      value: this.api.urlForPath("/mcp"),
+      description: "The MCP endpoint",
+    });
+    new CfnOutput(this, "ApiKeyId", {
+      value: key.keyId,
+      description: "aws apigateway get-api-key --api-key <id> --include-value --query value --output text",
+    });
+    new CfnOutput(this, "GolfSecretArn", { value: golfSecret.secretArn });
+    new CfnOutput(this, "NtfySecretArn", { value: ntfySecret.secretArn });
+  }
+
+  /** Every execution of the tool-call state machine: their names are request ids, unknown in advance. */
+  get executionArns(): string {
+    return Arn.format(
+      {
+        service: "states",
+        resource: "execution",
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        resourceName: `${this.stateMachine.stateMachineName}:*`,
+      },
+      this,
+    );
+  }
+
+  #table(definition: TableDefinition, removalPolicy: RemovalPolicy): Table {
+    const attribute = (key: { name: string; type: "S" | "N" }) => ({
+      name: key.name,
+      type: key.type === "S" ? AttributeType.STRING : AttributeType.NUMBER,
+    });
+    const table = new Table(this, toPascal(definition.logicalName), {
+      partitionKey: attribute(definition.partitionKey),
+      ...(definition.sortKey ? { sortKey: attribute(definition.sortKey) } : {}),
+      ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+    for (const index of definition.globalSecondaryIndexes ?? []) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: attribute(index.partitionKey),
+        ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
+      });
+    }
+    return table;
+  }
+}
+
+function toPascal(name: string): string {
+  return name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+}
