@@ -26,7 +26,7 @@ export function createReconciler(calls: Front["calls"], store: Pick<RequestStore
     const message = MESSAGES[event.detail.status];
     if (!message) return "unchanged";
     const record = await store.get(event.detail.name);
-    if (!record || record.status !== "working") return "unchanged";
+    if (record?.status !== "working") return "unchanged";
     const settled = await calls.fail(record, { type: `Execution${event.detail.status}`, message });
     return settled ? "settled" : "unchanged";
   };

@@ -1,0 +1,326 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App, Validations } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseStageConfig } from "../../stacks/config.ts";
+import { acknowledgeNagFindings } from "../../stacks/nag.ts";
+import { RezAgentMcpStack, TOOL_CALL_ASL, TOOL_FUNCTIONS } from "../../stacks/rez-agent-mcp-stack.ts";
+
+/** The stack, synthesised offline (esbuild bundles, cdk-nag on), asserted on the properties that matter. */
+
+const outdir = mkdtempSync(join(tmpdir(), "rez-cdk-"));
+let template: Template;
+let json: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+let stack: RezAgentMcpStack;
+
+const PLAN = { rateLimit: 7, burstLimit: 14, quotaPerDay: 1234 };
+
+beforeAll(() => {
+  const app = new App({ outdir });
+  const config = parseStageConfig(
+    "test",
+    {
+      coursesFile: "local/sample-courses.json",
+      usagePlan: PLAN,
+      logRetentionDays: 14,
+      ntfyTopic: "alerts-7f3k",
+    },
+    (path) => new URL(`../../${path}`, import.meta.url).pathname,
+  );
+  stack = new RezAgentMcpStack(app, "rez-agent-mcp-test", { config, env: { region: "eu-west-1" } });
+  acknowledgeNagFindings(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // A cdk-nag finding without an acknowledgement makes synthesis throw.
+  app.synth();
+  template = Template.fromStack(stack);
+  json = template.toJSON() as typeof json;
+}, 120_000);
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const resources = (type: string) => Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+const logicalId = (type: string, pathPart: string) =>
+  resources(type).find(([id]) => id.startsWith(pathPart))?.[0] as string;
+
+/** Every statement of a role's policies. */
+function statementsOf(roleLogicalIdPrefix: string) {
+  return resources("AWS::IAM::Policy")
+    .filter(([, policy]) =>
+      ((policy.Properties.Roles as { Ref: string }[]) ?? []).some((role) =>
+        role.Ref.startsWith(roleLogicalIdPrefix),
+      ),
+    )
+    .flatMap(
+      ([, policy]) =>
+        (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+}
+const actionsOf = (statement: Record<string, unknown>) => [statement.Action].flat() as string[];
+
+describe("the API", () => {
+  it("requires an API key on every method, and sends them all to the front", () => {
+    const methods = resources("AWS::ApiGateway::Method");
+    expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(["ANY", "GET", "POST"]);
+    for (const [, method] of methods) {
+      expect(method.Properties.ApiKeyRequired).toBe(true);
+      expect(JSON.stringify(method.Properties.Integration)).toContain(
+        logicalId("AWS::Lambda::Function", "FrontFunction"),
+      );
+    }
+  });
+
+  it("has a usage plan with the configured per-key rate, burst and daily quota, and a key in it", () => {
+    template.hasResourceProperties("AWS::ApiGateway::UsagePlan", {
+      Throttle: { RateLimit: PLAN.rateLimit, BurstLimit: PLAN.burstLimit },
+      Quota: { Limit: PLAN.quotaPerDay, Period: "DAY" },
+    });
+    template.resourceCountIs("AWS::ApiGateway::UsagePlanKey", 1);
+  });
+
+  it("logs access, traces, and throttles the stage", () => {
+    template.hasResourceProperties("AWS::ApiGateway::Stage", {
+      StageName: "test",
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: PLAN.rateLimit * 10 })]),
+    });
+  });
+
+  it("outputs the endpoint and the key id", () => {
+    template.hasOutput("EndpointUrl", { Value: Match.anyValue() });
+    template.hasOutput("ApiKeyId", { Value: { Ref: Match.stringLikeRegexp("^ApiKey") } });
+  });
+});
+
+describe("the functions", () => {
+  it("are Node.js 22 on arm64, traced, each with its own retained log group", () => {
+    const functions = resources("AWS::Lambda::Function");
+    expect(functions).toHaveLength(8);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: "nodejs22.x",
+        Architectures: ["arm64"],
+        TracingConfig: { Mode: "Active" },
+        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
+      });
+    }
+    const groups = resources("AWS::Logs::LogGroup");
+    expect(groups.every(([, g]) => g.Properties.RetentionInDays === 14)).toBe(true);
+  });
+
+  it("get the settings they read, merged", () => {
+    const front = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("FrontFunction"))?.[1];
+    expect(Object.keys((front?.Properties.Environment as { Variables: object }).Variables).sort()).toEqual([
+      "API_BASE_PATH",
+      "EVENT_BUS_NAME",
+      "NODE_OPTIONS",
+      "POWERTOOLS_SERVICE_NAME",
+      "REQUEST_TABLE_NAME",
+      "RETENTION_DAYS",
+      "STATE_MACHINE_ARN",
+      "SYNC_BUDGET_SECONDS",
+    ]);
+    const book = resources("AWS::Lambda::Function").find(([id]) =>
+      id.startsWith("GolfBookTeeTimeFunction"),
+    )?.[1];
+    expect((book?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      COURSES_JSON: expect.stringContaining("sample-links"),
+      GOLF_SECRET_ARN: { Ref: expect.stringMatching(/^CpsGolfCredentials/) },
+      IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^Idempotency/) },
+    });
+  });
+});
+
+describe("least privilege", () => {
+  it("gives the front exactly the request table, starting and stopping executions, and the bus", () => {
+    const statements = statementsOf("FrontRole");
+    const byAction = Object.fromEntries(
+      statements.flatMap((s) => actionsOf(s).map((a) => [a, JSON.stringify(s.Resource)])),
+    );
+    expect(Object.keys(byAction).sort()).toEqual([
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+      "events:PutEvents",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "states:StartExecution",
+      "states:StopExecution",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]);
+    expect(byAction["dynamodb:Query"]).toContain("/index/byOwner");
+    expect(byAction["dynamodb:Query"]).not.toContain("/index/*");
+    expect(byAction["states:StartExecution"]).toContain("ToolCall");
+    expect(byAction["states:StopExecution"]).toContain(":execution:");
+  });
+
+  it("lets the state machine invoke exactly the tool functions, update the request table and put events on the bus", () => {
+    const statements = statementsOf("ToolCallRole");
+    const invoke = statements.find((s) => actionsOf(s).includes("lambda:InvokeFunction"));
+    const invoked = (invoke?.Resource as { "Fn::GetAtt": [string, string] }[]).map((r) => r["Fn::GetAtt"][0]);
+    expect(invoked.sort()).toEqual(
+      Object.values(TOOL_FUNCTIONS)
+        .map((spec) =>
+          logicalId(
+            "AWS::Lambda::Function",
+            `${spec.entry.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())}Function`,
+          ),
+        )
+        .sort(),
+    );
+    const update = statements.find((s) => actionsOf(s).includes("dynamodb:UpdateItem"));
+    expect(actionsOf(update ?? {})).toEqual(["dynamodb:UpdateItem"]);
+    expect(JSON.stringify(update?.Resource)).toContain(logicalId("AWS::DynamoDB::Table", "Requests"));
+    const put = statements.find((s) => actionsOf(s).includes("events:PutEvents"));
+    expect(JSON.stringify(put?.Resource)).toContain(logicalId("AWS::Events::EventBus", "Bus"));
+  });
+
+  it("uses a * resource only for X-Ray and log delivery, which allow nothing narrower", () => {
+    const allowedOnStar = new Set([
+      "xray:PutTraceSegments",
+      "xray:PutTelemetryRecords",
+      "xray:GetSamplingRules",
+      "xray:GetSamplingTargets",
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ]);
+    for (const [, policy] of resources("AWS::IAM::Policy")) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] })
+        .Statement) {
+        if (statement.Resource === "*")
+          for (const action of actionsOf(statement)) expect(allowedOnStar).toContain(action);
+        for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*$/);
+      }
+    }
+  });
+
+  it("lets only the golf functions read the CPS Golf secret", () => {
+    const readers = resources("AWS::IAM::Policy")
+      .filter(([, p]) => JSON.stringify(p.Properties).includes("CpsGolfCredentials"))
+      .flatMap(([, p]) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref.replace(/Role.*/, "")));
+    expect(readers.sort()).toEqual(["GolfBookTeeTime", "GolfGetReservations", "GolfSearchTeeTimes"]);
+  });
+});
+
+describe("the workflow", () => {
+  it("is a traced STANDARD state machine that logs failures", () => {
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineType: "STANDARD",
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: "ERROR", IncludeExecutionData: false }),
+    });
+  });
+
+  it("is the ASL file the local runtime runs, with every placeholder resolved to the right function", () => {
+    const [, machine] = resources("AWS::StepFunctions::StateMachine")[0] ?? [];
+    const key = (machine?.Properties.DefinitionS3Location as { Key: string }).Key;
+    const asset = readdirSync(outdir).find((file) => file === `asset.${key}`) as string;
+    expect(readFileSync(join(outdir, asset), "utf8")).toBe(readFileSync(TOOL_CALL_ASL, "utf8"));
+    const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    const placeholders = new Set(
+      [...readFileSync(TOOL_CALL_ASL, "utf8").matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]),
+    );
+    expect(Object.keys(substitutions).sort()).toEqual([...placeholders].sort());
+    for (const spec of Object.values(TOOL_FUNCTIONS)) {
+      const target = (substitutions[spec.placeholder] as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+      expect(target.toLowerCase()).toContain(spec.entry.replaceAll("-", ""));
+    }
+    expect(substitutions.RequestTableName).toEqual({ Ref: logicalId("AWS::DynamoDB::Table", "Requests") });
+    expect(substitutions.EventBusName).toEqual({ Ref: logicalId("AWS::Events::EventBus", "Bus") });
+  });
+});
+
+describe("data and events", () => {
+  it("keeps requests with TTL, point-in-time recovery and the owner index", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: "byOwner" })],
+    });
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TimeToLiveSpecification: { AttributeName: "expiration", Enabled: true },
+    });
+  });
+
+  it("archives the bus's events and routes a completed booking to the notification function", () => {
+    template.hasResourceProperties("AWS::Events::Archive", { EventPattern: { source: ["rez-agent-mcp"] } });
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["rez-agent-mcp"],
+        "detail-type": ["Tool Call Completed"],
+        detail: { tool: ["golf_book_tee_time"] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^NotifyOnBookingFunction"), "Arn"] },
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ],
+    });
+  });
+
+  it("reconciles executions that time out, are aborted or fail", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: Match.objectLike({
+        source: ["aws.states"],
+        detail: Match.objectLike({ status: ["TIMED_OUT", "ABORTED", "FAILED"] }),
+      }),
+      Targets: [
+        Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ReconcilerFunction"), "Arn"] } }),
+      ],
+    });
+  });
+
+  it("creates the two secrets empty, for the operator to fill", () => {
+    template.resourceCountIs("AWS::SecretsManager::Secret", 2);
+    for (const [, secret] of resources("AWS::SecretsManager::Secret"))
+      expect(secret.Properties.SecretString).toBe("{}");
+  });
+});
+
+describe("alarms", () => {
+  it("watch failed, timed-out and throttled executions, API 5xx, dead letters and every function's throttles", () => {
+    const metrics = resources("AWS::CloudWatch::Alarm").map(
+      ([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`,
+    );
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        "AWS/States/ExecutionsFailed",
+        "AWS/States/ExecutionsTimedOut",
+        "AWS/States/ExecutionThrottled",
+        "AWS/ApiGateway/5XXError",
+        "AWS/SQS/ApproximateNumberOfMessagesVisible",
+      ]),
+    );
+    expect(metrics.filter((m) => m === "AWS/Lambda/Throttles")).toHaveLength(8);
+    for (const [, alarm] of resources("AWS::CloudWatch::Alarm"))
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+  });
+});
+
+describe("the stage configuration", () => {
+  it.each([
+    ["an unknown setting", { colour: "red" }, /unknown setting "colour"/],
+    ["a usage plan rate of 0", { usagePlan: { rateLimit: 0 } }, /"rateLimit" must be a number above 0/],
+    [
+      "a sync budget past API Gateway's limit",
+      { syncBudgetSeconds: 40 },
+      /"syncBudgetSeconds" must be .* at most 25/,
+    ],
+    ["an http ntfy server", { ntfyBaseUrl: "http://ntfy.example" }, /must be an https URL/],
+    ["a missing courses file", { coursesFile: "nope.json" }, /the courses file nope.json/],
+  ])("refuses %s", (_, settings, message) => {
+    expect(() => parseStageConfig("dev", settings, (p) => p)).toThrow(message);
+  });
+});
