@@ -1,3 +1,4 @@
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SFNClient } from "@aws-sdk/client-sfn";
@@ -34,12 +35,17 @@ export function frontConfigFromEnv(env: NodeJS.ProcessEnv): FrontConfig {
  * The front's ports over the AWS adapters (DynamoDB, Step Functions, EventBridge, API Gateway's key check), for the
  * front Lambda and the reconciler. No change signal: the front polls the record with backoff.
  */
-export function awsFrontDeps(env: NodeJS.ProcessEnv, onUnexpectedError: (error: unknown) => void): FrontDeps {
+export function awsFrontDeps(
+  env: NodeJS.ProcessEnv,
+  onUnexpectedError: (error: unknown) => void,
+  tracer?: Tracer,
+): FrontDeps {
+  const traced = <Client>(client: Client): Client => (tracer ? tracer.captureAWSv3Client(client) : client);
   return {
     tools: new ToolRegistry(TOOL_DEFINITIONS),
-    store: new DynamoDbRequestStore(new DynamoDBClient({}), requiredEnv(env, "REQUEST_TABLE_NAME")),
-    starter: new StepFunctionsStarter(new SFNClient({}), requiredEnv(env, "STATE_MACHINE_ARN")),
-    events: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env, "EVENT_BUS_NAME")),
+    store: new DynamoDbRequestStore(traced(new DynamoDBClient({})), requiredEnv(env, "REQUEST_TABLE_NAME")),
+    starter: new StepFunctionsStarter(traced(new SFNClient({})), requiredEnv(env, "STATE_MACHINE_ARN")),
+    events: new EventBridgePublisher(traced(new EventBridgeClient({})), requiredEnv(env, "EVENT_BUS_NAME")),
     clock: systemClock,
     authenticator: new ApiGatewayKeyAuthenticator(),
     onUnexpectedError,
@@ -47,6 +53,10 @@ export function awsFrontDeps(env: NodeJS.ProcessEnv, onUnexpectedError: (error: 
 }
 
 /** The front of a deployed stack. */
-export function awsFront(env: NodeJS.ProcessEnv, onUnexpectedError: (error: unknown) => void): Front {
-  return createFront(awsFrontDeps(env, onUnexpectedError), frontConfigFromEnv(env));
+export function awsFront(
+  env: NodeJS.ProcessEnv,
+  onUnexpectedError: (error: unknown) => void,
+  tracer?: Tracer,
+): Front {
+  return createFront(awsFrontDeps(env, onUnexpectedError, tracer), frontConfigFromEnv(env));
 }

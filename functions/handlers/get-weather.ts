@@ -1,21 +1,19 @@
-import { systemClock } from "../core/ports.ts";
 import { getWeather, type WeatherDeps } from "../tools/get-weather.ts";
 import { coursesFromEnv, upstreamClient, weatherConfigFromEnv } from "./environment.ts";
-import { createLogger } from "./logging.ts";
-import { type HandlerRuntime, lazyHandler, toolHandler } from "./tool-handler.ts";
+import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
 /** The get_weather Task's function, over injected deps (the local runtime builds its own). */
 export const createGetWeatherHandler = (deps: WeatherDeps, runtime: HandlerRuntime) =>
   toolHandler(getWeather, deps, runtime);
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(() =>
+export const handler = toolEntry("get_weather", (runtime) =>
   createGetWeatherHandler(
     {
       config: weatherConfigFromEnv(process.env),
       courses: coursesFromEnv(process.env),
       http: upstreamClient(300_000),
     },
-    { clock: systemClock, logger: createLogger("get_weather") },
+    runtime,
   ),
 );

@@ -1,12 +1,10 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
-import { systemClock } from "../core/ports.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
 import { golfBookTeeTime } from "../tools/golf-book-tee-time.ts";
 import { requiredEnv } from "./environment.ts";
 import { golfDepsFromEnv } from "./golf.ts";
-import { createLogger } from "./logging.ts";
-import { type HandlerRuntime, toolHandler } from "./tool-handler.ts";
+import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
 /** A booking's outcome is replayed for as long as its request record is kept. */
 export const BOOKING_REPLAY_SECONDS = 30 * 24 * 3600;
@@ -21,18 +19,11 @@ export const createGolfBookTeeTimeHandler = (
   store: IdempotencyStore,
 ) => idempotentByRequest(golfBookTeeTime.definition.name, toolHandler(golfBookTeeTime, deps, runtime), store);
 
-let book: ReturnType<typeof createGolfBookTeeTimeHandler> | undefined;
-
 /** The Lambda entry point. */
-export const handler: ReturnType<typeof createGolfBookTeeTimeHandler> = (event, context) => {
-  book ??= createGolfBookTeeTimeHandler(
-    golfDepsFromEnv(process.env),
-    { clock: systemClock, logger: createLogger("golf_book_tee_time") },
-    {
-      client: new DynamoDBClient({}),
-      tableName: requiredEnv(process.env, "IDEMPOTENCY_TABLE_NAME"),
-      expiresAfterSeconds: BOOKING_REPLAY_SECONDS,
-    },
-  );
-  return book(event, context);
-};
+export const handler = toolEntry("golf_book_tee_time", (runtime, { tracer }) =>
+  createGolfBookTeeTimeHandler(golfDepsFromEnv(process.env), runtime, {
+    client: tracer.captureAWSv3Client(new DynamoDBClient({})),
+    tableName: requiredEnv(process.env, "IDEMPOTENCY_TABLE_NAME"),
+    expiresAfterSeconds: BOOKING_REPLAY_SECONDS,
+  }),
+);

@@ -3,6 +3,8 @@ import { type IdempotencyStore, idempotent } from "../adapters/idempotency.ts";
 import type { ToolCallEventDetail } from "../core/events.ts";
 import { type NtfyDeps, type Published, publishToNtfy } from "../tools/ntfy.ts";
 import { ntfyConfigFromEnv, requiredEnv, secretsFromEnv, upstreamClient } from "./environment.ts";
+import { observability } from "./observability.ts";
+import { lazyHandler } from "./tool-handler.ts";
 
 /** EventBridge retries a delivery for up to a day. */
 export const NOTIFICATION_REPLAY_SECONDS = 2 * 24 * 3600;
@@ -31,17 +33,15 @@ export function createNotifyOnBookingHandler(deps: NtfyDeps, store: IdempotencyS
   return idempotent("notify-on-booking", notify, store, { keyPath: "detail.requestId" });
 }
 
-let handle: ReturnType<typeof createNotifyOnBookingHandler> | undefined;
-
 /** The Lambda entry point (an EventBridge rule target). */
-export const handler: ReturnType<typeof createNotifyOnBookingHandler> = (event, context) => {
-  handle ??= createNotifyOnBookingHandler(
+export const handler = lazyHandler(() => {
+  const { tracer } = observability("notify-on-booking");
+  return createNotifyOnBookingHandler(
     { config: ntfyConfigFromEnv(process.env), secrets: secretsFromEnv(process.env), http: upstreamClient(0) },
     {
-      client: new DynamoDBClient({}),
+      client: tracer.captureAWSv3Client(new DynamoDBClient({})),
       tableName: requiredEnv(process.env, "IDEMPOTENCY_TABLE_NAME"),
       expiresAfterSeconds: NOTIFICATION_REPLAY_SECONDS,
     },
   );
-  return handle(event, context);
-};
+});

@@ -3,6 +3,8 @@ import { createFront, type Front } from "../core/front.ts";
 import type { RequestStore } from "../core/ports.ts";
 import { awsFrontDeps, frontConfigFromEnv } from "./aws-front.ts";
 import { createLogger } from "./logging.ts";
+import { observability } from "./observability.ts";
+import { lazyHandler } from "./tool-handler.ts";
 
 /** Step Functions' own "Execution Status Change" event (the fields the reconciler reads). */
 export type ExecutionStatusChange = EventBridgeEvent<
@@ -32,16 +34,11 @@ export function createReconciler(calls: Front["calls"], store: Pick<RequestStore
   };
 }
 
-let reconcile: ReturnType<typeof createReconciler> | undefined;
-
 /** The Lambda entry point (an EventBridge rule target on the default bus). */
-export const handler = (event: ExecutionStatusChange) => {
-  if (!reconcile) {
-    const logger = createLogger("reconciler");
-    const deps = awsFrontDeps(process.env, (error) =>
-      logger.error("unexpected error", { error: error as Error }),
-    );
-    reconcile = createReconciler(createFront(deps, frontConfigFromEnv(process.env)).calls, deps.store);
-  }
-  return reconcile(event);
-};
+export const handler = lazyHandler(() => {
+  const logger = createLogger("reconciler");
+  const { tracer } = observability("reconciler");
+  const onError = (error: unknown) => logger.error("unexpected error", { error: error as Error });
+  const deps = awsFrontDeps(process.env, onError, tracer);
+  return createReconciler(createFront(deps, frontConfigFromEnv(process.env)).calls, deps.store);
+});

@@ -1,18 +1,16 @@
-import { systemClock } from "../core/ports.ts";
 import type { NtfyDeps } from "../tools/ntfy.ts";
 import { sendPushNotification } from "../tools/send-push-notification.ts";
 import { ntfyConfigFromEnv, secretsFromEnv, upstreamClient } from "./environment.ts";
-import { createLogger } from "./logging.ts";
-import { type HandlerRuntime, lazyHandler, toolHandler } from "./tool-handler.ts";
+import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
 /** The send_push_notification Task's function. */
 export const createSendPushNotificationHandler = (deps: NtfyDeps, runtime: HandlerRuntime) =>
   toolHandler(sendPushNotification, deps, runtime);
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(() =>
+export const handler = toolEntry("send_push_notification", (runtime) =>
   createSendPushNotificationHandler(
     { config: ntfyConfigFromEnv(process.env), secrets: secretsFromEnv(process.env), http: upstreamClient(0) },
-    { clock: systemClock, logger: createLogger("send_push_notification") },
+    runtime,
   ),
 );

@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { Clock } from "../core/ports.ts";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { type Clock, systemClock } from "../core/ports.ts";
 import type { ExecutableTool } from "../core/tool.ts";
 import {
   type FailureMessage,
@@ -8,12 +9,16 @@ import {
   type ToolInvocation,
   type ToolOutcome,
 } from "../core/tool-invocation.ts";
+import { createLogger } from "./logging.ts";
+import { count, type Observability, observability, publishingMetrics } from "./observability.ts";
 
 export type ToolHandler = (event: ToolInvocation) => Promise<ToolOutcome>;
 
 export interface HandlerRuntime {
   clock: Clock;
   logger: Pick<Logger, "error" | "warn" | "info">;
+  /** CloudWatch metrics (ToolCallSucceeded, ToolCallFailed), when the function publishes them. */
+  metrics?: Pick<Metrics, "addMetric">;
 }
 
 /**
@@ -33,8 +38,10 @@ export function toolHandler<Deps>(
         runtime.logger.error(`${name} failed unexpectedly`, { ...context, error: error as Error }),
       );
       runtime.logger.info(`${name} completed`, { ...context, durationMs: outcome.durationMs });
+      if (runtime.metrics) count(runtime.metrics, "ToolCallSucceeded");
       return outcome;
     } catch (error) {
+      if (runtime.metrics) count(runtime.metrics, "ToolCallFailed");
       if (error instanceof InvocationFailed && error.name !== "ToolCrashed") {
         const { upstreamStatus } = JSON.parse(error.message) as FailureMessage;
         runtime.logger.warn(`${name} failed`, { ...context, errorType: error.name, upstreamStatus });
@@ -45,10 +52,29 @@ export function toolHandler<Deps>(
 }
 
 /** A Lambda entry point whose deps are built on the first invocation of a container, then reused. */
-export function lazyHandler<Event, Result>(build: () => (event: Event) => Promise<Result>) {
-  let handle: ((event: Event) => Promise<Result>) | undefined;
-  return (event: Event): Promise<Result> => {
+export function lazyHandler<Args extends unknown[], Result>(build: () => (...args: Args) => Promise<Result>) {
+  let handle: ((...args: Args) => Promise<Result>) | undefined;
+  return (...args: Args): Promise<Result> => {
     handle ??= build();
-    return handle(event);
+    return handle(...args);
   };
+}
+
+/**
+ * A tool's Lambda entry point: the redacting logger, tracer and metrics built once, the handler built by `build`
+ * over them, and the invocation's metrics published whatever its outcome.
+ */
+export function toolEntry<Args extends unknown[], Result>(
+  tool: string,
+  build: (runtime: HandlerRuntime, observed: Observability) => (...args: Args) => Promise<Result>,
+) {
+  return lazyHandler(() => {
+    const observed = observability(tool);
+    const runtime: HandlerRuntime = {
+      clock: systemClock,
+      logger: createLogger(tool),
+      metrics: observed.metrics,
+    };
+    return publishingMetrics(observed.metrics, build(runtime, observed));
+  });
 }

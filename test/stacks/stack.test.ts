@@ -57,6 +57,11 @@ function statementsOf(roleLogicalIdPrefix: string) {
         (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
     );
 }
+/** The value, which the test requires to exist. */
+function present<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("expected a value");
+  return value;
+}
 const actionsOf = (statement: Record<string, unknown>) => [statement.Action].flat() as string[];
 
 describe("the API", () => {
@@ -112,7 +117,9 @@ describe("the functions", () => {
 
   it("get the settings they read, merged", () => {
     const front = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("FrontFunction"))?.[1];
-    expect(Object.keys((front?.Properties.Environment as { Variables: object }).Variables).sort()).toEqual([
+    expect(
+      Object.keys((present(front).Properties.Environment as { Variables: object }).Variables).sort(),
+    ).toEqual([
       "API_BASE_PATH",
       "EVENT_BUS_NAME",
       "NODE_OPTIONS",
@@ -125,7 +132,9 @@ describe("the functions", () => {
     const book = resources("AWS::Lambda::Function").find(([id]) =>
       id.startsWith("GolfBookTeeTimeFunction"),
     )?.[1];
-    expect((book?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+    expect(
+      (present(book).Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    ).toMatchObject({
       COURSES_JSON: expect.stringContaining("sample-links"),
       GOLF_SECRET_ARN: { Ref: expect.stringMatching(/^CpsGolfCredentials/) },
       IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^Idempotency/) },
@@ -161,7 +170,9 @@ describe("least privilege", () => {
   it("lets the state machine invoke exactly the tool functions, update the request table and put events on the bus", () => {
     const statements = statementsOf("ToolCallRole");
     const invoke = statements.find((s) => actionsOf(s).includes("lambda:InvokeFunction"));
-    const invoked = (invoke?.Resource as { "Fn::GetAtt": [string, string] }[]).map((r) => r["Fn::GetAtt"][0]);
+    const invoked = (present(invoke).Resource as { "Fn::GetAtt": [string, string] }[]).map(
+      (r) => r["Fn::GetAtt"][0],
+    );
     expect(invoked.sort()).toEqual(
       Object.values(TOOL_FUNCTIONS)
         .map((spec) =>
@@ -223,7 +234,7 @@ describe("the workflow", () => {
 
   it("is the ASL file the local runtime runs, with every placeholder resolved to the right function", () => {
     const [, machine] = resources("AWS::StepFunctions::StateMachine")[0] ?? [];
-    const key = (machine?.Properties.DefinitionS3Location as { Key: string }).Key;
+    const key = (present(machine).Properties.DefinitionS3Location as { Key: string }).Key;
     const asset = readdirSync(outdir).find((file) => file === `asset.${key}`) as string;
     expect(readFileSync(join(outdir, asset), "utf8")).toBe(readFileSync(TOOL_CALL_ASL, "utf8"));
     const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, unknown>;
