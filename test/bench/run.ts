@@ -3,11 +3,12 @@
  * simulators, and the time `npm start` takes to be ready. Prints a table and writes test/bench/results.json.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { App, type CfnElement } from "aws-cdk-lib";
 import { createBridgeServer, identify } from "../../client/bridge-server.ts";
 import type { BridgeConfig } from "../../client/config.ts";
 import { RemoteEndpoint } from "../../client/remote.ts";
@@ -15,6 +16,8 @@ import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../../local/runtime.ts";
 import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { parseStageConfig } from "../../stacks/config.ts";
+import { RezAgentMcpStack } from "../../stacks/rez-agent-mcp-stack.ts";
 
 const CALLS = 100;
 const STARTS = 5;
@@ -181,6 +184,76 @@ async function bridge() {
   }
 }
 
+/**
+ * The deployed bundles: synthesised offline into a fresh folder (esbuild, minified), each function's index.mjs
+ * size, and the front's module load plus first-invocation init in fresh Node 22 processes.
+ */
+async function bundles() {
+  const outdir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-bench-cdk-"));
+  try {
+    const app = new App({ outdir });
+    const config = parseStageConfig(
+      "bench",
+      { coursesFile: "local/sample-courses.json" },
+      (path) => new URL(`../../${path}`, import.meta.url).pathname,
+    );
+    const stack = new RezAgentMcpStack(app, "rez-agent-mcp-bench", { config, env: { region: "us-east-1" } });
+    const assembly = app.synth();
+    const template = assembly.getStackByName(stack.stackName).template as {
+      Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }>;
+    };
+    const sizes: Record<string, number> = {};
+    let frontBundle = "";
+    for (const [name, created] of Object.entries(stack.functions)) {
+      const logicalId = stack.getLogicalId(created.function.node.defaultChild as CfnElement);
+      const key = template.Resources[logicalId]?.Properties.Code?.S3Key ?? "";
+      const file = join(outdir, `asset.${key.replace(/\.zip$/, "")}`, "index.mjs");
+      sizes[name] = (await stat(file)).size;
+      if (name === "Front") frontBundle = file;
+    }
+    const inits: number[] = [];
+    for (let i = 0; i < 20; i++) inits.push(await frontInit(frontBundle));
+    return { bundleBytes: sizes, frontLoadAndInitMs: summary(inits) };
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+}
+
+/** One fresh process: import the front bundle and answer one request that needs no AWS call (GET /mcp → 405). */
+function frontInit(bundle: string): Promise<number> {
+  const script = `
+    const started = performance.now();
+    const { handler } = await import(${JSON.stringify(bundle)});
+    const answer = await handler({ httpMethod: "GET", path: "/mcp", headers: { Host: "x" }, multiValueHeaders: null,
+      queryStringParameters: null, multiValueQueryStringParameters: null, body: null, isBase64Encoded: false,
+      requestContext: { path: "/mcp", domainName: "x", identity: { apiKeyId: "k" } } });
+    if (answer.statusCode !== 405) throw new Error("unexpected answer " + answer.statusCode);
+    process.stdout.write(String(performance.now() - started));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        AWS_REGION: "us-east-1",
+        REQUEST_TABLE_NAME: "requests",
+        STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:bench",
+        EVENT_BUS_NAME: "bus",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      err += chunk;
+    });
+    child.on("exit", (code) =>
+      code === 0 ? resolve(Number(out)) : reject(new Error(`front init failed: ${err}`)),
+    );
+  });
+}
+
 /** Time from spawning to the "Listening on" line: through `npm start`, or the program alone. */
 function timeStart(dataDir: string, viaNpm: boolean): Promise<number> {
   const main = new URL("../../local/main.ts", import.meta.url).pathname;
@@ -231,6 +304,7 @@ const results = {
   machine: `${(await import("node:os")).cpus().length} cores`,
   endToEndMs: await endToEnd(),
   bridge: await bridge(),
+  deployed: await bundles(),
   npmStartReadyMs: await startup(),
 };
 
@@ -239,6 +313,7 @@ const rows = [
   ["golf_search_tee_times end to end (simulated site)", results.endToEndMs.golfSearch],
   ["golf_book_tee_time end to end (simulated site, 6 site requests)", results.endToEndMs.golfBook],
   ["bridge: server completion to the bridge's answer", results.bridge.completionToAnswerMs],
+  ["front bundle: module load + init + one request, fresh process", results.deployed.frontLoadAndInitMs],
   ["npm start ready, first start (new data folder)", results.npmStartReadyMs.firstStart],
   ["npm start ready, restart (existing data folder)", results.npmStartReadyMs.restart],
   ["local/main.ts ready without npm (existing data folder)", results.npmStartReadyMs.programAlone],
@@ -253,6 +328,13 @@ const table = [
 table.push(
   "",
   `A ${results.bridge.tenSecondCall.seconds} s call through the bridge took ${results.bridge.tenSecondCall.httpRequests} HTTP requests.`,
+);
+table.push(
+  "",
+  "Minified bundles (index.mjs): " +
+    Object.entries(results.deployed.bundleBytes)
+      .map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KiB`)
+      .join(", "),
 );
 process.stdout.write(`${table.join("\n")}\n`);
 await writeFile(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
