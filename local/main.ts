@@ -17,6 +17,7 @@ const USAGE = `Usage: npm start -- [options]
   --ntfy-topic <topic>        your ntfy topic for push notifications (or NTFY_TOPIC)
   --ntfy-url <url>            your ntfy server (or NTFY_BASE_URL; default https://ntfy.sh)
   --sync-budget <seconds>     how long tools/call waits before answering "still running" (default 20)
+  --no-auth                   accept requests without an API key (loopback only; for conformance tools)
   -h, --help                  this text
 
 Environment: REZ_AGENT_MCP_API_KEY sets the API key (otherwise one is generated on first start).
@@ -41,6 +42,7 @@ function parse() {
         "ntfy-topic": { type: "string" },
         "ntfy-url": { type: "string" },
         "sync-budget": { type: "string", default: "20" },
+        "no-auth": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -95,6 +97,7 @@ const runtime = await startRuntime({
   host: flags.host,
   port,
   upstreams: flags.upstreams,
+  ...(flags["no-auth"] ? { auth: "off" as const } : {}),
   secrets,
   ntfy,
   ...(process.env.REZ_AGENT_MCP_API_KEY ? { apiKey: process.env.REZ_AGENT_MCP_API_KEY } : {}),
@@ -110,7 +113,9 @@ const lines = [
   `rez-agent-mcp ready in ${readyMs} ms (upstreams: ${flags.upstreams}, data: ${flags["data-dir"]})`,
   `Listening on ${runtime.mcpUrl}`,
 ];
-if (runtime.generatedApiKey) {
+if (runtime.keySource === "none") {
+  lines.push("", "Authentication is OFF (--no-auth): anything on this machine can call this server.");
+} else if (runtime.generatedApiKey) {
   lines.push(
     "",
     `API key (shown once; stored hashed in ${flags["data-dir"]}/api-keys.json): ${runtime.generatedApiKey}`,

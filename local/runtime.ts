@@ -70,6 +70,11 @@ export interface RuntimeOptions {
   upstreams: "live" | "simulated";
   /** The API key from REZ_AGENT_MCP_API_KEY, if set. */
   apiKey?: string;
+  /**
+   * "off" accepts requests without a key, all owned by "local": for conformance suites and inspectors that cannot
+   * send a header. Refused unless the server binds to a loopback address.
+   */
+  auth?: "api-key" | "off";
   /** A courses file (JSON); simulated mode defaults to the sample courses. */
   coursesFile?: string;
   /** Front settings to change (sync budget, limits). */
@@ -102,7 +107,7 @@ export interface Runtime {
   port: number;
   /** The API key, when this start generated it (shown once). */
   generatedApiKey?: string;
-  keySource: "environment" | "generated" | "keys-file";
+  keySource: "environment" | "generated" | "keys-file" | "none";
   eventsFile: string;
   front: Front;
   workflow: LocalWorkflow;
@@ -121,6 +126,8 @@ export interface Runtime {
   recovered: { restarted: number; failed: number };
   stop(): Promise<void>;
 }
+
+const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"];
 
 const SAMPLE_COURSES = new URL("./sample-courses.json", import.meta.url);
 
@@ -213,7 +220,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       secrets = { ...secrets, golf: golf as SecretsDocument["golf"] & object };
     }
 
-    const keys = await loadLocalKeys(join(options.dataDir, "api-keys.json"), options.apiKey);
+    if (options.auth === "off" && !LOOPBACK_HOSTS.includes(options.host)) {
+      throw new Error(`Authentication can only be turned off on a loopback address, not ${options.host}`);
+    }
+    const keys =
+      options.auth === "off"
+        ? ({ source: "none", authenticator: { authenticate: async () => ({ owner: "local" }) } } as const)
+        : await loadLocalKeys(join(options.dataDir, "api-keys.json"), options.apiKey);
     const signals = new RecordSignals();
     const store = signals.signalling(new DynamoDbRequestStore(dynamo.client, LOCAL_REQUEST_TABLE));
     const bus = new LocalEventBus({ eventsFile, onError: reportError });
@@ -347,7 +360,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       recovered,
       stop: stopAll,
     };
-    if (keys.generatedKey) runtime.generatedApiKey = keys.generatedKey;
+    if ("generatedKey" in keys && keys.generatedKey) runtime.generatedApiKey = keys.generatedKey;
     return runtime;
   } catch (error) {
     await stopAll();

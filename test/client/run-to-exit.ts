@@ -7,8 +7,12 @@ export interface Exited {
 }
 
 /** Runs a program with stdin closed until it exits, collecting what it printed. */
-export function runToExit(args: string[], env: Record<string, string | undefined>): Promise<Exited> {
-  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+export function runToExit(
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd?: string,
+): Promise<Exited> {
+  const child = spawn(process.execPath, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => {

@@ -1,0 +1,50 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runToExit } from "../client/run-to-exit.ts";
+import { type Harness, startHarness } from "../local/harness.ts";
+
+/**
+ * The MCP conformance suite's server scenarios against the local server, authentication off (loopback only): every
+ * scenario that applies passes; test/conformance/baseline.yml lists the rest, each with the reason.
+ */
+
+const CLI = new URL("../../node_modules/@modelcontextprotocol/conformance/dist/index.js", import.meta.url)
+  .pathname;
+const BASELINE = new URL("./baseline.yml", import.meta.url).pathname;
+
+let harness: Harness;
+let cwd: string;
+beforeAll(async () => {
+  harness = await startHarness({ auth: "off" });
+  cwd = await mkdtemp(join(tmpdir(), "rez-conformance-"));
+});
+afterAll(async () => {
+  await harness.close();
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe("the MCP conformance suite", () => {
+  it("passes every server scenario that applies", async () => {
+    const { code, stdout, stderr } = await runToExit(
+      [CLI, "server", "--url", harness.runtime.mcpUrl, "--expected-failures", BASELINE],
+      { ...process.env },
+      cwd,
+    );
+    const output = stdout + stderr;
+    expect(output).toContain("Baseline check passed");
+    for (const scenario of ["server-initialize", "ping", "tools-list", "dns-rebinding-protection"]) {
+      expect(output).toMatch(new RegExp(`✓ ${scenario}: [1-9]\\d* passed, 0 failed`));
+    }
+    expect(code).toBe(0);
+  });
+});
+
+describe("turning authentication off", () => {
+  it("is refused on anything but a loopback address", async () => {
+    await expect(startHarness({ auth: "off", host: "0.0.0.0" })).rejects.toThrow(
+      /only be turned off on a loopback/,
+    );
+  });
+});
