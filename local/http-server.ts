@@ -47,7 +47,8 @@ function toRequest(req: IncomingMessage, origin: string, signal: AbortSignal): R
   }
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(new URL(req.url ?? "/", origin), {
+  // Origin-form targets only ("/path?query"); `new URL("//x", origin)` would read "//x" as a host and throw.
+  return new Request(`${origin}${req.url ?? "/"}`, {
     method,
     headers,
     body: hasBody ? bodyStream(req) : null,
@@ -85,7 +86,17 @@ export async function listen(handler: FrontHandler, host: string, port: number):
       if (!res.writableFinished) controller.abort();
     });
     const origin = `http://${host.includes(":") ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
-    handler(toRequest(req, origin, controller.signal))
+    let request: Request;
+    try {
+      if (!req.url?.startsWith("/")) throw new Error("not an origin-form request target");
+      request = toRequest(req, origin, controller.signal);
+    } catch {
+      // A request line no URL can be made of: refused, never thrown out of the listener (it would end the process).
+      res.writeHead(400, { "content-type": "application/json", connection: "close" });
+      res.end('{"error":{"code":"bad_request","message":"Bad request target"}}');
+      return;
+    }
+    handler(request)
       .then((response) => send(response, req, res))
       .catch(() => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });

@@ -252,6 +252,31 @@ describe("routes and methods", () => {
   });
 });
 
+describe("request targets no URL can be made of", () => {
+  // Found by fuzzing: "//x" threw out of the request listener, which leaves the request hanging and, outside a
+  // test runner, ends the process.
+  it.each(["//mcp", "///%F3%B8%BC%87", "////@/H/Y", "*"])(
+    "answers %s with a 4xx and keeps serving",
+    async (target) => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const { hostname, port } = new URL(harness.runtime.url);
+        const req = httpRequest(
+          { hostname, port, path: target, method: "GET", headers: { "x-api-key": KEY } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+      expect(status).toBeGreaterThanOrEqual(400);
+      expect(status).toBeLessThan(500);
+      expect((await fetch(`${harness.runtime.url}/mcp`, { headers: { "x-api-key": KEY } })).status).toBe(405);
+    },
+  );
+});
+
 describe("the status route", () => {
   let id: string;
   beforeAll(async () => {
