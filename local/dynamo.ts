@@ -13,6 +13,9 @@ import type { TableDefinition } from "../functions/adapters/tables.ts";
 export interface LocalDynamo {
   client: DynamoDBClient;
   endpoint: string;
+  /** Takes the store off the network (connections refused) until `resume`: fault injection for tests. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,15 +26,23 @@ export async function startLocalDynamo(path: string): Promise<LocalDynamo> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     endpoint,
     region: "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return {
     client,
     endpoint,
+    pause: stop,
+    resume: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve())),
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve) => {

@@ -37,7 +37,7 @@ import type { NtfyConfig, NtfyDeps } from "../functions/tools/ntfy.ts";
 import { UpstreamClient } from "../functions/tools/upstream.ts";
 import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
-import { ensureTables, startLocalDynamo } from "./dynamo.ts";
+import { ensureTables, type LocalDynamo, startLocalDynamo } from "./dynamo.ts";
 import { listen } from "./http-server.ts";
 import {
   LOCAL_IDEMPOTENCY_TABLE,
@@ -111,6 +111,8 @@ export interface Runtime {
   eventsFile: string;
   front: Front;
   workflow: LocalWorkflow;
+  /** The local DynamoDB (tests take it off the network for a moment). */
+  dynamo: LocalDynamo;
   bus: LocalEventBus;
   /** The simulated upstreams, in simulated mode. */
   simulators: {
@@ -354,6 +356,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       eventsFile,
       front,
       workflow,
+      dynamo,
       bus,
       simulators,
       notifiesBookings,

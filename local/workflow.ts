@@ -59,7 +59,11 @@ class LambdaError extends Error {
 class ServiceError extends Error {
   constructor(service: string, error: unknown) {
     super(error instanceof Error ? error.message : String(error));
-    this.name = `${service}.${error instanceof Error ? error.name : "Error"}`;
+    // An error the service answered keeps its name; one that never got an answer (no connection, a timeout) is
+    // the client's, as Step Functions reports it: DynamoDB.SdkClientException, which the definition retries.
+    const answered = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+    const name = error instanceof Error && answered ? error.name : "SdkClientException";
+    this.name = `${service}.${name}`;
   }
 }
 

@@ -8,10 +8,32 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { JsonObject } from "../core/json.ts";
-import { InvalidCursor, type RecordPage, type RequestStore } from "../core/ports.ts";
+import { InvalidCursor, type RecordPage, type RequestStore, StoreUnavailable } from "../core/ports.ts";
 import type { RequestError, RequestRecord, Settlement } from "../core/record.ts";
 import type { ToolResult } from "../core/tool.ts";
 import { REQUEST_TABLE } from "./tables.ts";
+
+const TRANSIENT = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "InternalServerError",
+  "ServiceUnavailable",
+]);
+
+/** Sends a command; no answer (a network error, a timeout), a 5xx or throttling becomes StoreUnavailable. */
+async function sendOrUnavailable(client: DynamoDBDocumentClient, command: unknown): Promise<never> {
+  try {
+    return (await client.send(command as never)) as never;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const name = (error as Error).name;
+    if (status === undefined || status >= 500 || TRANSIENT.has(name)) {
+      throw new StoreUnavailable(`The request table did not answer: ${(error as Error).message}`);
+    }
+    throw error;
+  }
+}
 
 const OWNER_INDEX = REQUEST_TABLE.globalSecondaryIndexes?.[0]?.indexName ?? "byOwner";
 
@@ -20,11 +42,18 @@ const OWNER_INDEX = REQUEST_TABLE.globalSecondaryIndexes?.[0]?.indexName ?? "byO
  * cannot build DynamoDB maps, so it stores the strings the tool function serialized.
  */
 export class DynamoDbRequestStore implements RequestStore {
-  readonly #client: DynamoDBDocumentClient;
+  readonly #client: Pick<DynamoDBDocumentClient, "send">;
   readonly #table: string;
 
   constructor(client: DynamoDBClient, tableName: string) {
-    this.#client = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    const documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    // Every call goes through one place that tells "the store is away" apart from an answer.
+    this.#client = { send: (command: unknown) => sendOrUnavailable(documents, command) } as unknown as Pick<
+      DynamoDBDocumentClient,
+      "send"
+    >;
     this.#table = tableName;
   }
 

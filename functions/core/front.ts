@@ -10,7 +10,7 @@ import {
 import { isJsonObject } from "./json.ts";
 import { checkEnvelope, checkParams } from "./jsonrpc.ts";
 import { createMcpHandler, PROTOCOL_VERSIONS } from "./mcp-server.ts";
-import type { Authenticator, Principal } from "./ports.ts";
+import { type Authenticator, type Principal, STORE_UNAVAILABLE_MESSAGE, StoreUnavailable } from "./ports.ts";
 import { type ToolCallDeps, ToolCalls } from "./tool-calls.ts";
 import { ArgumentValidator } from "./validation.ts";
 
@@ -178,6 +178,9 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
       try {
         return await handle(request);
       } catch (error) {
+        if (error instanceof StoreUnavailable) {
+          return httpError(503, "store_unavailable", STORE_UNAVAILABLE_MESSAGE, { "retry-after": "1" });
+        }
         deps.onUnexpectedError(error);
         return httpError(
           500,

@@ -15,7 +15,7 @@ import {
   type Task,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonObject } from "./json.ts";
-import type { Principal } from "./ports.ts";
+import { type Principal, STORE_UNAVAILABLE_MESSAGE, StoreUnavailable } from "./ports.ts";
 import type { ToolDefinition, ToolRegistry } from "./tool.ts";
 
 /** The protocol versions this server speaks, newest first. */
@@ -129,6 +129,8 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
           return await handler(...args);
         } catch (error) {
           if (error instanceof McpError) throw error;
+          if (error instanceof StoreUnavailable)
+            throw new McpError(ErrorCode.InternalError, STORE_UNAVAILABLE_MESSAGE);
           options.onUnexpectedError(error);
           throw new McpError(
             ErrorCode.InternalError,

@@ -20,6 +20,15 @@ export interface RecordPage {
   nextCursor?: string;
 }
 
+/** The store could not be reached or answered with a server error: worth trying again in a moment. */
+export class StoreUnavailable extends Error {
+  override readonly name = "StoreUnavailable";
+}
+
+/** What a client is told when the store is unavailable. */
+export const STORE_UNAVAILABLE_MESSAGE =
+  "The request store is temporarily unavailable. Try again in a moment.";
+
 /** A cursor the store did not issue. */
 export class InvalidCursor extends Error {
   override readonly name = "InvalidCursor";

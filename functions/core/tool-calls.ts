@@ -18,6 +18,7 @@ import {
   InvalidCursor,
   type Principal,
   type RequestStore,
+  StoreUnavailable,
   type WorkflowInput,
   type WorkflowStarter,
 } from "./ports.ts";
@@ -93,8 +94,14 @@ export class ToolCalls {
     const record = await this.#accept(definition, args, context);
     if (context.task) return { task: taskOf(this.view(record)) };
     const options = { changeSignal: this.#deps.changeSignal, abortSignal: context.signal };
+    // The call is accepted: a store that goes away while we wait costs the answer, never the call.
     const latest =
-      (await waitForTerminal(this.#deps.store, record.id, this.#config.syncBudgetMs, options)) ?? record;
+      (await waitForTerminal(this.#deps.store, record.id, this.#config.syncBudgetMs, options).catch(
+        (error) => {
+          if (error instanceof StoreUnavailable) return record;
+          throw error;
+        },
+      )) ?? record;
     return callToolResultOf(latest, context.endpointUrl);
   }
 

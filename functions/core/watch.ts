@@ -1,4 +1,4 @@
-import type { ChangeSignal, RequestStore } from "./ports.ts";
+import { type ChangeSignal, type RequestStore, StoreUnavailable } from "./ports.ts";
 import type { RequestRecord } from "./record.ts";
 import { isTerminal } from "./status.ts";
 
@@ -36,13 +36,25 @@ export async function waitForTerminal(
 ): Promise<RequestRecord | undefined> {
   const deadline = Date.now() + timeoutMs;
   let pollMs = FIRST_POLL_MS;
+  let last: RequestRecord | undefined;
   for (;;) {
     // Listen before reading: a write that lands between the read and the wait still wakes it.
     const changed = options.changeSignal?.(id, Math.min(Math.max(deadline - Date.now(), 0), MAX_POLL_MS));
-    const record = await store.get(id);
+    let unavailable: StoreUnavailable | undefined;
+    try {
+      last = await store.get(id);
+      if (!last || isTerminal(last.status)) return last;
+    } catch (error) {
+      // The store away for a moment is no news: keep the last read and try again until the deadline.
+      if (!(error instanceof StoreUnavailable)) throw error;
+      unavailable = error;
+    }
     const remaining = deadline - Date.now();
-    if (!record || isTerminal(record.status) || remaining <= 0 || options.abortSignal?.aborted) return record;
-    if (changed) {
+    if (remaining <= 0 || options.abortSignal?.aborted) {
+      if (unavailable && !last) throw unavailable;
+      return last;
+    }
+    if (changed && !unavailable) {
       // The signal is only a hint: a write it missed is still found by the next read, at most MAX_POLL_MS later.
       await changed;
     } else {
