@@ -3,14 +3,14 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A failure a simulator can be told to produce, for `times` requests (default: until cleared); with `path`, only
- * for requests whose path ends with it (a 500 on ReserveTeeTimes only).
+ * for requests whose path ends with it, or with one of them (a 500 on ReserveTeeTimes only).
  */
 export type Fault = (
   | { kind: "slow"; delayMs: number }
   | { kind: "status"; status: number }
   | { kind: "malformed" }
   | { kind: "drop" }
-) & { path?: string };
+) & { path?: string | string[] };
 
 export interface SimAnswer {
   status: number;
@@ -62,8 +62,7 @@ export async function startSimulator(route: SimRoute, host = "127.0.0.1", port =
       return reply(res, { status: 204, body: null });
     }
     requests.push(`${req.method} ${url.pathname}${url.search}`);
-    const active =
-      fault && remaining > 0 && (!fault.path || url.pathname.endsWith(fault.path)) ? fault : undefined;
+    const active = fault && remaining > 0 && matchesPath(fault.path, url.pathname) ? fault : undefined;
     if (active) {
       remaining -= 1;
       if (remaining <= 0) fault = undefined;
@@ -106,6 +105,11 @@ export async function startSimulator(route: SimRoute, host = "127.0.0.1", port =
         server.closeAllConnections();
       }),
   };
+}
+
+function matchesPath(path: string | string[] | undefined, pathname: string): boolean {
+  if (path === undefined) return true;
+  return [path].flat().some((suffix) => pathname.endsWith(suffix));
 }
 
 function reply(res: ServerResponse, answer: SimAnswer) {
