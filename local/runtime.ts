@@ -83,6 +83,8 @@ export interface RuntimeOptions {
   weather?: Partial<WeatherConfig>;
   /** ntfy server and topic (simulated mode: the simulator and a demo topic unless set). */
   ntfy?: Partial<NtfyConfig>;
+  /** Replaces tools' functions (the benchmark's zero-latency tool); everything around them stays the same. */
+  toolHandlers?: Partial<Record<keyof typeof WORKFLOW_FUNCTIONS, ToolHandler>>;
   /** Settings of the simulated golf sites beyond what the courses say (the benchmark books past the usual cap). */
   simulatedGolf?: Pick<GolfSimulatorOptions, "maxReservations">;
   /** Secrets, already loaded (the CLI reads the environment and the secrets file). */
@@ -275,6 +277,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         idempotencyFor(BOOKING_REPLAY_SECONDS),
       ),
       golf_get_reservations: createGolfGetReservationsHandler(golf, handlerRuntime),
+      ...options.toolHandlers,
     };
 
     const notifiesBookings = Boolean(ntfyConfig.topic);

@@ -58,6 +58,51 @@ export interface McpServerOptions {
   operations: McpOperations;
   /** Logs what the client must not see (unexpected errors). */
   onUnexpectedError: (error: unknown) => void;
+  /** Answer initialize, ping and tools/list without an SDK server (default); tests compare both ways. */
+  fastPath?: boolean;
+}
+
+/**
+ * The answers to requests whose result depends on nothing but the request: initialize (the version was already
+ * negotiated by the front), ping and tools/list. Only plain, well-formed requests qualify; anything else (a batch,
+ * a notification, a missing Accept) goes to the SDK, which answers it as the transport specifies.
+ */
+function constantAnswers(
+  serverInfo: { name: string; version: string },
+  serverOptions: { capabilities: object; instructions: string },
+  tools: Listed[],
+): (request: Request, body: unknown) => Response | undefined {
+  const toolsResult = JSON.stringify({ tools });
+  const respond = (id: unknown, resultJson: string) =>
+    new Response(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`, {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
+  return (request, body) => {
+    const accept = request.headers.get("accept") ?? "";
+    if (!accept.includes("application/json") || !accept.includes("text/event-stream")) return undefined;
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+    const message = body as { id?: unknown; method?: unknown; params?: Record<string, unknown> };
+    if (typeof message.id !== "string" && typeof message.id !== "number") return undefined;
+    switch (message.method) {
+      case "ping":
+        return respond(message.id, "{}");
+      case "tools/list":
+        return message.params?.cursor === undefined ? respond(message.id, toolsResult) : undefined;
+      case "initialize":
+        return respond(
+          message.id,
+          JSON.stringify({
+            protocolVersion: message.params?.protocolVersion,
+            capabilities: serverOptions.capabilities,
+            serverInfo,
+            instructions: serverOptions.instructions,
+          }),
+        );
+      default:
+        return undefined;
+    }
+  };
 }
 
 /** The "still running" shape a workflow tool may answer with instead of its result. */
@@ -108,19 +153,24 @@ export interface McpHttpRequest {
  */
 export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequest) => Promise<Response> {
   const toolList = options.tools.list().map(listed);
+  const serverInfo = { name: options.name, version: options.version };
+  const serverOptions = {
+    capabilities: {
+      tools: { listChanged: false },
+      tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+    },
+    instructions:
+      "Tools run as durable workflows. A slow call answers with a requestId; fetch its result later with get_request_status.",
+  };
+  const constant = constantAnswers(serverInfo, serverOptions, toolList);
 
   return async ({ request, parsedBody, principal }) => {
-    const server = new Server(
-      { name: options.name, version: options.version },
-      {
-        capabilities: {
-          tools: { listChanged: false },
-          tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
-        },
-        instructions:
-          "Tools run as durable workflows. A slow call answers with a requestId; fetch its result later with get_request_status.",
-      },
-    );
+    // Answers that never change need no SDK server: the same JSON the SDK would give, without building one.
+    if (options.fastPath !== false) {
+      const answer = constant(request, parsedBody);
+      if (answer) return answer;
+    }
+    const server = new Server(serverInfo, serverOptions);
     const { operations } = options;
     const guarded =
       <Args extends unknown[], Result>(handler: (...args: Args) => Promise<Result>) =>

@@ -189,7 +189,9 @@ async function bridge() {
  * size, and the front's module load plus first-invocation init in fresh Node 22 processes.
  */
 async function bundles() {
-  const outdir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-bench-cdk-"));
+  // Inside the project, so the bundles find the AWS SDK in node_modules as they find the runtime's on Lambda.
+  const outdir = new URL("../../.tmp/bench-cdk", import.meta.url).pathname;
+  await rm(outdir, { recursive: true, force: true });
   try {
     const app = new App({ outdir });
     const config = parseStageConfig(

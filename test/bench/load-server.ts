@@ -1,0 +1,27 @@
+/**
+ * The local runtime in a process of its own, for the load benchmark (its peak RSS is then its own): simulated
+ * upstreams, and get_weather replaced by a zero-latency tool so the figures are the orchestration's alone. Prints
+ * `READY <mcpUrl> <eventsFile>` on stdout.
+ */
+import { startRuntime } from "../../local/runtime.ts";
+import { KEY } from "./stats.ts";
+
+const runtime = await startRuntime({
+  dataDir: process.argv[2] ?? ".tmp/bench-load",
+  host: "127.0.0.1",
+  port: 0,
+  upstreams: "simulated",
+  apiKey: KEY,
+  log: (line) => process.stderr.write(`${line}\n`),
+  toolHandlers: {
+    get_weather: async (event) => ({
+      resultJson: '{"content":[{"type":"text","text":"ok"}]}',
+      summary: "ok",
+      durationMs: Date.now() - event.startedAt,
+    }),
+  },
+});
+process.stdout.write(`READY ${runtime.mcpUrl} ${runtime.eventsFile}\n`);
+process.on("SIGTERM", () => {
+  void runtime.stop().then(() => process.exit(0));
+});
