@@ -37,8 +37,8 @@ const initialize = (version: string, id: string | number = 1) => ({
 });
 
 describe("the constant answers", () => {
-  it.each([
-    ...PROTOCOL_VERSIONS.map((v) => [`initialize ${v}`, initialize(v)] as const),
+  it.each<[string, unknown]>([
+    ...PROTOCOL_VERSIONS.map((v): [string, unknown] => [`initialize ${v}`, initialize(v)]),
     ["initialize with a string id", initialize("2025-11-25", "abc")],
     ["ping", { jsonrpc: "2.0", id: 7, method: "ping" }],
     ["tools/list", { jsonrpc: "2.0", id: 8, method: "tools/list" }],

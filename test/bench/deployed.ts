@@ -1,0 +1,79 @@
+import { spawn } from "node:child_process";
+import { rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { App, type CfnElement } from "aws-cdk-lib";
+import { parseStageConfig } from "../../stacks/config.ts";
+import { RezAgentMcpStack } from "../../stacks/rez-agent-mcp-stack.ts";
+import { summary } from "./stats.ts";
+
+/**
+ * The deployed bundles: synthesised offline into a fresh folder (esbuild, minified), each function's index.mjs
+ * size, and the front's module load plus first-invocation init in fresh Node 22 processes.
+ */
+export async function bundles() {
+  // Inside the project, so the bundles find the AWS SDK in node_modules as they find the runtime's on Lambda.
+  const outdir = new URL("../../.tmp/bench-cdk", import.meta.url).pathname;
+  await rm(outdir, { recursive: true, force: true });
+  try {
+    const app = new App({ outdir });
+    const config = parseStageConfig(
+      "bench",
+      { coursesFile: "local/sample-courses.json" },
+      (path) => new URL(`../../${path}`, import.meta.url).pathname,
+    );
+    const stack = new RezAgentMcpStack(app, "rez-agent-mcp-bench", { config, env: { region: "us-east-1" } });
+    const assembly = app.synth();
+    const template = assembly.getStackByName(stack.stackName).template as {
+      Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }>;
+    };
+    const sizes: Record<string, number> = {};
+    let frontBundle = "";
+    for (const [name, created] of Object.entries(stack.functions)) {
+      const logicalId = stack.getLogicalId(created.function.node.defaultChild as CfnElement);
+      const key = template.Resources[logicalId]?.Properties.Code?.S3Key ?? "";
+      const file = join(outdir, `asset.${key.replace(/\.zip$/, "")}`, "index.mjs");
+      sizes[name] = (await stat(file)).size;
+      if (name === "Front") frontBundle = file;
+    }
+    const inits: number[] = [];
+    for (let i = 0; i < 20; i++) inits.push(await frontInit(frontBundle));
+    return { bundleBytes: sizes, frontLoadAndInitMs: summary(inits) };
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+}
+
+/** One fresh process: import the front bundle and answer one request that needs no AWS call (GET /mcp → 405). */
+function frontInit(bundle: string): Promise<number> {
+  const script = `
+    const started = performance.now();
+    const { handler } = await import(${JSON.stringify(bundle)});
+    const answer = await handler({ httpMethod: "GET", path: "/mcp", headers: { Host: "x" }, multiValueHeaders: null,
+      queryStringParameters: null, multiValueQueryStringParameters: null, body: null, isBase64Encoded: false,
+      requestContext: { path: "/mcp", domainName: "x", identity: { apiKeyId: "k" } } });
+    if (answer.statusCode !== 405) throw new Error("unexpected answer " + answer.statusCode);
+    process.stdout.write(String(performance.now() - started));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        AWS_REGION: "us-east-1",
+        REQUEST_TABLE_NAME: "requests",
+        STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:bench",
+        EVENT_BUS_NAME: "bus",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      err += chunk;
+    });
+    child.on("exit", (code) =>
+      code === 0 ? resolve(Number(out)) : reject(new Error(`front init failed: ${err}`)),
+    );
+  });
+}
