@@ -1,20 +1,32 @@
-import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { ToolCallEvent } from "../core/events.ts";
 import type { EventPublisher } from "../core/ports.ts";
 
+/** The EventBridge SDK module and a client, loaded on first use (most front invocations publish nothing). */
+export interface EventBridgeConnection {
+  sdk: Pick<typeof import("@aws-sdk/client-eventbridge"), "PutEventsCommand">;
+  client: Pick<EventBridgeClient, "send">;
+}
+
 /** Publishes Tool Call events on the project's bus (the front's cancellations, the reconciler's failures). */
 export class EventBridgePublisher implements EventPublisher {
-  readonly #client: Pick<EventBridgeClient, "send">;
   readonly #busName: string;
+  readonly #connect: () => Promise<EventBridgeConnection>;
+  #connection: Promise<EventBridgeConnection> | undefined;
 
-  constructor(client: Pick<EventBridgeClient, "send">, busName: string) {
-    this.#client = client;
+  constructor(busName: string, connect: () => Promise<EventBridgeConnection>) {
     this.#busName = busName;
+    this.#connect = connect;
   }
 
   async publish(event: ToolCallEvent): Promise<void> {
-    const answer = await this.#client.send(
-      new PutEventsCommand({
+    this.#connection ??= this.#connect().catch((error) => {
+      this.#connection = undefined;
+      throw error;
+    });
+    const { sdk, client } = await this.#connection;
+    const answer = await client.send(
+      new sdk.PutEventsCommand({
         Entries: [
           {
             EventBusName: this.#busName,

@@ -1,22 +1,23 @@
-import {
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  type SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from "@aws-sdk/client-sfn";
+import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { WorkflowInput, WorkflowStarter } from "../core/ports.ts";
+
+/** The Step Functions SDK module and a client: loaded on first use, so a cold start that needs neither skips them. */
+export interface SfnConnection {
+  sdk: Pick<typeof import("@aws-sdk/client-sfn"), "StartExecutionCommand" | "StopExecutionCommand">;
+  client: Pick<SFNClient, "send">;
+}
 
 /** The WorkflowStarter of a deployed stack: one Standard execution per request, named after the request id. */
 export class StepFunctionsStarter implements WorkflowStarter {
-  readonly #client: Pick<SFNClient, "send">;
   readonly #stateMachineArn: string;
   readonly #region: string;
+  readonly #connect: () => Promise<SfnConnection>;
+  #connection: Promise<SfnConnection> | undefined;
 
-  constructor(client: Pick<SFNClient, "send">, stateMachineArn: string) {
-    this.#client = client;
+  constructor(stateMachineArn: string, connect: () => Promise<SfnConnection>) {
     this.#stateMachineArn = stateMachineArn;
     this.#region = stateMachineArn.split(":")[3] ?? "";
+    this.#connect = connect;
   }
 
   executionArn(requestId: string): string {
@@ -29,9 +30,10 @@ export class StepFunctionsStarter implements WorkflowStarter {
   }
 
   async start(input: WorkflowInput): Promise<void> {
+    const { sdk, client } = await this.#connected();
     try {
-      await this.#client.send(
-        new StartExecutionCommand({
+      await client.send(
+        new sdk.StartExecutionCommand({
           stateMachineArn: this.#stateMachineArn,
           name: input.requestId,
           input: JSON.stringify(input),
@@ -39,15 +41,24 @@ export class StepFunctionsStarter implements WorkflowStarter {
       );
     } catch (error) {
       // A Standard execution name is unique for 90 days: it is already running or ran, which is what we want.
-      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+      if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
     }
   }
 
   async stop(executionArn: string, cause: string): Promise<void> {
+    const { sdk, client } = await this.#connected();
     try {
-      await this.#client.send(new StopExecutionCommand({ executionArn, cause }));
+      await client.send(new sdk.StopExecutionCommand({ executionArn, cause }));
     } catch (error) {
-      if (!(error instanceof ExecutionDoesNotExist)) throw error;
+      if ((error as Error).name !== "ExecutionDoesNotExist") throw error;
     }
+  }
+
+  #connected(): Promise<SfnConnection> {
+    this.#connection ??= this.#connect().catch((error) => {
+      this.#connection = undefined;
+      throw error;
+    });
+    return this.#connection;
   }
 }

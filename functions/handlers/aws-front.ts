@@ -1,7 +1,5 @@
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { SFNClient } from "@aws-sdk/client-sfn";
 import { ApiGatewayKeyAuthenticator } from "../adapters/api-gateway-key.ts";
 import { DynamoDbRequestStore } from "../adapters/dynamodb-request-store.ts";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher.ts";
@@ -44,8 +42,15 @@ export function awsFrontDeps(
   return {
     tools: new ToolRegistry(TOOL_DEFINITIONS),
     store: new DynamoDbRequestStore(traced(new DynamoDBClient({})), requiredEnv(env, "REQUEST_TABLE_NAME")),
-    starter: new StepFunctionsStarter(traced(new SFNClient({})), requiredEnv(env, "STATE_MACHINE_ARN")),
-    events: new EventBridgePublisher(traced(new EventBridgeClient({})), requiredEnv(env, "EVENT_BUS_NAME")),
+    // Loaded on first use: a status poll, the commonest request, needs neither.
+    starter: new StepFunctionsStarter(requiredEnv(env, "STATE_MACHINE_ARN"), async () => {
+      const sdk = await import("@aws-sdk/client-sfn");
+      return { sdk, client: traced(new sdk.SFNClient({})) };
+    }),
+    events: new EventBridgePublisher(requiredEnv(env, "EVENT_BUS_NAME"), async () => {
+      const sdk = await import("@aws-sdk/client-eventbridge");
+      return { sdk, client: traced(new sdk.EventBridgeClient({})) };
+    }),
     clock: systemClock,
     authenticator: new ApiGatewayKeyAuthenticator(),
     onUnexpectedError,

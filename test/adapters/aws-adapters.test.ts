@@ -1,0 +1,148 @@
+import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { describe, expect, it } from "vitest";
+import { EventBridgePublisher } from "../../functions/adapters/eventbridge-publisher.ts";
+import { SecretsManagerSecrets } from "../../functions/adapters/secrets-manager.ts";
+import { StepFunctionsStarter } from "../../functions/adapters/step-functions-starter.ts";
+
+/** The AWS adapters against recording fakes of their SDK clients: the commands they send and the errors they absorb. */
+
+function recorder(answer: (command: unknown) => unknown = () => ({})) {
+  const sent: unknown[] = [];
+  return {
+    sent,
+    client: {
+      send: async (command: unknown) => {
+        sent.push(command);
+        return answer(command) as never;
+      },
+    },
+  };
+}
+
+const named = (name: string) => Object.assign(new Error(name), { name });
+const ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:ToolCall-abc";
+const input = { requestId: "r-1", tool: "get_weather", arguments: {}, owner: "k", startedAt: 1 };
+
+describe("StepFunctionsStarter", () => {
+  it("names the execution after the request, and knows its ARN and console page before starting it", async () => {
+    const { sent, client } = recorder();
+    let connects = 0;
+    const starter = new StepFunctionsStarter(ARN, async () => {
+      connects += 1;
+      return { sdk: { StartExecutionCommand, StopExecutionCommand }, client };
+    });
+    expect(starter.executionArn("r-1")).toBe(
+      "arn:aws:states:eu-west-1:123456789012:execution:ToolCall-abc:r-1",
+    );
+    expect(starter.consoleUrl(starter.executionArn("r-1"))).toContain(
+      "eu-west-1.console.aws.amazon.com/states",
+    );
+    expect(connects).toBe(0);
+    await starter.start(input);
+    await starter.stop(starter.executionArn("r-1"), "cancelled");
+    expect(connects).toBe(1);
+    expect((sent[0] as StartExecutionCommand).input).toEqual({
+      stateMachineArn: ARN,
+      name: "r-1",
+      input: JSON.stringify(input),
+    });
+    expect((sent[1] as StopExecutionCommand).input.executionArn).toMatch(/:execution:ToolCall-abc:r-1$/);
+  });
+
+  it.each([
+    ["start", "ExecutionAlreadyExists"],
+    ["stop", "ExecutionDoesNotExist"],
+  ])("treats %s answering %s as done", async (operation, error) => {
+    const { client } = recorder(() => {
+      throw named(error);
+    });
+    const starter = new StepFunctionsStarter(ARN, async () => ({
+      sdk: { StartExecutionCommand, StopExecutionCommand },
+      client,
+    }));
+    await expect(
+      operation === "start" ? starter.start(input) : starter.stop("arn:x", "c"),
+    ).resolves.toBeUndefined();
+  });
+
+  it("passes any other failure on", async () => {
+    const { client } = recorder(() => {
+      throw named("ThrottlingException");
+    });
+    const starter = new StepFunctionsStarter(ARN, async () => ({
+      sdk: { StartExecutionCommand, StopExecutionCommand },
+      client,
+    }));
+    await expect(starter.start(input)).rejects.toMatchObject({ name: "ThrottlingException" });
+  });
+});
+
+describe("EventBridgePublisher", () => {
+  const event = {
+    source: "rez-agent-mcp" as const,
+    detailType: "Tool Call Cancelled" as const,
+    detail: { requestId: "r-1", tool: "get_weather", status: "cancelled" as const, owner: "k", summary: "s" },
+  };
+
+  it("puts the event on the bus with its detail as JSON", async () => {
+    const { sent, client } = recorder(() => ({ FailedEntryCount: 0 }));
+    await new EventBridgePublisher("bus-1", async () => ({ sdk: { PutEventsCommand }, client })).publish(
+      event,
+    );
+    expect((sent[0] as PutEventsCommand).input.Entries).toEqual([
+      {
+        EventBusName: "bus-1",
+        Source: "rez-agent-mcp",
+        DetailType: "Tool Call Cancelled",
+        Detail: JSON.stringify(event.detail),
+      },
+    ]);
+  });
+
+  it("fails when EventBridge refuses the entry", async () => {
+    const { client } = recorder(() => ({ FailedEntryCount: 1, Entries: [{ ErrorCode: "InternalFailure" }] }));
+    const publisher = new EventBridgePublisher("bus-1", async () => ({ sdk: { PutEventsCommand }, client }));
+    await expect(publisher.publish(event)).rejects.toThrow(/refused the event: InternalFailure/);
+  });
+});
+
+describe("SecretsManagerSecrets", () => {
+  it("reads each secret once per five minutes, a course's credentials before the default", async () => {
+    let now = 0;
+    const { sent, client } = recorder((command) =>
+      (command as GetSecretValueCommand).input.SecretId === "golf"
+        ? {
+            SecretString: JSON.stringify({
+              default: { username: "d", password: "p" },
+              links: { username: "l", password: "q" },
+            }),
+          }
+        : { SecretString: JSON.stringify({ token: "tk_1" }) },
+    );
+    const secrets = new SecretsManagerSecrets(client, { golf: "golf", ntfy: "ntfy" }, () => now);
+    expect(await secrets.golfCredentials("links")).toEqual({ username: "l", password: "q" });
+    expect(await secrets.golfCredentials("other")).toEqual({ username: "d", password: "p" });
+    expect(await secrets.ntfyToken()).toBe("tk_1");
+    expect(sent).toHaveLength(2);
+    now = 5 * 60_000;
+    await secrets.ntfyToken();
+    expect(sent).toHaveLength(3);
+  });
+
+  it("means not configured while a secret is still empty, and never quotes a malformed one", async () => {
+    const empty = new SecretsManagerSecrets(recorder(() => ({ SecretString: "{}" })).client, {
+      golf: "g",
+      ntfy: "n",
+    });
+    expect(await empty.golfCredentials("x")).toBeUndefined();
+    expect(await empty.ntfyToken()).toBeUndefined();
+    const broken = new SecretsManagerSecrets(
+      recorder(() => ({ Name: "golf", SecretString: "{hunter2" })).client,
+      { golf: "g" },
+    );
+    const error = (await broken.golfCredentials("x").catch((e: Error) => e)) as Error;
+    expect(error.message).toBe("The secret golf is not valid JSON");
+  });
+});
