@@ -288,7 +288,7 @@ export class RezAgentMcpStack extends Stack {
     plan.addApiKey(key);
 
     // Alarms
-    const alarmTopic = new Topic(this, "Alarms", { enforceSSL: true, masterKey: undefined });
+    const alarmTopic = new Topic(this, "Alarms", { enforceSSL: true });
     if (config.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
     const alarm = (name: string, metric: IMetric, description: string) => {
       const created = new Alarm(this, name, {
