@@ -1,10 +1,13 @@
+import type { Tracer } from "@aws-lambda-powertools/tracer";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { IdempotencyStore } from "../adapters/idempotency.ts";
 import { SecretsManagerSecrets } from "../adapters/secrets-manager.ts";
 import type { Secrets } from "../core/ports.ts";
 import { DocumentSecrets, secretsFromEnvironment } from "../core/secrets.ts";
 import { parseCourses } from "../tools/courses.ts";
 import type { WeatherConfig } from "../tools/get-weather.ts";
-import type { NtfyConfig } from "../tools/ntfy.ts";
+import type { NtfyConfig, NtfyDeps } from "../tools/ntfy.ts";
 import { UpstreamClient } from "../tools/upstream.ts";
 
 /** Reads one setting from the Lambda environment, failing with a message that names it. */
@@ -57,6 +60,24 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): Secrets {
     });
   }
   return new DocumentSecrets(secretsFromEnvironment(env));
+}
+
+/** The ntfy deps of a deployed function (the notification tool and the booking rule's target). */
+export function ntfyDepsFromEnv(env: NodeJS.ProcessEnv): NtfyDeps {
+  return { config: ntfyConfigFromEnv(env), secrets: secretsFromEnv(env), http: upstreamClient(0) };
+}
+
+/** The idempotency table of a deployed function (IDEMPOTENCY_TABLE_NAME), its client traced. */
+export function idempotencyStoreFromEnv(
+  env: NodeJS.ProcessEnv,
+  expiresAfterSeconds: number,
+  tracer: Pick<Tracer, "captureAWSv3Client">,
+): IdempotencyStore {
+  return {
+    client: tracer.captureAWSv3Client(new DynamoDBClient({})),
+    tableName: requiredEnv(env, "IDEMPOTENCY_TABLE_NAME"),
+    expiresAfterSeconds,
+  };
 }
 
 /** The HTTP client of a deployed tool function. */

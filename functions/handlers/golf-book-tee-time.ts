@@ -1,8 +1,7 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
 import { golfBookTeeTime } from "../tools/golf-book-tee-time.ts";
-import { requiredEnv } from "./environment.ts";
+import { idempotencyStoreFromEnv } from "./environment.ts";
 import { golfDepsFromEnv } from "./golf.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
@@ -21,9 +20,9 @@ export const createGolfBookTeeTimeHandler = (
 
 /** The Lambda entry point. */
 export const handler = toolEntry("golf_book_tee_time", (runtime, { tracer }) =>
-  createGolfBookTeeTimeHandler(golfDepsFromEnv(process.env), runtime, {
-    client: tracer.captureAWSv3Client(new DynamoDBClient({})),
-    tableName: requiredEnv(process.env, "IDEMPOTENCY_TABLE_NAME"),
-    expiresAfterSeconds: BOOKING_REPLAY_SECONDS,
-  }),
+  createGolfBookTeeTimeHandler(
+    golfDepsFromEnv(process.env),
+    runtime,
+    idempotencyStoreFromEnv(process.env, BOOKING_REPLAY_SECONDS, tracer),
+  ),
 );

@@ -1,8 +1,7 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type IdempotencyStore, idempotent } from "../adapters/idempotency.ts";
 import type { ToolCallEventDetail } from "../core/events.ts";
 import { type NtfyDeps, type Published, publishToNtfy } from "../tools/ntfy.ts";
-import { ntfyConfigFromEnv, requiredEnv, secretsFromEnv, upstreamClient } from "./environment.ts";
+import { idempotencyStoreFromEnv, ntfyDepsFromEnv } from "./environment.ts";
 import { observability } from "./observability.ts";
 import { lazyHandler } from "./tool-handler.ts";
 
@@ -37,11 +36,7 @@ export function createNotifyOnBookingHandler(deps: NtfyDeps, store: IdempotencyS
 export const handler = lazyHandler(() => {
   const { tracer } = observability("notify-on-booking");
   return createNotifyOnBookingHandler(
-    { config: ntfyConfigFromEnv(process.env), secrets: secretsFromEnv(process.env), http: upstreamClient(0) },
-    {
-      client: tracer.captureAWSv3Client(new DynamoDBClient({})),
-      tableName: requiredEnv(process.env, "IDEMPOTENCY_TABLE_NAME"),
-      expiresAfterSeconds: NOTIFICATION_REPLAY_SECONDS,
-    },
+    ntfyDepsFromEnv(process.env),
+    idempotencyStoreFromEnv(process.env, NOTIFICATION_REPLAY_SECONDS, tracer),
   );
 });

@@ -1,6 +1,6 @@
 import type { NtfyDeps } from "../tools/ntfy.ts";
 import { sendPushNotification } from "../tools/send-push-notification.ts";
-import { ntfyConfigFromEnv, secretsFromEnv, upstreamClient } from "./environment.ts";
+import { ntfyDepsFromEnv } from "./environment.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
 /** The send_push_notification Task's function. */
@@ -9,8 +9,5 @@ export const createSendPushNotificationHandler = (deps: NtfyDeps, runtime: Handl
 
 /** The Lambda entry point. */
 export const handler = toolEntry("send_push_notification", (runtime) =>
-  createSendPushNotificationHandler(
-    { config: ntfyConfigFromEnv(process.env), secrets: secretsFromEnv(process.env), http: upstreamClient(0) },
-    runtime,
-  ),
+  createSendPushNotificationHandler(ntfyDepsFromEnv(process.env), runtime),
 );

@@ -80,6 +80,15 @@ export class CpsGolfApi {
     return this.#call(endpoint, url.href, body);
   }
 
+  /** One page (from 1) of the golfer's upcoming reservations, as the site answers it. */
+  upcomingReservations(golfer: GolferClaims, page: number): Promise<unknown> {
+    return this.get("UpcomingReservation", {
+      golferId: String(golfer.golferId),
+      pageSize: "14",
+      currentPage: String(page),
+    });
+  }
+
   /** Where the person cancels a reservation on the site. */
   get cancelUrl(): string {
     return new URL(this.#site.paths.cancel, this.#site.origin).href;

@@ -358,11 +358,9 @@ class Booker {
   /** The booked start time, from the reservations list, when the pricing answer did not carry it. */
   async #startTimeOf(golfer: GolferClaims, reservationId: number): Promise<string | undefined> {
     try {
-      const page = (await this.#api.get("UpcomingReservation", {
-        golferId: String(golfer.golferId),
-        pageSize: "14",
-        currentPage: "1",
-      })) as { items?: { reservationId?: unknown; startTime?: unknown }[] } | null;
+      const page = (await this.#api.upcomingReservations(golfer, 1)) as {
+        items?: { reservationId?: unknown; startTime?: unknown }[];
+      } | null;
       const found = page?.items?.find((item) => item.reservationId === reservationId)?.startTime;
       return typeof found === "string" ? found : undefined;
     } catch {

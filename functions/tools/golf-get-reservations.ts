@@ -70,11 +70,10 @@ async function upcoming(course: GolfCourse, deps: GolfDeps): Promise<Reservation
   const golfer = await api.golfer();
   const items: Item[] = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const answer = (await api.get("UpcomingReservation", {
-      golferId: String(golfer.golferId),
-      pageSize: "14",
-      currentPage: String(page),
-    })) as { items?: unknown; totalPages?: unknown } | null;
+    const answer = (await api.upcomingReservations(golfer, page)) as {
+      items?: unknown;
+      totalPages?: unknown;
+    } | null;
     if (!answer || !Array.isArray(answer.items)) {
       throw new UpstreamUnavailable(
         `The ${course.name} booking site answered with reservations that cannot be read.`,
