@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { isLoopback } from "../functions/core/http.ts";
 
 /** The bridge's settings, read once at start. */
 export interface BridgeConfig {
@@ -79,8 +80,7 @@ function endpointOf(value: unknown, where: string): URL {
   } catch {
     throw new ConfigError(`${where} must be the server's MCP URL, such as http://127.0.0.1:3000/mcp`);
   }
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
     // The API key travels in a header: never in clear text over a network.
     throw new ConfigError(
       `${where} must use https (plain http only for 127.0.0.1 or localhost): ${url.origin}`,

@@ -7,6 +7,7 @@ import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.t
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../functions/core/config.ts";
 import { EVENT_RULES, type ToolCallEventDetail } from "../functions/core/events.ts";
 import { createFront, type Front } from "../functions/core/front.ts";
+import { isLoopback, LOOPBACK_HOSTNAMES } from "../functions/core/http.ts";
 import type { JsonObject } from "../functions/core/json.ts";
 import { systemClock, type WorkflowInput } from "../functions/core/ports.ts";
 import { DocumentSecrets, type SecretsDocument } from "../functions/core/secrets.ts";
@@ -131,8 +132,6 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"];
-
 const SAMPLE_COURSES = new URL("./sample-courses.json", import.meta.url);
 
 async function loadCourses(file: string | URL | undefined): Promise<Course[]> {
@@ -224,7 +223,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       secrets = { ...secrets, golf: golf as SecretsDocument["golf"] & object };
     }
 
-    if (options.auth === "off" && !LOOPBACK_HOSTS.includes(options.host)) {
+    if (options.auth === "off" && !isLoopback(options.host)) {
       throw new Error(`Authentication can only be turned off on a loopback address, not ${options.host}`);
     }
     const keys =
@@ -326,7 +325,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       server.server.closeAllConnections();
     });
     const hostPort = (name: string) => `${name}:${server.port}`;
-    const loopbackNames = [options.host, "127.0.0.1", "localhost", "[::1]"];
+    const loopbackNames = [options.host, ...LOOPBACK_HOSTNAMES];
     front = createFront(
       {
         tools: new ToolRegistry(TOOL_DEFINITIONS),

@@ -1,3 +1,5 @@
+import { isLoopback } from "../core/http.ts";
+
 /** Optional booking steps some CPS Golf sites need (site differences are settings, not code branches). */
 export const BOOKING_STEPS = ["checkBookingLimit", "registerTransactionId"] as const;
 export type BookingStep = (typeof BOOKING_STEPS)[number];
@@ -125,8 +127,7 @@ function parseSite(raw: Record<string, unknown>, where: string): CpsGolfSite {
   } catch {
     throw new Error(`${where}: "origin" must be a URL such as https://<site>.cps.golf`);
   }
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(origin.hostname);
-  if (origin.protocol !== "https:" && !(origin.protocol === "http:" && loopback)) {
+  if (origin.protocol !== "https:" && !(origin.protocol === "http:" && isLoopback(origin.hostname))) {
     throw new Error(`${where}: "origin" must be an https URL`);
   }
   const days = raw.bookingWindowDays ?? 14;
