@@ -4,7 +4,7 @@ import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts
 import { PATTERNS } from "../core/validation.ts";
 import { CpsGolfApi, type GolfCourse, type GolfDeps } from "./cps-golf.ts";
 import { checkBookingDate, golfCourse } from "./golf-courses.ts";
-import { dateString, localParts, withOffset } from "./local-time.ts";
+import { dateString, localParts, timeOfDay, withOffset } from "./local-time.ts";
 
 export const courseArgument = {
   type: "string",
@@ -163,7 +163,7 @@ export async function searchTeeTimes(
   });
   const now = new Date(deps.clock.now());
   const local = localParts(course.timeZone, now);
-  const nowTime = `${String(local.hour).padStart(2, "0")}:${String(local.minute).padStart(2, "0")}`;
+  const nowTime = timeOfDay(local.hour, local.minute);
   return slotsOf(body, `The ${course.name} booking site`)
     .filter((slot) => slot.startTime.slice(0, 10) === input.date)
     .filter((slot) => input.date > local.date || slot.startTime.slice(11, 16) > nowTime)

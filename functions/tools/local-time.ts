@@ -32,6 +32,11 @@ export function localParts(timeZone: string, at: Date): { date: string; hour: nu
   };
 }
 
+/** A time of day as HH:MM. */
+export function timeOfDay(hour: number, minute: number): string {
+  return `${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`;
+}
+
 export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T12:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);

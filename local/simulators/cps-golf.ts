@@ -2,7 +2,7 @@ import { generateKeyPair, type KeyObject, randomBytes, randomUUID } from "node:c
 import type { IncomingMessage } from "node:http";
 import { promisify } from "node:util";
 import { SignJWT } from "jose";
-import { addDays, dateString, localParts } from "../../functions/tools/local-time.ts";
+import { addDays, dateString, daysBetween, localParts, timeOfDay } from "../../functions/tools/local-time.ts";
 import { type SimAnswer, type Simulator, startSimulator } from "./sim-server.ts";
 
 export interface SimGolfer {
@@ -82,6 +82,12 @@ const PRICES = { 18: 45, 9: 28 } as const;
 
 const json = (status: number, body: unknown): SimAnswer => ({ status, body });
 
+/** The local time of a day's slot (0 is the first tee). */
+function slotTime(slot: number): string {
+  const minutes = FIRST_TEE_MINUTES + slot * INTERVAL_MINUTES;
+  return timeOfDay(Math.floor(minutes / 60), minutes % 60);
+}
+
 /**
  * A loopback CPS Golf course: an identity server issuing real RS256 JWTs with a published JWKS, and the online
  * reservation API with a tee sheet every 10 minutes from 07:00 to 17:00 local for the booking window, limited
@@ -127,18 +133,14 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   function slotOf(teeSheetId: number): { date: string; time: string } | undefined {
     const slot = teeSheetId % 100;
     if (!Number.isInteger(teeSheetId) || teeSheetId < 100 || slot >= SLOTS_PER_DAY) return undefined;
-    const minutes = FIRST_TEE_MINUTES + slot * INTERVAL_MINUTES;
-    const time = `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
     const date = addDays(EPOCH, Math.floor(teeSheetId / 100));
-    const offset = Math.round(
-      (Date.parse(`${date}T12:00:00Z`) - Date.parse(`${today()}T12:00:00Z`)) / 86_400_000,
-    );
+    const offset = daysBetween(today(), date);
     if (offset < 0 || offset > config.bookingWindowDays) return undefined;
-    return { date, time };
+    return { date, time: slotTime(slot) };
   }
 
   function teeSheetId(date: string, time: string): number {
-    const day = Math.round((Date.parse(`${date}T12:00:00Z`) - Date.parse(`${EPOCH}T12:00:00Z`)) / 86_400_000);
+    const day = daysBetween(EPOCH, date);
     const [hh, mm] = time.split(":").map(Number);
     return day * 100 + ((hh ?? 0) * 60 + (mm ?? 0) - FIRST_TEE_MINUTES) / INTERVAL_MINUTES;
   }
@@ -220,12 +222,12 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     if (q.get("courseIds") !== config.courseIds) return json(400, { message: "Invalid course ids" });
     const asked = new Date(Date.parse(q.get("searchDate") ?? ""));
     if (Number.isNaN(asked.getTime())) return json(400, { message: "Invalid searchDate" });
+    // Date.parse reads "Wed Oct 29 2025" as local midnight: the local getters give back the day asked for.
     const date = `${asked.getFullYear()}-${String(asked.getMonth() + 1).padStart(2, "0")}-${String(asked.getDate()).padStart(2, "0")}`;
     if (dateString(date) !== q.get("searchDate")) return json(400, { message: "Invalid searchDate" });
     const slots = [];
     for (let slot = 0; slot < SLOTS_PER_DAY; slot++) {
-      const minutes = FIRST_TEE_MINUTES + slot * INTERVAL_MINUTES;
-      const time = `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+      const time = slotTime(slot);
       const id = teeSheetId(date, time);
       if (!slotOf(id)) continue;
       const open = openSpots(id);
