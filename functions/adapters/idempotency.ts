@@ -55,10 +55,10 @@ export function idempotent<Event extends object, Result>(
     keyAttr: IDEMPOTENCY_TABLE.partitionKey.name,
     expiryAttr: IDEMPOTENCY_TABLE.timeToLiveAttribute ?? "expiration",
   });
-  const idempotent = makeIdempotent(run, { persistenceStore, config, keyPrefix: name });
+  const wrapped = makeIdempotent(run, { persistenceStore, config, keyPrefix: name });
   const fallback = { getRemainingTimeInMillis: () => store.inProgressMs ?? 60_000 };
   return (event: Event, context?: LambdaContextLike): Promise<Result> => {
     config.registerLambdaContext((context ?? fallback) as never);
-    return idempotent(event);
+    return wrapped(event);
   };
 }
