@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseCourses } from "../functions/tools/courses.ts";
+import { type Course, parseCourses, serializeCourses } from "../functions/tools/courses.ts";
 
 /** One stage's settings, from cdk.json's context ("rez-agent-mcp" → stage name), validated before anything is built. */
 export interface StageConfig {
@@ -55,13 +55,13 @@ function positive(
 function coursesJsonOf(stage: string, file: unknown, resolve: (path: string) => string): string {
   if (file === undefined) return "[]";
   if (typeof file !== "string") fail(stage, `"coursesFile" must be a path`);
-  let courses: unknown;
+  let courses: Course[];
   try {
     courses = parseCourses(JSON.parse(readFileSync(resolve(file), "utf8")));
   } catch (error) {
     fail(stage, `the courses file ${file}: ${(error as Error).message}`);
   }
-  const json = JSON.stringify(courses);
+  const json = serializeCourses(courses);
   if (Buffer.byteLength(json) > MAX_COURSES_BYTES) {
     fail(stage, `the courses take ${Buffer.byteLength(json)} bytes; at most ${MAX_COURSES_BYTES} fit`);
   }

@@ -81,9 +81,12 @@ export class RezFunction extends Construct {
         mainFields: ["module", "main"],
         // Some dependencies still call require(); ESM bundles need it defined.
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // The nodejs22.x runtime ships the AWS SDK v3: using it halves the front's bundle (862 → 486 KB) and its
-        // load time. The SDK's API is stable across its minor versions.
-        externalModules: ["@aws-sdk/*", "@smithy/*"],
+        // Everything is bundled, the AWS SDK included. The runtime's own SDK copy is not a complete set of what the
+        // bundles need (the X-Ray SDK inside Powertools Tracer requires @smithy packages it does not ship:
+        // aws/aws-cdk#33099), and a bundle that carries its SDK runs the version it was tested with. The metafile
+        // lets a test prove no bundle imports anything beyond Node's built-ins.
+        externalModules: [],
+        metafile: true,
       },
     });
     this.setEnvironment({ NODE_OPTIONS: "--enable-source-maps", ...props.environment });

@@ -110,6 +110,24 @@ export function parseCourses(value: unknown): Course[] {
   });
 }
 
+/**
+ * A course list in the courses file's own form (the site's settings flat on each course), so that
+ * `parseCourses(JSON.parse(serializeCourses(courses)))` gives the same courses back. The stack passes this to the
+ * functions as COURSES_JSON; the functions read it with parseCourses, as the local runtime reads the file.
+ */
+export function serializeCourses(courses: readonly Course[]): string {
+  return JSON.stringify(
+    courses.map(({ golf, ...course }) => {
+      if (!golf) return course;
+      const { paths, ...site } = golf;
+      const moved = Object.fromEntries(
+        Object.entries(paths).filter(([key, value]) => DEFAULT_CPS_PATHS[key as keyof CpsGolfPaths] !== value),
+      );
+      return { ...course, ...site, ...(Object.keys(moved).length ? { paths: moved } : {}) };
+    }),
+  );
+}
+
 const DEFAULT_SCOPE =
   "openid profile onlinereservation sale inventory sh customer email recommend references";
 

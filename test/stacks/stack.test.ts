@@ -1,10 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { coursesFromEnv } from "../../functions/handlers/environment.ts";
 import { parseStageConfig } from "../../stacks/config.ts";
 import { acknowledgeNagFindings } from "../../stacks/nag.ts";
 import { RezAgentMcpStack, TOOL_CALL_ASL, TOOL_FUNCTIONS } from "../../stacks/rez-agent-mcp-stack.ts";
@@ -139,6 +141,38 @@ describe("the functions", () => {
       GOLF_SECRET_ARN: { Ref: expect.stringMatching(/^CpsGolfCredentials/) },
       IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^Idempotency/) },
     });
+  });
+
+  it("find every configured course's CPS Golf site in the COURSES_JSON the template gives them", () => {
+    const book = resources("AWS::Lambda::Function").find(([id]) =>
+      id.startsWith("GolfBookTeeTimeFunction"),
+    )?.[1];
+    const variables = (present(book).Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const courses = coursesFromEnv({ COURSES_JSON: variables.COURSES_JSON });
+    const sample = courses.find((course) => course.id === "sample-links");
+    expect(sample?.golf).toMatchObject({
+      origin: "https://sample-links.cps.golf",
+      courseIds: "1",
+      bookingSteps: ["checkBookingLimit", "registerTransactionId"],
+    });
+    expect(courses.find((course) => course.id === "highland-dunes")?.golf).toBeUndefined();
+  });
+
+  it("are bundles that import nothing but Node's built-ins, so they load on the bare nodejs22.x runtime", () => {
+    const metafiles = readdirSync(outdir)
+      .filter((name) => name.startsWith("asset."))
+      .map((name) => join(outdir, name, "index.meta.json"))
+      .filter((file) => existsSync(file));
+    expect(metafiles).toHaveLength(resources("AWS::Lambda::Function").length);
+    for (const file of metafiles) {
+      const meta = JSON.parse(readFileSync(file, "utf8")) as {
+        outputs: Record<string, { imports: { path: string; external?: boolean }[] }>;
+      };
+      const externals = Object.values(meta.outputs).flatMap((output) =>
+        output.imports.filter((entry) => entry.external).map((entry) => entry.path),
+      );
+      expect(externals.filter((path) => !isBuiltin(path))).toEqual([]);
+    }
   });
 });
 
