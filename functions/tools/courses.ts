@@ -121,7 +121,9 @@ export function serializeCourses(courses: readonly Course[]): string {
       if (!golf) return course;
       const { paths, ...site } = golf;
       const moved = Object.fromEntries(
-        Object.entries(paths).filter(([key, value]) => DEFAULT_CPS_PATHS[key as keyof CpsGolfPaths] !== value),
+        Object.entries(paths).filter(
+          ([key, value]) => DEFAULT_CPS_PATHS[key as keyof CpsGolfPaths] !== value,
+        ),
       );
       return { ...course, ...site, ...(Object.keys(moved).length ? { paths: moved } : {}) };
     }),

@@ -147,7 +147,8 @@ describe("the functions", () => {
     const book = resources("AWS::Lambda::Function").find(([id]) =>
       id.startsWith("GolfBookTeeTimeFunction"),
     )?.[1];
-    const variables = (present(book).Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const variables = (present(book).Properties.Environment as { Variables: Record<string, string> })
+      .Variables;
     const courses = coursesFromEnv({ COURSES_JSON: variables.COURSES_JSON });
     const sample = courses.find((course) => course.id === "sample-links");
     expect(sample?.golf).toMatchObject({
