@@ -29,6 +29,7 @@ import {
   NOTIFICATION_REPLAY_SECONDS,
 } from "../functions/handlers/notify-on-booking.ts";
 import { createSendPushNotificationHandler } from "../functions/handlers/send-push-notification.ts";
+import { EXPRESS_LIMIT_MS, SWEEP_GRACE_MS } from "../functions/handlers/sweeper.ts";
 import type { HandlerRuntime, ToolHandler } from "../functions/handlers/tool-handler.ts";
 import { type Course, parseCourses } from "../functions/tools/courses.ts";
 import { CpsGolfSessions, type GolfDeps } from "../functions/tools/cps-golf.ts";
@@ -96,6 +97,8 @@ export interface RuntimeOptions {
   upstreamCacheMs?: number;
   /** Milliseconds between workflow retries instead of the definition's backoff (tests). */
   retryDelayMs?: number;
+  /** Milliseconds between sweeps of calls left working (60 s). */
+  sweepIntervalMs?: number;
   /** How long a stop waits for running executions. */
   graceMs?: number;
   /** Operator messages (stderr in the CLI). */
@@ -304,10 +307,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       bus,
       onItemWritten: (id) => signals.notify(id),
       // What the stack's reconciler does with Step Functions' status-change events.
-      onExecutionFailed: async (input, reason) => {
-        const call = { ...input, id: input.requestId, createdAt: new Date(input.startedAt).toISOString() };
-        const message = `The workflow stopped unexpectedly (${reason}). The call did not finish; try again.`;
-        await (front as Front).calls.fail(call, { type: reason, message });
+      onStandardEnded: async (input, state) => {
+        const record = await store.get(input.requestId);
+        if (record) await (front as Front).calls.settleFromExecution(record, state);
       },
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
       onError: reportError,
@@ -346,9 +348,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
 
     const recovered = { restarted: 0, failed: 0 };
-    for (const record of await store.listByStatus("working")) {
+    for (const record of await store.listWorking(new Date().toISOString(), 1_000_000)) {
       recovered[await front.calls.recover(record)] += 1;
     }
+    // What the stack's scheduled sweeper does: calls left working whose execution ended or never started.
+    const calls = front.calls;
+    const sweeper = setInterval(() => {
+      calls.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS).catch(reportError);
+    }, options.sweepIntervalMs ?? 60_000);
+    sweeper.unref();
+    cleanups.push(async () => clearInterval(sweeper));
 
     const runtime: Runtime = {
       url: server.url,

@@ -26,20 +26,24 @@ export class RecordSignals {
       waiters.add(wake);
     });
 
-  /** The store, signalling after each settle it makes. */
+  async #notifying<T>(id: string, write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      this.notify(id);
+    }
+  }
+
+  /** The store, signalling after each write it makes. */
   signalling(store: RequestStore): RequestStore {
     return {
       create: (record) => store.create(record),
       get: (id) => store.get(id),
-      listByStatus: (status) => store.listByStatus(status),
+      listWorking: (before, limit) => store.listWorking(before, limit),
       listByOwner: (owner, page) => store.listByOwner(owner, page),
-      settle: async (id, settlement, at) => {
-        try {
-          return await store.settle(id, settlement, at);
-        } finally {
-          this.notify(id);
-        }
-      },
+      settle: (id, settlement, at) => this.#notifying(id, store.settle(id, settlement, at)),
+      cancelBeforeStart: (id, message, at) => this.#notifying(id, store.cancelBeforeStart(id, message, at)),
+      annotate: (id, note, at) => this.#notifying(id, store.annotate(id, note, at)),
     };
   }
 }

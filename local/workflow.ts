@@ -4,9 +4,19 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
-import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import {
+  ExecutionAbortedError,
+  ExecutionTimeoutError,
+  StateMachine,
+  type StateMachineDefinition,
+} from "aws-local-stepfunctions";
 import type { JsonObject } from "../functions/core/json.ts";
-import type { WorkflowInput, WorkflowStarter } from "../functions/core/ports.ts";
+import type {
+  ExecutionState,
+  WorkflowInput,
+  WorkflowKind,
+  WorkflowStarter,
+} from "../functions/core/ports.ts";
 import type { LocalEventBus, PutEventsEntry } from "./bus.ts";
 
 export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", import.meta.url);
@@ -23,8 +33,11 @@ export interface LocalWorkflowOptions {
   bus: LocalEventBus;
   /** Called after the workflow writes an item, with the item's id (wakes waiting requests). */
   onItemWritten: (id: string) => void;
-  /** Called when an execution ends outside the definition's own paths (a runtime error, a timeout). */
-  onExecutionFailed: (input: WorkflowInput, reason: string) => Promise<void>;
+  /**
+   * Called when a standard execution ends other than succeeded (a Fail state, a runtime error, a timeout), as Step
+   * Functions' status-change events reach the stack's reconciler.
+   */
+  onStandardEnded: (input: WorkflowInput, state: ExecutionState) => Promise<void>;
   /** Milliseconds between retries, instead of the definition's backoff (tests). */
   retryDelayMs?: number;
   onError: (error: unknown) => void;
@@ -75,10 +88,14 @@ class ServiceError extends Error {
 export class LocalWorkflow implements WorkflowStarter {
   static readonly STATE_MACHINE_ARN =
     "arn:aws:states:local:000000000000:stateMachine:rez-agent-mcp-tool-call";
+  static readonly EXPRESS_STATE_MACHINE_ARN =
+    "arn:aws:states:local:000000000000:stateMachine:rez-agent-mcp-tool-call-express";
   readonly #machine: StateMachine;
   readonly #handlers: Record<string, (input: unknown) => Promise<unknown>>;
   readonly #retryOverrides: Record<string, number> | undefined;
-  readonly #running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  readonly #running = new Map<string, { abort: () => void; done: Promise<ExecutionState> }>();
+  /** How recent standard executions ended, for `describe` (bounded: the oldest are forgotten first). */
+  readonly #ended = new Map<string, ExecutionState>();
   readonly #options: LocalWorkflowOptions;
 
   constructor(options: LocalWorkflowOptions) {
@@ -142,18 +159,51 @@ export class LocalWorkflow implements WorkflowStarter {
     }
   }
 
-  executionArn(requestId: string): string {
-    return `${LocalWorkflow.STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:")}:${requestId}`;
+  executionArn(requestId: string, kind: WorkflowKind = "standard"): string {
+    const machine =
+      kind === "standard" ? LocalWorkflow.STATE_MACHINE_ARN : LocalWorkflow.EXPRESS_STATE_MACHINE_ARN;
+    const separator = kind === "standard" ? ":execution:" : ":express:";
+    return `${machine.replace(":stateMachine:", separator)}:${requestId}`;
   }
 
   consoleUrl(): string | undefined {
     return undefined;
   }
 
-  async start(input: WorkflowInput): Promise<void> {
-    // Starting a running name is a no-op, as in Step Functions. (A finished one is never restarted: the front only
-    // starts records that are still working, and an execution settles its record before it ends.)
-    if (this.#running.has(input.requestId)) return;
+  async start(input: WorkflowInput, kind: WorkflowKind): Promise<"started" | "exists"> {
+    // A standard name already running or run is not started again, as in Step Functions.
+    if (kind === "standard" && (this.#running.has(input.requestId) || this.#ended.has(input.requestId))) {
+      return "exists";
+    }
+    const done = this.#execute(input, kind);
+    if (kind === "standard") {
+      void done.then(async (state) => {
+        // Locally an abort is a cancel (the record is already settled) or a stop (the record stays working, to be
+        // recovered at the next start): neither is news for the record.
+        if (state.status === "SUCCEEDED" || state.status === "ABORTED") return;
+        try {
+          await this.#options.onStandardEnded(input, state);
+        } catch (error) {
+          this.#options.onError(error);
+        }
+      });
+    }
+    return "started";
+  }
+
+  async run(input: WorkflowInput): Promise<ExecutionState> {
+    return this.#execute(input, "express");
+  }
+
+  async describe(executionArn: string): Promise<ExecutionState> {
+    const name = executionArn.slice(executionArn.lastIndexOf(":") + 1);
+    if (this.#running.has(name)) return { status: "RUNNING" };
+    return this.#ended.get(name) ?? { status: "NOT_FOUND" };
+  }
+
+  #execute(input: WorkflowInput, kind: WorkflowKind): Promise<ExecutionState> {
+    const machineArn =
+      kind === "standard" ? LocalWorkflow.STATE_MACHINE_ARN : LocalWorkflow.EXPRESS_STATE_MACHINE_ARN;
     const execution = this.#machine.run(input, {
       overrides: {
         taskResourceLocalHandlers: this.#handlers as never,
@@ -161,13 +211,13 @@ export class LocalWorkflow implements WorkflowStarter {
       },
       context: {
         Execution: {
-          Id: this.executionArn(input.requestId),
+          Id: this.executionArn(input.requestId, kind),
           Name: input.requestId,
           Input: input,
           StartTime: new Date().toISOString(),
           RoleArn: "arn:aws:iam::000000000000:role/local",
         },
-        StateMachine: { Id: LocalWorkflow.STATE_MACHINE_ARN, Name: "rez-agent-mcp-tool-call" },
+        StateMachine: { Id: machineArn, Name: machineArn.slice(machineArn.lastIndexOf(":") + 1) },
         // The runner passes a fixed Context Object; the definition reads $$.State.EnteredTime when it records a
         // result, so it is computed when read, which is when the state evaluates its Parameters.
         State: {
@@ -178,21 +228,22 @@ export class LocalWorkflow implements WorkflowStarter {
       } as never,
     });
     const done = execution.result.then(
-      () => undefined,
-      async (error: unknown) => {
-        if (error instanceof ExecutionAbortedError) return;
-        // After a Fail state the record is already settled and this is a no-op; after a runtime error or a
-        // timeout it is what AWS's reconciler does: the record must not stay working.
-        try {
-          await this.#options.onExecutionFailed(input, describeFailure(error));
-        } catch (settleError) {
-          this.#options.onError(settleError);
-        }
-      },
+      (output): ExecutionState => ({ status: "SUCCEEDED", output: JSON.stringify(output) }),
+      (error: unknown) => stateOfFailure(error),
     );
-    const entry = { abort: execution.abort, done };
-    this.#running.set(input.requestId, entry);
-    void done.finally(() => this.#running.delete(input.requestId));
+    // Express executions are tracked too, so a stop drains them and a cancel aborts them.
+    const name = input.requestId;
+    this.#running.set(name, { abort: execution.abort, done });
+    void done.then((state) => {
+      this.#running.delete(name);
+      if (kind === "express") return;
+      this.#ended.set(name, state);
+      if (this.#ended.size > ENDED_REMEMBERED) {
+        const oldest = this.#ended.keys().next().value;
+        if (oldest !== undefined) this.#ended.delete(oldest);
+      }
+    });
+    return done;
   }
 
   async stop(executionArn: string): Promise<void> {
@@ -217,9 +268,17 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 }
 
-/** The runner wraps the state's error as `cause`; its name (States.Runtime, States.Timeout...) is the useful part. */
-function describeFailure(error: unknown): string {
+/** How many ended standard executions `describe` remembers. */
+const ENDED_REMEMBERED = 10_000;
+
+/**
+ * How an execution that did not succeed ended, as Step Functions describes it. The runner wraps the failing state's
+ * error as `cause`: a Fail state's Error and Cause are its name and message.
+ */
+function stateOfFailure(error: unknown): ExecutionState {
+  if (error instanceof ExecutionAbortedError) return { status: "ABORTED" };
+  if (error instanceof ExecutionTimeoutError) return { status: "TIMED_OUT", error: "States.Timeout" };
   const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof Error) return cause.name;
-  return error instanceof Error ? error.name : "ExecutionFailed";
+  if (cause instanceof Error) return { status: "FAILED", error: cause.name, cause: cause.message };
+  return { status: "FAILED", error: error instanceof Error ? error.name : "ExecutionFailed" };
 }

@@ -14,6 +14,11 @@ export interface StageConfig {
   archiveRetentionDays: number;
   /** Whether data survives `cdk destroy` (prod: yes). */
   retainData: boolean;
+  /**
+   * Whether the stack sets the account's API Gateway CloudWatch role (needed once per account and region for the
+   * stage's access logs). Off for an account whose role is managed elsewhere.
+   */
+  apiGatewayCloudWatchRole: boolean;
   /** Where alarms are sent, if anywhere. */
   alarmEmail?: string;
 }
@@ -32,6 +37,7 @@ const KNOWN = [
   "archiveRetentionDays",
   "retainData",
   "alarmEmail",
+  "apiGatewayCloudWatchRole",
 ];
 
 function fail(stage: string, message: string): never {
@@ -106,6 +112,7 @@ export function parseStageConfig(
     logRetentionDays: positive(stage, raw, "logRetentionDays", 30, 3653),
     archiveRetentionDays: positive(stage, raw, "archiveRetentionDays", 30, 3650),
     retainData: raw.retainData === true,
+    apiGatewayCloudWatchRole: raw.apiGatewayCloudWatchRole !== false,
   };
   if (raw.alarmEmail !== undefined) {
     if (typeof raw.alarmEmail !== "string" || !/^[^@\s]+@[^@\s]+$/.test(raw.alarmEmail)) {

@@ -16,6 +16,8 @@ export const TABLE_ACCESS = {
   requests: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
   /** Settling only (the reconciler). */
   settle: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+  /** Settling the calls found through the sparse `working` index (the sweeper). */
+  sweep: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
   /** Powertools idempotency's persistence layer. */
   idempotency: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
 } as const;

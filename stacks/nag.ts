@@ -35,8 +35,16 @@ export const ACKNOWLEDGED = {
   executionArns: {
     id: "",
     reason:
-      "StopExecution needs the execution's ARN, named after a request id not known in advance; the wildcard is " +
-      "limited to this state machine's executions.",
+      "StopExecution and DescribeExecution need the execution's ARN, named after a request id not known in " +
+      "advance; the wildcard is limited to this state machine's executions.",
+  },
+  cloudWatchRole: {
+    id: nag(
+      "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+    ),
+    reason:
+      "The account's API Gateway CloudWatch role, which access logs need, is what AWS documents: the managed " +
+      "policy is the one API Gateway expects, and it grants only log writes.",
   },
   executionLogs: {
     id: nag("APIG6"),
@@ -90,11 +98,16 @@ export function acknowledgeNagFindings(stack: RezAgentMcpStack): void {
     acknowledge(fn.role, ACKNOWLEDGED.xray);
   }
   acknowledge(stack.stateMachine.role, ACKNOWLEDGED.xray);
+  acknowledge(stack.expressStateMachine.role, ACKNOWLEDGED.xray);
   acknowledge(stack.stateMachine, ACKNOWLEDGED.workflowLogs);
-  acknowledge(stack.functions.Front?.role, {
-    id: nag(`IAM5[Resource::${nagRendering(stack, stack.executionArns)}]`),
-    reason: ACKNOWLEDGED.executionArns.reason,
-  });
+  for (const name of ["Front", "Reconciler", "Sweeper"]) {
+    acknowledge(stack.functions[name]?.role, {
+      id: nag(`IAM5[Resource::${nagRendering(stack, stack.executionArns)}]`),
+      reason: ACKNOWLEDGED.executionArns.reason,
+    });
+  }
+  const cloudWatchRole = stack.api.node.tryFindChild("CloudWatchRole");
+  if (cloudWatchRole) acknowledge(cloudWatchRole, ACKNOWLEDGED.cloudWatchRole);
   for (const id of ["CpsGolfCredentials", "NtfyToken"])
     acknowledge(stack.node.findChild(id), ACKNOWLEDGED.rotation);
   acknowledge(stack.node.findChild("DeadLetters"), ACKNOWLEDGED.deadLetterQueue);

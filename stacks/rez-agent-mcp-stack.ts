@@ -20,9 +20,10 @@ import {
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
-import { EventBus, Rule } from "aws-cdk-lib/aws-events";
+import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
@@ -84,6 +85,7 @@ const RETENTION: Record<number, RetentionDays> = Object.fromEntries(
 export class RezAgentMcpStack extends Stack {
   readonly api: RestApi;
   readonly stateMachine: StateMachine;
+  readonly expressStateMachine: StateMachine;
   readonly functions: Record<string, RezFunction> = {};
 
   constructor(scope: Construct, id: string, props: RezAgentMcpStackProps) {
@@ -154,48 +156,75 @@ export class RezAgentMcpStack extends Stack {
       return { tool, spec, created };
     });
 
-    // Workflow
+    // Workflow: the same file deployed twice. Read-only tools run EXPRESS (started synchronously, about 50x cheaper
+    // and answered in the call); side effects run STANDARD (durable, started exactly once per request id).
+    const substitutions = {
+      ...Object.fromEntries(
+        tools.map(({ spec, created }) => [spec.placeholder, created.function.functionArn]),
+      ),
+      RequestTableName: requests.tableName,
+      EventBusName: bus.eventBusName,
+    };
     const workflowLogs = new LogGroup(this, "WorkflowLogs", { retention: logRetention, removalPolicy });
     this.stateMachine = new StateMachine(this, "ToolCall", {
-      comment: "rez-agent-mcp: one MCP tools/call",
+      comment: "rez-agent-mcp: one MCP tools/call with a side effect",
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromFile(TOOL_CALL_ASL),
-      definitionSubstitutions: {
-        ...Object.fromEntries(
-          tools.map(({ spec, created }) => [spec.placeholder, created.function.functionArn]),
-        ),
-        RequestTableName: requests.tableName,
-        EventBusName: bus.eventBusName,
-      },
+      definitionSubstitutions: substitutions,
       tracingEnabled: true,
       logs: { destination: workflowLogs, level: LogLevel.ERROR, includeExecutionData: false },
       timeout: Duration.minutes(15),
     });
-    // Exactly the tool functions (not their versions: the definition invokes the unqualified ARNs).
-    this.stateMachine.addToRolePolicy(
-      new PolicyStatement({
-        actions: ["lambda:InvokeFunction"],
-        resources: tools.map(({ created }) => created.function.functionArn),
-      }),
-    );
-    this.stateMachine.addToRolePolicy(
-      new PolicyStatement({ actions: ["dynamodb:UpdateItem"], resources: [requests.tableArn] }),
-    );
-    bus.grantPutEventsTo(this.stateMachine);
+    const expressLogs = new LogGroup(this, "ExpressWorkflowLogs", { retention: logRetention, removalPolicy });
+    this.expressStateMachine = new StateMachine(this, "ToolCallExpress", {
+      comment: "rez-agent-mcp: one MCP tools/call of a read-only tool",
+      stateMachineType: StateMachineType.EXPRESS,
+      definitionBody: DefinitionBody.fromFile(TOOL_CALL_ASL),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      // Express executions have no history of their own: every step is logged, so each call is visible.
+      logs: { destination: expressLogs, level: LogLevel.ALL, includeExecutionData: false },
+      timeout: Duration.minutes(5),
+    });
+    for (const machine of [this.stateMachine, this.expressStateMachine]) {
+      // Exactly the tool functions (not their versions: the definition invokes the unqualified ARNs).
+      machine.addToRolePolicy(
+        new PolicyStatement({
+          actions: ["lambda:InvokeFunction"],
+          resources: tools.map(({ created }) => created.function.functionArn),
+        }),
+      );
+      machine.addToRolePolicy(
+        new PolicyStatement({ actions: ["dynamodb:UpdateItem"], resources: [requests.tableArn] }),
+      );
+      bus.grantPutEventsTo(machine);
+    }
 
     // Front
+    const machineArns = {
+      STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+      EXPRESS_STATE_MACHINE_ARN: this.expressStateMachine.stateMachineArn,
+    };
+    // A function that throws on an event (the reconciler, the sweeper, the notifier) is retried twice by Lambda,
+    // then its event goes to the dead-letter queue, which alarms: a failure never vanishes.
+    const onFailure = new SqsDestination(deadLetters);
     const front = fn("Front", "front", "rez-agent-mcp front: MCP over HTTP", 29, 512)
       .useTable("REQUEST_TABLE_NAME", requests, TABLE_ACCESS.requests, ownerIndexes)
       .useBus("EVENT_BUS_NAME", bus)
       .setEnvironment({
-        STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+        ...machineArns,
         SYNC_BUDGET_SECONDS: String(config.syncBudgetSeconds),
         RETENTION_DAYS: String(config.retentionDays),
         API_BASE_PATH: `/${config.stage}`,
       });
     this.stateMachine.grantStartExecution(front.role);
+    this.expressStateMachine.grantStartSyncExecution(front.role);
+    this.expressStateMachine.grantStartExecution(front.role);
     front.role.addToPolicy(
-      new PolicyStatement({ actions: ["states:StopExecution"], resources: [this.executionArns] }),
+      new PolicyStatement({
+        actions: ["states:StopExecution", "states:DescribeExecution"],
+        resources: [this.executionArns],
+      }),
     );
 
     // Reconciler: Step Functions' own status-change events, for executions that end outside the definition's paths.
@@ -207,7 +236,11 @@ export class RezAgentMcpStack extends Stack {
     )
       .useTable("REQUEST_TABLE_NAME", requests, TABLE_ACCESS.settle)
       .useBus("EVENT_BUS_NAME", bus)
-      .setEnvironment({ STATE_MACHINE_ARN: this.stateMachine.stateMachineArn });
+      .setEnvironment(machineArns);
+    reconciler.role.addToPolicy(
+      new PolicyStatement({ actions: ["states:DescribeExecution"], resources: [this.executionArns] }),
+    );
+    reconciler.function.configureAsyncInvoke({ onFailure, retryAttempts: 2 });
     new Rule(this, "ReconcileExecutions", {
       description: "Executions of the tool-call state machine that timed out, were aborted or failed",
       eventPattern: {
@@ -221,39 +254,33 @@ export class RezAgentMcpStack extends Stack {
       targets: [new LambdaFunction(reconciler.function, { deadLetterQueue: deadLetters, retryAttempts: 4 })],
     });
 
-    // The booking notification: choreography on the bus, the workflow knows nothing of it.
-    const notify = fn(
-      "NotifyOnBooking",
-      "notify-on-booking",
-      "rez-agent-mcp: push notification for a booking",
-      30,
-    )
-      .useSecret("NTFY_SECRET_ARN", ntfySecret)
-      .useTable("IDEMPOTENCY_TABLE_NAME", idempotency, TABLE_ACCESS.idempotency)
-      .setEnvironment(ntfyEnvironment);
-    const booking = EVENT_RULES.notifyOnBooking;
-    new Rule(this, "NotifyOnBookingRule", {
-      description: "A completed golf_book_tee_time sends the owner a push notification",
-      eventBus: bus,
-      eventPattern: {
-        source: [...booking.source],
-        detailType: [...booking["detail-type"]],
-        detail: { tool: [...booking.detail.tool] },
-      },
-      targets: [
-        new LambdaFunction(notify.function, {
-          deadLetterQueue: deadLetters,
-          retryAttempts: 4,
-          maxEventAge: Duration.hours(2),
-        }),
-      ],
+    // Sweeper: calls left working past their deadline, found through the sparse `working` index.
+    const sweeper = fn("Sweeper", "sweeper", "rez-agent-mcp: settles calls left working", 60)
+      .useTable("REQUEST_TABLE_NAME", requests, TABLE_ACCESS.sweep, ["working"])
+      .useBus("EVENT_BUS_NAME", bus)
+      .setEnvironment(machineArns);
+    sweeper.role.addToPolicy(
+      new PolicyStatement({ actions: ["states:DescribeExecution"], resources: [this.executionArns] }),
+    );
+    sweeper.function.configureAsyncInvoke({ onFailure, retryAttempts: 2 });
+    new Rule(this, "SweepWorkingCalls", {
+      description: "Settles calls left working: every 5 minutes",
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [new LambdaFunction(sweeper.function, { deadLetterQueue: deadLetters, retryAttempts: 4 })],
     });
 
+    // The booking notification: choreography on the bus, the workflow knows nothing of it. Deployed only when the
+    // stage names an ntfy topic: without one there is nobody to notify.
+    if (config.ntfy.topic)
+      this.#notifyOnBooking(fn, bus, ntfySecret, idempotency, ntfyEnvironment, deadLetters);
     // API
     const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: logRetention, removalPolicy });
     this.api = new RestApi(this, "Api", {
       description: "rez-agent-mcp: MCP over HTTP",
-      cloudWatchRole: false,
+      // Access logs need the account's API Gateway CloudWatch role; a stage can leave it to an account that has one.
+      cloudWatchRole: config.apiGatewayCloudWatchRole,
+      // The role is the account's: it stays when this stack goes, for the account's other APIs.
+      ...(config.apiGatewayCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName: config.stage,
         tracingEnabled: true,
@@ -303,32 +330,50 @@ export class RezAgentMcpStack extends Stack {
       return created;
     };
     const fiveMinutes = { period: Duration.minutes(5), statistic: "Sum" };
+    for (const [label, machine] of [
+      ["", this.stateMachine],
+      ["Express", this.expressStateMachine],
+    ] as const) {
+      alarm(
+        `${label}ExecutionsFailedAlarm`,
+        machine.metricFailed(fiveMinutes),
+        `${label || "Standard"} tool-call executions failed: a tool crashed, an upstream stayed down through the retries, a booking ended without an answer, or the request table could not be written. Ordinary failures (a taken tee time, an unknown place) end green and do not count.`,
+      );
+      alarm(
+        `${label}ExecutionsTimedOutAlarm`,
+        machine.metricTimedOut(fiveMinutes),
+        `${label || "Standard"} tool-call executions ran past their time limit`,
+      );
+      alarm(
+        `${label}ExecutionsThrottledAlarm`,
+        machine.metricThrottled(fiveMinutes),
+        "Step Functions throttled",
+      );
+    }
     alarm(
-      "ExecutionsFailedAlarm",
-      this.stateMachine.metricFailed(fiveMinutes),
-      "Tool-call executions failed",
+      "Api5xxAlarm",
+      this.api.deploymentStage.metricServerError(fiveMinutes),
+      `The ${config.stage} stage of this API answered 5xx`,
     );
-    alarm(
-      "ExecutionsTimedOutAlarm",
-      this.stateMachine.metricTimedOut(fiveMinutes),
-      "Tool-call executions timed out",
-    );
-    alarm(
-      "ExecutionsThrottledAlarm",
-      this.stateMachine.metricThrottled(fiveMinutes),
-      "Step Functions throttled",
-    );
-    alarm("Api5xxAlarm", this.api.metricServerError(fiveMinutes), "The API answered 5xx");
     alarm(
       "DeadLettersAlarm",
       deadLetters.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: "Maximum",
       }),
-      "An event could not be delivered to its target",
+      "An event could not be delivered to its target, or a reconciler, sweeper or notifier failed on one after retries",
     );
     for (const [name, created] of Object.entries(this.functions)) {
       alarm(`${name}ThrottlesAlarm`, created.function.metricThrottles(fiveMinutes), `${name} was throttled`);
+    }
+    for (const name of ["Front", "Reconciler", "Sweeper"]) {
+      const created = this.functions[name];
+      if (!created) continue;
+      alarm(
+        `${name}ErrorsAlarm`,
+        created.function.metricErrors(fiveMinutes),
+        `${name} threw (a runtime failure: the front answers 500, the others are retried)`,
+      );
     }
 
     new CfnOutput(this, "EndpointUrl", {
@@ -343,7 +388,45 @@ export class RezAgentMcpStack extends Stack {
     new CfnOutput(this, "NtfySecretArn", { value: ntfySecret.secretArn });
   }
 
-  /** Every execution of the tool-call state machine: their names are request ids, unknown in advance. */
+  /** The notification function and its rule: a completed booking sends the owner a push notification. */
+  #notifyOnBooking(
+    fn: (name: string, entry: string, description: string, seconds: number) => RezFunction,
+    bus: EventBus,
+    ntfySecret: Secret,
+    idempotency: Table,
+    ntfyEnvironment: Record<string, string>,
+    deadLetters: Queue,
+  ): void {
+    const notify = fn(
+      "NotifyOnBooking",
+      "notify-on-booking",
+      "rez-agent-mcp: push notification for a booking",
+      30,
+    )
+      .useSecret("NTFY_SECRET_ARN", ntfySecret)
+      .useTable("IDEMPOTENCY_TABLE_NAME", idempotency, TABLE_ACCESS.idempotency)
+      .setEnvironment(ntfyEnvironment);
+    notify.function.configureAsyncInvoke({ onFailure: new SqsDestination(deadLetters), retryAttempts: 2 });
+    const booking = EVENT_RULES.notifyOnBooking;
+    new Rule(this, "NotifyOnBookingRule", {
+      description: "A completed golf_book_tee_time sends the owner a push notification",
+      eventBus: bus,
+      eventPattern: {
+        source: [...booking.source],
+        detailType: [...booking["detail-type"]],
+        detail: { tool: [...booking.detail.tool] },
+      },
+      targets: [
+        new LambdaFunction(notify.function, {
+          deadLetterQueue: deadLetters,
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+  }
+
+  /** Every execution of the tool-call state machines: their names are request ids, unknown in advance. */
   get executionArns(): string {
     return Arn.format(
       {

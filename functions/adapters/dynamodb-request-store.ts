@@ -4,7 +4,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { JsonObject } from "../core/json.ts";
@@ -35,7 +34,13 @@ async function sendOrUnavailable(client: DynamoDBDocumentClient, command: unknow
   }
 }
 
-const OWNER_INDEX = REQUEST_TABLE.globalSecondaryIndexes?.[0]?.indexName ?? "byOwner";
+const OWNER_INDEX = "byOwner";
+const WORKING_INDEX = "working";
+for (const index of [OWNER_INDEX, WORKING_INDEX]) {
+  if (!REQUEST_TABLE.globalSecondaryIndexes?.some((defined) => defined.indexName === index)) {
+    throw new Error(`The request table defines no index ${index}`);
+  }
+}
 
 /**
  * The request table on DynamoDB. `arguments`, `result` and the failure detail are JSON strings: the state machine
@@ -108,13 +113,64 @@ export class DynamoDbRequestStore implements RequestStore {
       values[":error"] = errorDetail(settlement.error);
       set += ", #errorType = :errorType, #error = :error";
     }
+    names["#workingSince"] = "workingSince";
+    return this.#updateIfWorking(id, `SET ${set} REMOVE #workingSince`, names, values);
+  }
+
+  async cancelBeforeStart(id: string, statusMessage: string, at: string): Promise<boolean> {
+    return this.#updateIfWorking(
+      id,
+      "SET #status = :cancelled, #statusMessage = :message, #lastUpdatedAt = :now REMOVE #workingSince",
+      {
+        "#status": "status",
+        "#statusMessage": "statusMessage",
+        "#lastUpdatedAt": "lastUpdatedAt",
+        "#workingSince": "workingSince",
+      },
+      { ":cancelled": "cancelled", ":message": statusMessage, ":now": at, ":working": "working" },
+      " AND attribute_not_exists(toolStartedAt)",
+    );
+  }
+
+  async annotate(
+    id: string,
+    note: { statusMessage: string; cancelRequestedAt?: string },
+    at: string,
+  ): Promise<boolean> {
+    const names: Record<string, string> = {
+      "#status": "status",
+      "#statusMessage": "statusMessage",
+      "#lastUpdatedAt": "lastUpdatedAt",
+    };
+    const values: Record<string, unknown> = {
+      ":message": note.statusMessage,
+      ":now": at,
+      ":working": "working",
+    };
+    let set = "#statusMessage = :message, #lastUpdatedAt = :now";
+    if (note.cancelRequestedAt) {
+      names["#cancelRequestedAt"] = "cancelRequestedAt";
+      values[":cancelRequestedAt"] = note.cancelRequestedAt;
+      set += ", #cancelRequestedAt = :cancelRequestedAt";
+    }
+    return this.#updateIfWorking(id, `SET ${set}`, names, values);
+  }
+
+  /** An update that applies only while the record is working (a terminal status never changes). */
+  async #updateIfWorking(
+    id: string,
+    expression: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+    extraCondition = "",
+  ): Promise<boolean> {
     try {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { id },
-          UpdateExpression: `SET ${set}`,
-          ConditionExpression: "#status = :working",
+          UpdateExpression: expression,
+          ConditionExpression: `#status = :working${extraCondition}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -126,23 +182,25 @@ export class DynamoDbRequestStore implements RequestStore {
     }
   }
 
-  async listByStatus(status: RequestRecord["status"]): Promise<RequestRecord[]> {
+  async listWorking(before: string, limit = 100): Promise<RequestRecord[]> {
     const records: RequestRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.#client.send(
-        new ScanCommand({
+        new QueryCommand({
           TableName: this.#table,
-          FilterExpression: "#status = :status",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":status": status },
+          IndexName: WORKING_INDEX,
+          KeyConditionExpression: "#status = :working AND #workingSince < :before",
+          ExpressionAttributeNames: { "#status": "status", "#workingSince": "workingSince" },
+          ExpressionAttributeValues: { ":working": "working", ":before": before },
+          Limit: Math.min(limit - records.length, 100),
           ExclusiveStartKey: start,
         }),
       );
       for (const item of page.Items ?? []) records.push(fromItem(item));
       start = page.LastEvaluatedKey;
-    } while (start);
-    return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    } while (start && records.length < limit);
+    return records;
   }
 
   async listByOwner(owner: string, page: { limit: number; cursor?: string }): Promise<RecordPage> {
@@ -214,6 +272,9 @@ function fromItem(item: Record<string, unknown>): RequestRecord {
     lastUpdatedAt: String(item.lastUpdatedAt ?? item.createdAt),
     expiresAt: Number(item.expiresAt ?? 0),
   };
+  for (const key of ["workingSince", "toolStartedAt", "cancelRequestedAt"] as const) {
+    if (typeof item[key] === "string") record[key] = item[key];
+  }
   if (typeof item.result === "string") record.result = parseJson(item.result, undefined) as ToolResult;
   if (typeof item.errorType === "string")
     record.error = toRequestError(item.errorType, parseJson(item.error, {}));

@@ -26,6 +26,12 @@ export const REQUEST_TABLE: TableDefinition = {
       partitionKey: { name: "owner", type: "S" },
       sortKey: { name: "createdAt", type: "S" },
     },
+    {
+      // Sparse: only records that carry workingSince (the working ones) are in it. The sweeper queries it.
+      indexName: "working",
+      partitionKey: { name: "status", type: "S" },
+      sortKey: { name: "workingSince", type: "S" },
+    },
   ],
 };
 

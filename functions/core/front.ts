@@ -126,7 +126,9 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
   async function cancel(id: string, principal: Principal): Promise<Response> {
     const outcome = await calls.cancel(id, principal);
     if (!outcome) return notFound();
-    if (outcome.cancelled) return jsonResponse(200, outcome.view);
+    if (outcome.outcome === "cancelled") return jsonResponse(200, outcome.view);
+    // Accepted but not done: the side effect had started; the record says so and will hold the real outcome.
+    if (outcome.outcome === "too-late") return jsonResponse(202, outcome.view);
     return jsonResponse(409, {
       error: {
         code: "already_finished",

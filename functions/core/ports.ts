@@ -9,8 +9,22 @@ export interface RequestStore {
   get(id: string): Promise<RequestRecord | undefined>;
   /** Moves a `working` record to a terminal status. Returns false when the record was not `working`. */
   settle(id: string, settlement: Settlement, at: string): Promise<boolean>;
-  /** Records in one status, oldest first (start-up recovery). */
-  listByStatus(status: RequestRecord["status"]): Promise<RequestRecord[]>;
+  /**
+   * Cancels a working call whose side effect has not started: false when it is not working or its tool has
+   * started (then nothing is changed).
+   */
+  cancelBeforeStart(id: string, statusMessage: string, at: string): Promise<boolean>;
+  /**
+   * Changes what a working call says of itself (and notes a cancel that came too late to stop it). False when it is
+   * no longer working.
+   */
+  annotate(
+    id: string,
+    note: { statusMessage: string; cancelRequestedAt?: string },
+    at: string,
+  ): Promise<boolean>;
+  /** Records still working that were accepted before `before` (ISO), oldest first, through the sparse index. */
+  listWorking(before: string, limit?: number): Promise<RequestRecord[]>;
   /** One owner's records, newest first, a page at a time; the cursor is opaque and comes from the previous page. */
   listByOwner(owner: string, page: { limit: number; cursor?: string }): Promise<RecordPage>;
 }
@@ -44,16 +58,49 @@ export interface WorkflowInput extends JsonObject {
   startedAt: number;
 }
 
-/** Starts and stops executions of the tool-call state machine. */
+/**
+ * Which deployment of the tool-call state machine runs a call: `express` for read-only tools (started synchronously,
+ * the answer comes back in the call), `standard` for side effects (a durable execution, started exactly once).
+ */
+export type WorkflowKind = "express" | "standard";
+
+/** An execution as Step Functions describes it; `NOT_FOUND` when no execution has that name. */
+export interface ExecutionState {
+  status: "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "NOT_FOUND";
+  /** The Fail state's (or the runtime's) error name, for a failed execution. */
+  error?: string;
+  cause?: string;
+  /** The execution's output (JSON text), for a succeeded one. */
+  output?: string;
+}
+
+/** The start request reached Step Functions and was refused: no execution runs. */
+export class StartRefused extends Error {
+  override readonly name = "StartRefused";
+}
+
+/** The start request got no clear answer (no connection, a timeout, a 5xx): an execution may or may not run. */
+export class StartUnconfirmed extends Error {
+  override readonly name = "StartUnconfirmed";
+}
+
+/** Starts, runs, stops and describes executions of the tool-call state machine. */
 export interface WorkflowStarter {
   /** The ARN the execution named `requestId` has, known before it starts. */
-  executionArn(requestId: string): string;
+  executionArn(requestId: string, kind: WorkflowKind): string;
   /** Where an operator sees the execution, when there is such a place. */
   consoleUrl(executionArn: string): string | undefined;
-  /** Starts the execution named `input.requestId`. Starting a name that already runs or ran is a no-op. */
-  start(input: WorkflowInput): Promise<void>;
-  /** Stops a running execution; a finished or unknown one is left as it is. */
+  /**
+   * Starts the execution named `input.requestId` and returns once Step Functions has it: "started", or "exists"
+   * when an execution of that name already ran or runs. Throws StartRefused or StartUnconfirmed.
+   */
+  start(input: WorkflowInput, kind: WorkflowKind): Promise<"started" | "exists">;
+  /** Runs an express execution and returns how it ended (StartSyncExecution); throws as `start`. */
+  run(input: WorkflowInput): Promise<ExecutionState>;
+  /** Stops a running standard execution; a finished or unknown one is left as it is. */
   stop(executionArn: string, cause: string): Promise<void>;
+  /** How a standard execution stands. */
+  describe(executionArn: string): Promise<ExecutionState>;
 }
 
 export interface EventPublisher {

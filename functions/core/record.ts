@@ -26,6 +26,15 @@ export interface RequestRecord {
   expiresAt: number;
   result?: ToolResult;
   error?: RequestError;
+  /**
+   * Present only while working: when the call was accepted. The request table's sparse `working` index is keyed on
+   * it, so the sweeper finds the calls still working without a scan.
+   */
+  workingSince?: string;
+  /** When the workflow began the tool's side effect; after this a cancel can no longer stop it. */
+  toolStartedAt?: string;
+  /** When a cancel arrived too late to stop the side effect; the call's real outcome is still recorded. */
+  cancelRequestedAt?: string;
 }
 
 /** How a record leaves `working`. */

@@ -9,22 +9,25 @@ import { callToolResultOf } from "./call-result.ts";
 import type { FrontConfig } from "./config.ts";
 import { canonicalJson, idempotentRequestId, sha256Hex } from "./digest.ts";
 import { DETAIL_TYPES, EVENT_SOURCE } from "./events.ts";
+import { settlementOf, stoppedMessage } from "./execution-outcome.ts";
 import type { JsonObject } from "./json.ts";
 import type { CallContext } from "./mcp-server.ts";
 import {
   type ChangeSignal,
   type Clock,
   type EventPublisher,
+  type ExecutionState,
   InvalidCursor,
   type Principal,
   type RequestStore,
+  StartRefused,
   StoreUnavailable,
   type WorkflowInput,
   type WorkflowStarter,
 } from "./ports.ts";
-import { type RequestRecord, type StatusView, toStatusView } from "./record.ts";
+import { type RequestRecord, type Settlement, type StatusView, toStatusView } from "./record.ts";
 import { isTerminal } from "./status.ts";
-import type { ToolDefinition, ToolRegistry } from "./tool.ts";
+import { type ToolDefinition, type ToolRegistry, workflowKindOf } from "./tool.ts";
 import type { ArgumentValidator } from "./validation.ts";
 import { waitForTerminal } from "./watch.ts";
 
@@ -46,6 +49,9 @@ const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** What `fail` needs to know of a call. */
 export type FailingCall = Pick<RequestRecord, "id" | "tool" | "owner" | "createdAt">;
+
+/** How many times a start without a clear answer is tried. */
+const START_ATTEMPTS = 3;
 
 /** The largest page of tasks/list. */
 const TASK_PAGE_SIZE = 50;
@@ -91,8 +97,17 @@ export class ToolCalls {
         throw new McpError(ErrorCode.InvalidParams, `${name} answers at once and does not run as a task`);
       return this.#requestStatusTool(args, context.principal);
     }
-    const record = await this.#accept(definition, args, context);
+    const kind = workflowKindOf(definition);
+    const { record, runsHere } = await this.#accept(definition, args, context, kind);
     if (context.task) return { task: taskOf(this.view(record)) };
+    if (runsHere) {
+      // An express execution answers in the call: no polling, the record is written before it returns.
+      const ended = await this.#runExpress(record, runsHere, context.signal);
+      return callToolResultOf(
+        ended ?? (await this.#deps.store.get(record.id)) ?? record,
+        context.endpointUrl,
+      );
+    }
     const options = { changeSignal: this.#deps.changeSignal, abortSignal: context.signal };
     // The call is accepted: a store that goes away while we wait costs the answer, never the call.
     const latest =
@@ -142,11 +157,14 @@ export class ToolCalls {
     }
   }
 
-  /** tasks/cancel: as the cancel route, with MCP's errors for unknown and finished tasks. */
+  /**
+   * tasks/cancel: as the cancel route, with MCP's errors for unknown and finished tasks. A cancel that came too late
+   * to stop a side effect answers the task still working, its message saying so.
+   */
   async cancelTask(id: string, principal: Principal): Promise<Task> {
     const outcome = await this.cancel(id, principal);
     if (!outcome) throw new McpError(ErrorCode.InvalidParams, `Task not found: ${id}`);
-    if (!outcome.cancelled) {
+    if (outcome.outcome === "finished") {
       throw new McpError(
         ErrorCode.InvalidParams,
         `Cannot cancel task in terminal status: ${outcome.view.status}`,
@@ -172,43 +190,38 @@ export class ToolCalls {
   }
 
   /**
-   * Cancels a running call: the record becomes `cancelled` (only from `working`), the execution is stopped
-   * and a Tool Call Cancelled event published. A call that already ended keeps its status.
+   * Cancels a call, honestly. Before its side effect starts (or for a read-only tool at any time) the record becomes
+   * `cancelled`, the execution is stopped and Tool Call Cancelled published. Once a side effect has started nothing
+   * can undo it: the record stays working with a message that says so, and its real outcome is recorded when it
+   * comes. A call that already ended keeps its status.
    */
   async cancel(
     id: string,
     principal: Principal,
-  ): Promise<{ cancelled: boolean; view: StatusView } | undefined> {
+  ): Promise<{ outcome: "cancelled" | "too-late" | "finished"; view: StatusView } | undefined> {
     if (!REQUEST_ID_PATTERN.test(id)) return undefined;
     const record = await this.#deps.store.get(id);
     if (!record || record.owner !== principal.owner) return undefined;
     const at = new Date(this.#deps.clock.now()).toISOString();
-    const settled = await this.#deps.store.settle(
-      id,
-      { status: "cancelled", statusMessage: "The call was cancelled by the caller." },
-      at,
-    );
-    const latest = (await this.#deps.store.get(id)) ?? record;
-    if (!settled) return { cancelled: false, view: this.view(latest) };
-    try {
-      await this.#deps.starter.stop(record.executionArn, "Cancelled by the caller");
-    } catch (error) {
-      // The record is already cancelled; a workflow step that ends later cannot overwrite it.
-      this.#deps.onUnexpectedError(error);
+    const read = async () => this.view((await this.#deps.store.get(id)) ?? record);
+    if (isTerminal(record.status)) return { outcome: "finished", view: await read() };
+    if (await this.#deps.store.cancelBeforeStart(id, "The call was cancelled by the caller.", at)) {
+      try {
+        await this.#deps.starter.stop(record.executionArn, "Cancelled by the caller");
+      } catch (error) {
+        // The record is already cancelled, and the workflow checks it before any side effect.
+        this.#deps.onUnexpectedError(error);
+      }
+      await this.#publishSafely(eventOf(record, { status: "cancelled" }, this.#deps.clock.now()));
+      return { outcome: "cancelled", view: await read() };
     }
-    await this.#publishSafely({
-      source: EVENT_SOURCE,
-      detailType: DETAIL_TYPES.cancelled,
-      detail: {
-        requestId: id,
-        tool: record.tool,
-        status: "cancelled",
-        durationMs: this.#deps.clock.now() - Date.parse(record.createdAt),
-        owner: record.owner,
-        summary: `${record.tool} cancelled by the caller`,
-      },
-    });
-    return { cancelled: true, view: this.view(latest) };
+    const definition = this.#deps.tools.get(record.tool);
+    const step = definition?.effect ? `the ${record.tool} step` : "the call";
+    const message = `Cancel requested, but ${step} had already started, so it may still complete. Its outcome will be recorded here when it is known.`;
+    if (await this.#deps.store.annotate(id, { statusMessage: message, cancelRequestedAt: at }, at)) {
+      return { outcome: "too-late", view: await read() };
+    }
+    return { outcome: "finished", view: await read() };
   }
 
   view(record: RequestRecord): StatusView {
@@ -217,20 +230,56 @@ export class ToolCalls {
   }
 
   /**
-   * Re-drives a record left `working` (after a crash): restarts it when the tool is idempotent, else fails it
-   * with a message that says why, since re-running could repeat a side effect.
+   * Re-drives a record left `working` (after a crash): restarts it when that cannot repeat a side effect (the tool
+   * is idempotent, or the workflow had not yet started the tool's side effect), else fails it with what is known.
    */
   async recover(record: RequestRecord): Promise<"restarted" | "failed"> {
     const definition = this.#deps.tools.get(record.tool);
-    if (definition?.annotations.idempotentHint && definition.runs === "workflow") {
-      await this.#deps.starter.start(workflowInput(record));
+    const safe =
+      definition?.annotations.idempotentHint || (definition?.effect !== undefined && !record.toolStartedAt);
+    if (definition && safe && definition.runs === "workflow") {
+      await this.#deps.starter.start(workflowInput(record), workflowKindOf(definition));
       return "restarted";
     }
     await this.fail(record, {
       type: "Interrupted",
-      message: `The server stopped while this ${record.tool} call was running, and it was not re-run because the tool is not idempotent. Check whether it took effect before trying again.`,
+      message: stoppedMessage(record, definition, "was interrupted (the server stopped)"),
     });
     return "failed";
+  }
+
+  /**
+   * Settles a working call from how its execution stands (a status-change event, the sweeper, an express execution
+   * that failed): completed with the result the execution holds, or failed with what is known to be true.
+   */
+  async settleFromExecution(record: RequestRecord, state: ExecutionState): Promise<"settled" | "unchanged"> {
+    if (record.status !== "working") return "unchanged";
+    const settlement = settlementOf(record, this.#deps.tools.get(record.tool), state);
+    if (!settlement) return "unchanged";
+    return (await this.#settle(record, settlement)) ? "settled" : "unchanged";
+  }
+
+  /**
+   * Settles the calls still working past `graceMs` whose execution has ended or never started. Express executions
+   * cannot be described; one still working past its longest possible run is settled as stopped.
+   */
+  async sweep(graceMs: number, expressLimitMs: number): Promise<{ checked: number; settled: number }> {
+    const now = this.#deps.clock.now();
+    const records = await this.#deps.store.listWorking(new Date(now - graceMs).toISOString());
+    let settled = 0;
+    for (const record of records) {
+      const definition = this.#deps.tools.get(record.tool);
+      if (!definition || definition.runs !== "workflow") continue;
+      let state: ExecutionState;
+      if (workflowKindOf(definition) === "express") {
+        if (now - Date.parse(record.createdAt) < expressLimitMs) continue;
+        state = { status: "TIMED_OUT" };
+      } else {
+        state = await this.#deps.starter.describe(record.executionArn);
+      }
+      if ((await this.settleFromExecution(record, state)) === "settled") settled += 1;
+    }
+    return { checked: records.length, settled };
   }
 
   /**
@@ -238,26 +287,13 @@ export class ToolCalls {
    * own paths (a start that failed, a crash, an execution that ended abnormally). False when it was not working.
    */
   async fail(call: FailingCall, error: { type: string; message: string }): Promise<boolean> {
+    return this.#settle(call, { status: "failed", statusMessage: error.message, error });
+  }
+
+  async #settle(call: FailingCall, settlement: Settlement): Promise<boolean> {
     const at = new Date(this.#deps.clock.now()).toISOString();
-    const settled = await this.#deps.store.settle(
-      call.id,
-      { status: "failed", statusMessage: error.message, error },
-      at,
-    );
-    if (!settled) return false;
-    await this.#publishSafely({
-      source: EVENT_SOURCE,
-      detailType: DETAIL_TYPES.failed,
-      detail: {
-        requestId: call.id,
-        tool: call.tool,
-        status: "failed",
-        durationMs: this.#deps.clock.now() - Date.parse(call.createdAt),
-        owner: call.owner,
-        summary: `${call.tool} failed`,
-        error,
-      },
-    });
+    if (!(await this.#deps.store.settle(call.id, settlement, at))) return false;
+    await this.#publishSafely(eventOf(call, settlement, this.#deps.clock.now()));
     return true;
   }
 
@@ -277,8 +313,16 @@ export class ToolCalls {
     };
   }
 
-  /** Records the call (or finds the one its Idempotency-Key names) and makes sure its execution runs. */
-  async #accept(definition: ToolDefinition, args: JsonObject, context: CallContext): Promise<RequestRecord> {
+  /**
+   * Records the call (or finds the one its Idempotency-Key names) and makes sure its execution runs. For an express
+   * call answered in this request, `runsHere` is the input to run it with; everything else is started here.
+   */
+  async #accept(
+    definition: ToolDefinition,
+    args: JsonObject,
+    context: CallContext,
+    kind: "express" | "standard",
+  ): Promise<{ record: RequestRecord; runsHere?: WorkflowInput }> {
     const { owner } = context.principal;
     const key = context.idempotencyKey;
     if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
@@ -288,7 +332,7 @@ export class ToolCalls {
     const argumentsDigest = await sha256Hex(canonicalJson({ tool: definition.name, arguments: args }));
     const now = this.#deps.clock.now();
     const createdAt = new Date(now).toISOString();
-    let record: RequestRecord = {
+    const record: RequestRecord = {
       id,
       owner,
       tool: definition.name,
@@ -296,10 +340,11 @@ export class ToolCalls {
       statusMessage: "The call is running.",
       arguments: args,
       argumentsDigest,
-      executionArn: this.#deps.starter.executionArn(id),
+      executionArn: this.#deps.starter.executionArn(id, kind),
       createdAt,
       lastUpdatedAt: createdAt,
       expiresAt: Math.floor(now / 1000) + this.#config.retentionSeconds,
+      workingSince: createdAt,
     };
     const created = await this.#deps.store.create(record);
     if (!created.created) {
@@ -310,19 +355,107 @@ export class ToolCalls {
           "This Idempotency-Key was already used for a different tool call; use a new key for a new call",
         );
       }
-      record = existing;
+      // A re-sent call: its first run is under way or done. It is never started a second time.
+      return { record: existing };
     }
-    if (record.status !== "working") return record;
+    const input = workflowInput(record);
+    if (kind === "express" && !context.task) return { record, runsHere: input };
     try {
-      // Starting an execution name that already exists is a no-op, so a re-sent call never runs twice.
-      await this.#deps.starter.start(workflowInput(record));
-      return record;
+      const started = await this.#start(input, kind);
+      if (started === "exists" && kind === "standard") await this.#adoptEarlierExecution(record);
     } catch (error) {
-      this.#deps.onUnexpectedError(error);
-      const message = "The workflow could not be started. Try again in a moment.";
-      await this.fail(record, { type: "WorkflowStartFailed", message });
-      return (await this.#deps.store.get(id)) ?? record;
+      await this.#startFailed(record, error);
     }
+    return { record: (await this.#deps.store.get(id)) ?? record };
+  }
+
+  /**
+   * Starts an execution, asking again when the answer is unclear: a start of the same name and input is idempotent
+   * in Step Functions, so a second try cannot make a second run.
+   */
+  async #start(input: WorkflowInput, kind: "express" | "standard"): Promise<"started" | "exists"> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#deps.starter.start(input, kind);
+      } catch (error) {
+        if (error instanceof StartRefused || attempt >= START_ATTEMPTS || kind === "express") throw error;
+        this.#deps.onUnexpectedError(error);
+      }
+    }
+  }
+
+  /**
+   * A new record whose execution name already exists: its Idempotency-Key was used for a call whose record has
+   * expired (records live 30 days, execution names 90). The earlier execution is that call; it is never re-run.
+   */
+  async #adoptEarlierExecution(record: RequestRecord): Promise<void> {
+    const state = await this.#deps.starter.describe(record.executionArn);
+    if (state.status === "RUNNING") return;
+    const settlement = settlementOf(record, this.#deps.tools.get(record.tool), state);
+    if (settlement?.status === "completed") {
+      await this.#settle(record, settlement);
+      return;
+    }
+    await this.fail(record, {
+      type: "IdempotencyKeyReused",
+      message:
+        "This Idempotency-Key belongs to an earlier call that has already run; its record has expired, so its outcome is no longer known here. It was not run again. Use a new Idempotency-Key for a new call.",
+    });
+  }
+
+  /** A start that failed: refused means nothing runs; unconfirmed means the sweeper finds out later. */
+  async #startFailed(record: RequestRecord, error: unknown): Promise<void> {
+    this.#deps.onUnexpectedError(error);
+    if (error instanceof StartRefused) {
+      await this.fail(record, {
+        type: "WorkflowStartRefused",
+        message: `The workflow could not be started (${error.message}), so nothing was done. Try again in a moment.`,
+      });
+      return;
+    }
+    // The execution may or may not run: the record stays working, and the sweeper settles it from Step Functions'
+    // own answer. Saying "failed" here could make the caller run it twice.
+    const at = new Date(this.#deps.clock.now()).toISOString();
+    const message =
+      "Starting the workflow got no clear answer, so it may or may not be running; this is being checked and the outcome will be recorded here.";
+    await this.#deps.store
+      .annotate(record.id, { statusMessage: message }, at)
+      .catch(this.#deps.onUnexpectedError);
+  }
+
+  /**
+   * Runs an express call and returns its record once it ended, or undefined when the sync budget passed first (the
+   * execution goes on and records its own outcome) or the client went away.
+   */
+  async #runExpress(
+    record: RequestRecord,
+    input: WorkflowInput,
+    signal: AbortSignal | undefined,
+  ): Promise<RequestRecord | undefined> {
+    const running = this.#deps.starter.run(input).then(
+      (state) => ({ state }),
+      (error: unknown) => ({ error }),
+    );
+    const ended = await untilBudget(running, this.#config.syncBudgetMs, signal);
+    if (!ended) {
+      // Whatever happens after the answer still settles the record (a failure the execution reports).
+      void running.then((late) => this.#expressEnded(record, late)).catch(this.#deps.onUnexpectedError);
+      return undefined;
+    }
+    await this.#expressEnded(record, ended);
+    return (await this.#deps.store.get(record.id)) ?? record;
+  }
+
+  /** An express execution ended: a failure it reports is settled here, as nothing else hears of it. */
+  async #expressEnded(record: RequestRecord, ended: { state?: ExecutionState; error?: unknown }) {
+    if (ended.error !== undefined) {
+      await this.#startFailed(record, ended.error);
+      return;
+    }
+    // Aborted is the local runtime stopping (the call is recovered at the next start) or a cancel (already settled).
+    if (!ended.state || ended.state.status === "ABORTED") return;
+    const latest = await this.#deps.store.get(record.id);
+    if (latest?.status === "working") await this.settleFromExecution(latest, ended.state);
   }
 
   async #publishSafely(event: Parameters<EventPublisher["publish"]>[0]) {
@@ -331,6 +464,64 @@ export class ToolCalls {
     } catch (error) {
       // The record already holds the truth; a lost event is logged, not turned into a failed call.
       this.#deps.onUnexpectedError(error);
+    }
+  }
+}
+
+/** The promise's value, or undefined once `ms` have passed or the signal aborted. */
+async function untilBudget<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+    onAbort = () => resolve(undefined);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** The Tool Call event of a call that settled outside the state machine's own paths. */
+function eventOf(
+  call: FailingCall,
+  settlement: Pick<Settlement, "status"> & Partial<Settlement>,
+  now: number,
+): Parameters<EventPublisher["publish"]>[0] {
+  const detail = {
+    requestId: call.id,
+    tool: call.tool,
+    status: settlement.status,
+    durationMs: now - Date.parse(call.createdAt),
+    owner: call.owner,
+  };
+  switch (settlement.status) {
+    case "completed":
+      return {
+        source: EVENT_SOURCE,
+        detailType: DETAIL_TYPES.completed,
+        detail: { ...detail, summary: `${call.tool} completed` },
+      };
+    case "cancelled":
+      return {
+        source: EVENT_SOURCE,
+        detailType: DETAIL_TYPES.cancelled,
+        detail: { ...detail, summary: `${call.tool} cancelled by the caller` },
+      };
+    default: {
+      const error = (settlement as { error?: { type: string; message: string } }).error;
+      return {
+        source: EVENT_SOURCE,
+        detailType: DETAIL_TYPES.failed,
+        detail: {
+          ...detail,
+          summary: `${call.tool} failed`,
+          ...(error ? { error: { type: error.type, message: error.message } } : {}),
+        },
+      };
     }
   }
 }

@@ -35,6 +35,16 @@ export interface ToolDefinition {
    * `front`: answered by the front handler from the request store, with no workflow.
    */
   runs: "workflow" | "front";
+  /**
+   * For a tool with a side effect: what is true when its run stopped without an outcome, and what the person should
+   * check before trying again. Never "try again" alone: the effect may have happened.
+   */
+  effect?: { unknown: string; check: string };
+}
+
+/** Read-only tools run as express executions (fast, answered in the call); side effects as durable standard ones. */
+export function workflowKindOf(definition: Pick<ToolDefinition, "annotations">): "express" | "standard" {
+  return definition.annotations.readOnlyHint ? "express" : "standard";
 }
 
 /** A tool the workflow runs: its definition plus the code that talks to its upstream. */

@@ -43,10 +43,16 @@ export function awsFrontDeps(
     tools: new ToolRegistry(TOOL_DEFINITIONS),
     store: new DynamoDbRequestStore(traced(new DynamoDBClient({})), requiredEnv(env, "REQUEST_TABLE_NAME")),
     // Loaded on first use: a status poll, the commonest request, needs neither.
-    starter: new StepFunctionsStarter(requiredEnv(env, "STATE_MACHINE_ARN"), async () => {
-      const sdk = await import("@aws-sdk/client-sfn");
-      return { sdk, client: traced(new sdk.SFNClient({})) };
-    }),
+    starter: new StepFunctionsStarter(
+      {
+        standard: requiredEnv(env, "STATE_MACHINE_ARN"),
+        express: requiredEnv(env, "EXPRESS_STATE_MACHINE_ARN"),
+      },
+      async () => {
+        const sdk = await import("@aws-sdk/client-sfn");
+        return { sdk, client: traced(new sdk.SFNClient({})) };
+      },
+    ),
     events: new EventBridgePublisher(requiredEnv(env, "EVENT_BUS_NAME"), async () => {
       const sdk = await import("@aws-sdk/client-eventbridge");
       return { sdk, client: traced(new sdk.EventBridgeClient({})) };

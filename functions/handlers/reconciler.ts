@@ -1,6 +1,6 @@
 import type { EventBridgeEvent } from "aws-lambda";
 import { createFront, type Front } from "../core/front.ts";
-import type { RequestStore } from "../core/ports.ts";
+import type { RequestStore, WorkflowStarter } from "../core/ports.ts";
 import { awsFrontDeps, frontConfigFromEnv } from "./aws-front.ts";
 import { createLogger } from "./logging.ts";
 import { observability } from "./observability.ts";
@@ -12,25 +12,26 @@ export type ExecutionStatusChange = EventBridgeEvent<
   { executionArn: string; name: string; status: string; stateMachineArn: string }
 >;
 
-const MESSAGES: Record<string, string> = {
-  TIMED_OUT: "The workflow ran past its time limit. The call did not finish; try again.",
-  ABORTED: "The workflow was stopped. The call did not finish.",
-  FAILED: "The workflow stopped unexpectedly. The call did not finish; try again.",
-};
+const ENDED = new Set(["TIMED_OUT", "ABORTED", "FAILED", "SUCCEEDED"]);
 
 /**
  * Settles a record still `working` when its execution ended outside the definition's own paths (timed out, aborted
- * from the console, failed in a way no Catch handled), and publishes Tool Call Failed. A record the state machine
- * already settled (the usual FAILED, through the Fail state) is left as it is.
+ * from the console, failed in a way no Catch handled, or finished with a result it could not record). It asks Step
+ * Functions how the execution ended, so a result the execution holds is recorded as completed. A record the state
+ * machine already settled is left as it is. Throws when it cannot tell, so the invocation is retried and, in the
+ * end, lands in the dead-letter queue.
  */
-export function createReconciler(calls: Front["calls"], store: Pick<RequestStore, "get">) {
+export function createReconciler(
+  calls: Front["calls"],
+  store: Pick<RequestStore, "get">,
+  starter: Pick<WorkflowStarter, "describe">,
+) {
   return async (event: ExecutionStatusChange): Promise<"settled" | "unchanged"> => {
-    const message = MESSAGES[event.detail.status];
-    if (!message) return "unchanged";
+    if (!ENDED.has(event.detail.status)) return "unchanged";
     const record = await store.get(event.detail.name);
     if (record?.status !== "working") return "unchanged";
-    const settled = await calls.fail(record, { type: `Execution${event.detail.status}`, message });
-    return settled ? "settled" : "unchanged";
+    const state = await starter.describe(event.detail.executionArn);
+    return calls.settleFromExecution(record, state);
   };
 }
 
@@ -40,5 +41,5 @@ export const handler = lazyHandler(() => {
   const { tracer } = observability("reconciler");
   const onError = (error: unknown) => logger.error("unexpected error", { error: error as Error });
   const deps = awsFrontDeps(process.env, onError, tracer);
-  return createReconciler(createFront(deps, frontConfigFromEnv(process.env)).calls, deps.store);
+  return createReconciler(createFront(deps, frontConfigFromEnv(process.env)).calls, deps.store, deps.starter);
 });

@@ -49,6 +49,10 @@ export const golfBookTeeTimeDefinition = {
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   runs: "workflow",
+  effect: {
+    unknown: "the tee time may or may not be booked",
+    check: "Check with golf_get_reservations before booking again.",
+  },
 } as const satisfies ToolDefinition;
 
 export interface Booking {

@@ -63,6 +63,10 @@ export const sendPushNotificationDefinition = {
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   runs: "workflow",
+  effect: {
+    unknown: "the notification may or may not have been sent",
+    check: "Check your phone before sending it again.",
+  },
 } as const satisfies ToolDefinition;
 
 /** send_push_notification: one ntfy message to the configured topic. */

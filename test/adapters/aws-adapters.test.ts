@@ -1,10 +1,16 @@
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  StartExecutionCommand,
+  StartSyncExecutionCommand,
+  StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
 import { EventBridgePublisher } from "../../functions/adapters/eventbridge-publisher.ts";
 import { SecretsManagerSecrets } from "../../functions/adapters/secrets-manager.ts";
 import { StepFunctionsStarter } from "../../functions/adapters/step-functions-starter.ts";
+import { StartRefused, StartUnconfirmed } from "../../functions/core/ports.ts";
 
 /** The AWS adapters against recording fakes of their SDK clients: the commands they send and the errors they absorb. */
 
@@ -23,25 +29,35 @@ function recorder(answer: (command: unknown) => unknown = () => ({})) {
 
 const named = (name: string) => Object.assign(new Error(name), { name });
 const ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:ToolCall-abc";
+const EXPRESS_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:ToolCallExpress-abc";
 const input = { requestId: "r-1", tool: "get_weather", arguments: {}, owner: "k", startedAt: 1 };
 
 describe("StepFunctionsStarter", () => {
+  const SDK = {
+    StartExecutionCommand,
+    StartSyncExecutionCommand,
+    StopExecutionCommand,
+    DescribeExecutionCommand,
+  };
+  const starterOver = (client: ReturnType<typeof recorder>["client"]) =>
+    new StepFunctionsStarter({ standard: ARN, express: EXPRESS_ARN }, async () => ({ sdk: SDK, client }));
+
   it("names the execution after the request, and knows its ARN and console page before starting it", async () => {
     const { sent, client } = recorder();
     let connects = 0;
-    const starter = new StepFunctionsStarter(ARN, async () => {
+    const starter = new StepFunctionsStarter({ standard: ARN, express: EXPRESS_ARN }, async () => {
       connects += 1;
-      return { sdk: { StartExecutionCommand, StopExecutionCommand }, client };
+      return { sdk: SDK, client };
     });
-    expect(starter.executionArn("r-1")).toBe(
+    expect(starter.executionArn("r-1", "standard")).toBe(
       "arn:aws:states:eu-west-1:123456789012:execution:ToolCall-abc:r-1",
     );
-    expect(starter.consoleUrl(starter.executionArn("r-1"))).toContain(
+    expect(starter.consoleUrl(starter.executionArn("r-1", "standard"))).toContain(
       "eu-west-1.console.aws.amazon.com/states",
     );
     expect(connects).toBe(0);
-    await starter.start(input);
-    await starter.stop(starter.executionArn("r-1"), "cancelled");
+    expect(await starter.start(input, "standard")).toBe("started");
+    await starter.stop(starter.executionArn("r-1", "standard"), "cancelled");
     expect(connects).toBe(1);
     expect((sent[0] as StartExecutionCommand).input).toEqual({
       stateMachineArn: ARN,
@@ -51,31 +67,48 @@ describe("StepFunctionsStarter", () => {
     expect((sent[1] as StopExecutionCommand).input.executionArn).toMatch(/:execution:ToolCall-abc:r-1$/);
   });
 
-  it.each([
-    ["start", "ExecutionAlreadyExists"],
-    ["stop", "ExecutionDoesNotExist"],
-  ])("treats %s answering %s as done", async (operation, error) => {
-    const { client } = recorder(() => {
-      throw named(error);
+  it("runs a read-only call on the express state machine and returns how it ended", async () => {
+    const { sent, client } = recorder(() => ({ status: "FAILED", error: "States.Runtime", cause: "x" }));
+    expect(await starterOver(client).run(input)).toEqual({
+      status: "FAILED",
+      error: "States.Runtime",
+      cause: "x",
     });
-    const starter = new StepFunctionsStarter(ARN, async () => ({
-      sdk: { StartExecutionCommand, StopExecutionCommand },
-      client,
-    }));
-    await expect(
-      operation === "start" ? starter.start(input) : starter.stop("arn:x", "c"),
-    ).resolves.toBeUndefined();
+    expect((sent[0] as StartSyncExecutionCommand).input.stateMachineArn).toBe(EXPRESS_ARN);
   });
 
-  it("passes any other failure on", async () => {
-    const { client } = recorder(() => {
-      throw named("ThrottlingException");
+  it("reports an existing execution name as existing, and a stop of an unknown one as done", async () => {
+    const { client } = recorder((command) => {
+      throw named(
+        command instanceof StartExecutionCommand ? "ExecutionAlreadyExists" : "ExecutionDoesNotExist",
+      );
     });
-    const starter = new StepFunctionsStarter(ARN, async () => ({
-      sdk: { StartExecutionCommand, StopExecutionCommand },
-      client,
-    }));
-    await expect(starter.start(input)).rejects.toMatchObject({ name: "ThrottlingException" });
+    const starter = starterOver(client);
+    expect(await starter.start(input, "standard")).toBe("exists");
+    await expect(starter.stop("arn:x:execution:y:r", "c")).resolves.toBeUndefined();
+    expect(await starter.describe("arn:x:execution:y:r")).toEqual({ status: "NOT_FOUND" });
+  });
+
+  it("tells a refused start (a 4xx: nothing runs) from an unconfirmed one (no answer, a 5xx: it may run)", async () => {
+    const refusing = recorder(() => {
+      throw Object.assign(named("ThrottlingException"), {
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+      });
+    });
+    await expect(starterOver(refusing.client).start(input, "standard")).rejects.toBeInstanceOf(StartRefused);
+    for (const error of [
+      Object.assign(named("InternalServerError"), { $fault: "server", $metadata: { httpStatusCode: 500 } }),
+      Object.assign(named("TimeoutError"), { $metadata: {} }),
+      named("ECONNRESET"),
+    ]) {
+      const silent = recorder(() => {
+        throw error;
+      });
+      await expect(starterOver(silent.client).start(input, "standard")).rejects.toBeInstanceOf(
+        StartUnconfirmed,
+      );
+    }
   });
 });
 

@@ -19,10 +19,24 @@ export class MemoryStore implements RequestStore {
     const record = this.records.get(id);
     if (!record || isTerminal(record.status)) return false;
     Object.assign(record, settlement, { lastUpdatedAt: at });
+    delete record.workingSince;
     return true;
   }
-  async listByStatus(status: RequestRecord["status"]) {
-    return [...this.records.values()].filter((r) => r.status === status);
+  async cancelBeforeStart(id: string, statusMessage: string, at: string) {
+    const record = this.records.get(id);
+    if (!record || record.toolStartedAt) return false;
+    return this.settle(id, { status: "cancelled", statusMessage }, at);
+  }
+  async annotate(id: string, note: { statusMessage: string; cancelRequestedAt?: string }, at: string) {
+    const record = this.records.get(id);
+    if (!record || isTerminal(record.status)) return false;
+    Object.assign(record, note, { lastUpdatedAt: at });
+    return true;
+  }
+  async listWorking(before: string) {
+    return [...this.records.values()]
+      .filter((r) => r.workingSince !== undefined && r.workingSince < before)
+      .sort((a, b) => String(a.workingSince).localeCompare(String(b.workingSince)));
   }
   async listByOwner(owner: string) {
     return { records: [...this.records.values()].filter((r) => r.owner === owner).reverse() };

@@ -32,8 +32,11 @@ function setup() {
     consoleUrl: () => undefined,
     start: async (input) => {
       started.push(input);
+      return "started";
     },
+    run: async () => ({ status: "SUCCEEDED" }),
     stop: async () => {},
+    describe: async () => ({ status: "NOT_FOUND" }),
   };
   const calls = new ToolCalls(
     {
@@ -84,7 +87,7 @@ describe("ToolCalls.recover", () => {
     ]);
   });
 
-  it("fails a non-idempotent call with a message that says why, and publishes it", async () => {
+  it("fails a call whose side effect may have happened with a message that says so, and publishes it", async () => {
     const { calls, store, started, events } = setup();
     const record = working("22222222-2222-4222-8222-222222222222", "book_thing");
     await store.create(record);
@@ -92,7 +95,7 @@ describe("ToolCalls.recover", () => {
     expect(started).toEqual([]);
     const settled = await store.get(record.id);
     expect(settled?.status).toBe("failed");
-    expect(settled?.statusMessage).toMatch(/not re-run because the tool is not idempotent/);
+    expect(settled?.statusMessage).toMatch(/may or may not have taken effect. Check before trying again/);
     expect(events.map((e) => [e.detailType, e.detail.durationMs])).toEqual([["Tool Call Failed", 5000]]);
   });
 });
@@ -106,7 +109,7 @@ describe("ToolCalls.cancel", () => {
     };
     await store.create(record);
     const outcome = await calls.cancel(record.id, { owner: "alice" });
-    expect(outcome?.cancelled).toBe(false);
+    expect(outcome?.outcome).toBe("finished");
     expect((await store.get(record.id))?.status).toBe("completed");
     expect(events).toEqual([]);
   });

@@ -78,7 +78,8 @@ describe("a tool call end to end on the local runtime", () => {
       status: "completed",
       statusMessage: "The call completed.",
     });
-    expect(status.execution.arn.endsWith(`:execution:rez-agent-mcp-tool-call:${id}`)).toBe(true);
+    // A read-only tool runs on the express state machine.
+    expect(status.execution.arn.endsWith(`:express:rez-agent-mcp-tool-call-express:${id}`)).toBe(true);
     expect(status.result.structuredContent).toEqual(result.structuredContent);
     expect(Date.parse(status.lastUpdatedAt)).toBeGreaterThanOrEqual(Date.parse(status.createdAt));
     expect(status.ttl).toBe(30 * 24 * 3600 * 1000 - (Date.parse(status.createdAt) % 1000));

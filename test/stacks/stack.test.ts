@@ -104,7 +104,7 @@ describe("the API", () => {
 describe("the functions", () => {
   it("are Node.js 22 on arm64, traced, each with its own retained log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs22.x",
@@ -124,6 +124,7 @@ describe("the functions", () => {
     ).toEqual([
       "API_BASE_PATH",
       "EVENT_BUS_NAME",
+      "EXPRESS_STATE_MACHINE_ARN",
       "NODE_OPTIONS",
       "POWERTOOLS_SERVICE_NAME",
       "REQUEST_TABLE_NAME",
@@ -178,7 +179,7 @@ describe("the functions", () => {
 });
 
 describe("least privilege", () => {
-  it("gives the front exactly the request table, starting and stopping executions, and the bus", () => {
+  it("gives the front exactly the request table, starting, running, stopping and describing executions, and the bus", () => {
     const statements = statementsOf("FrontRole");
     const byAction = Object.fromEntries(
       statements.flatMap((s) => actionsOf(s).map((a) => [a, JSON.stringify(s.Resource)])),
@@ -191,11 +192,14 @@ describe("least privilege", () => {
       "events:PutEvents",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "states:DescribeExecution",
       "states:StartExecution",
+      "states:StartSyncExecution",
       "states:StopExecution",
       "xray:PutTelemetryRecords",
       "xray:PutTraceSegments",
     ]);
+    expect(byAction["states:StartSyncExecution"]).toContain("ToolCallExpress");
     expect(byAction["dynamodb:Query"]).toContain("/index/byOwner");
     expect(byAction["dynamodb:Query"]).not.toContain("/index/*");
     expect(byAction["states:StartExecution"]).toContain("ToolCall");
@@ -259,12 +263,23 @@ describe("least privilege", () => {
 });
 
 describe("the workflow", () => {
-  it("is a traced STANDARD state machine that logs failures", () => {
+  it("is a traced STANDARD state machine that logs failures, and an EXPRESS one that logs every step", () => {
     template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
       StateMachineType: "STANDARD",
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: "ERROR", IncludeExecutionData: false }),
     });
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineType: "EXPRESS",
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: "ALL", IncludeExecutionData: false }),
+    });
+    const [[, standard], [, express]] = resources("AWS::StepFunctions::StateMachine") as unknown as [
+      [string, { Properties: Record<string, unknown> }],
+      [string, { Properties: Record<string, unknown> }],
+    ];
+    expect(express.Properties.DefinitionS3Location).toEqual(standard.Properties.DefinitionS3Location);
+    expect(express.Properties.DefinitionSubstitutions).toEqual(standard.Properties.DefinitionSubstitutions);
   });
 
   it("is the ASL file the local runtime runs, with every placeholder resolved to the right function", () => {
@@ -292,7 +307,16 @@ describe("data and events", () => {
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
       TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: "byOwner" })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: "byOwner" }),
+        Match.objectLike({
+          IndexName: "working",
+          KeySchema: [
+            { AttributeName: "status", KeyType: "HASH" },
+            { AttributeName: "workingSince", KeyType: "RANGE" },
+          ],
+        }),
+      ],
     });
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       TimeToLiveSpecification: { AttributeName: "expiration", Enabled: true },
@@ -336,6 +360,30 @@ describe("data and events", () => {
 });
 
 describe("alarms", () => {
+  it("watch the 5XX errors of this stage only", () => {
+    const [, alarm] = present(
+      resources("AWS::CloudWatch::Alarm").find(([, a]) => a.Properties.MetricName === "5XXError"),
+    );
+    expect(alarm.Properties.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: "ApiName", Value: expect.anything() },
+        { Name: "Stage", Value: expect.anything() },
+      ]),
+    );
+  });
+
+  it("send a function's failures on an event to the dead-letter queue, which alarms", () => {
+    const queue = logicalId("AWS::SQS::Queue", "DeadLetters");
+    const configs = resources("AWS::Lambda::EventInvokeConfig");
+    expect(configs.length).toBe(3);
+    for (const [, config] of configs) {
+      expect(config.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [queue, "Arn"] } } },
+      });
+    }
+  });
+
   it("watch failed, timed-out and throttled executions, API 5xx, dead letters and every function's throttles", () => {
     const metrics = resources("AWS::CloudWatch::Alarm").map(
       ([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`,
@@ -349,9 +397,30 @@ describe("alarms", () => {
         "AWS/SQS/ApproximateNumberOfMessagesVisible",
       ]),
     );
-    expect(metrics.filter((m) => m === "AWS/Lambda/Throttles")).toHaveLength(8);
+    expect(metrics.filter((m) => m === "AWS/Lambda/Throttles")).toHaveLength(
+      resources("AWS::Lambda::Function").length,
+    );
     for (const [, alarm] of resources("AWS::CloudWatch::Alarm"))
       expect(alarm.Properties.AlarmActions).toHaveLength(1);
+  });
+});
+
+describe("a stage without an ntfy topic, in an account that manages its own API Gateway role", () => {
+  it("deploys no booking notification (nobody to notify) and leaves the account's role alone", () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), "rez-cdk-")) });
+    const config = parseStageConfig(
+      "bare",
+      { apiGatewayCloudWatchRole: false },
+      (path) => new URL(`../../${path}`, import.meta.url).pathname,
+    );
+    const bare = Template.fromStack(new RezAgentMcpStack(app, "bare", { config }));
+    const rules = Object.keys(bare.findResources("AWS::Events::Rule"));
+    expect(rules.some((id) => id.startsWith("NotifyOnBooking"))).toBe(false);
+    expect(bare.findResources("AWS::ApiGateway::Account")).toEqual({});
+  });
+
+  it("sets the account's API Gateway CloudWatch role by default, so the first deploy's access logs work", () => {
+    expect(resources("AWS::ApiGateway::Account")).toHaveLength(1);
   });
 });
 

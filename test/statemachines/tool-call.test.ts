@@ -38,7 +38,10 @@ describe("statemachines/tool-call.asl.json", () => {
     expect(route.Choices.map((c) => c.StringEquals).sort()).toEqual([...workflowTools].sort());
     for (const tool of workflowTools) {
       const choice = route.Choices.find((c) => c.StringEquals === tool);
-      const task = raw.States[choice?.Next ?? ""] as State & { Parameters: { FunctionName: string } };
+      let next = choice?.Next ?? "";
+      // A side effect is marked as started on the record first; then its Task runs.
+      if (next.startsWith("Mark ")) next = (raw.States[next] as State & { Next: string }).Next;
+      const task = raw.States[next] as State & { Parameters: { FunctionName: string } };
       const fn = WORKFLOW_FUNCTIONS[tool as keyof typeof WORKFLOW_FUNCTIONS];
       expect(task.Type).toBe("Task");
       expect(task.Resource).toBe("arn:aws:states:::lambda:invoke");
@@ -68,11 +71,21 @@ describe("statemachines/tool-call.asl.json", () => {
     expect(retried).not.toContain("States.TaskFailed");
   });
 
-  it("settles records only while they are working", () => {
-    for (const name of ["Record result", "Record failure"]) {
-      const state = definition().States[name] as State & { Parameters: Record<string, unknown> };
-      expect(state.Resource).toBe("arn:aws:states:::dynamodb:updateItem");
-      expect(state.Parameters.ConditionExpression).toBe("#status = :working");
+  it("marks a side effect as started before its Task, for every tool with a side effect", () => {
+    const raw = JSON.parse(RAW) as Definition;
+    const route = raw.States["Route tool"] as unknown as {
+      Choices: { StringEquals: string; Next: string }[];
+    };
+    for (const tool of TOOL_DEFINITIONS.filter((t) => t.effect)) {
+      const mark = raw.States[
+        route.Choices.find((c) => c.StringEquals === tool.name)?.Next ?? ""
+      ] as State & {
+        Parameters: Record<string, unknown>;
+        Next: string;
+      };
+      expect(mark.Resource).toBe("arn:aws:states:::dynamodb:updateItem");
+      expect(mark.Parameters.ConditionExpression).toBe("#status = :working");
+      expect(mark.Next).toBe(TASKS[tool.name]);
     }
   });
 });
@@ -90,8 +103,15 @@ function lambdaError(type: string, message: string, upstreamStatus: number | nul
 }
 
 interface Run {
+  /** "succeeded", or the error the execution failed with. */
   outcome: "succeeded" | string;
+  /** The failed execution's cause. */
+  cause?: string;
   calls: Record<string, unknown[]>;
+}
+
+function named(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name });
 }
 
 const TASKS: Record<string, string> = {
@@ -104,7 +124,11 @@ const TASKS: Record<string, string> = {
 
 async function run(
   tool: unknown,
-  handlers: { record?: (input: unknown) => unknown; name?: string } = {},
+  handlers: {
+    record?: (input: unknown) => unknown;
+    mark?: (input: unknown) => unknown;
+    name?: string;
+  } = {},
   tweak?: (d: Definition) => void,
 ): Promise<Run> {
   const name = handlers.name ?? "get_weather";
@@ -127,6 +151,8 @@ async function run(
       overrides: {
         taskResourceLocalHandlers: {
           [taskState]: recorder("tool", tool as (input: unknown) => unknown),
+          "Mark booking started": recorder("mark", handlers.mark ?? (() => ({}))),
+          "Mark push started": recorder("mark", handlers.mark ?? (() => ({}))),
           "Record result": recorder("record", handlers.record ?? (() => ({}))),
           "Record failure": recorder("record", handlers.record ?? (() => ({}))),
           "Publish completion": recorder("publish", () => ({ FailedEntryCount: 0 })),
@@ -134,6 +160,8 @@ async function run(
         },
         retryIntervalOverrides: {
           [taskState]: 0,
+          "Mark booking started": 0,
+          "Mark push started": 0,
           "Record result": 0,
           "Record failure": 0,
           "Publish completion": 0,
@@ -150,7 +178,8 @@ async function run(
     await execution.result;
     return { outcome: "succeeded", calls };
   } catch (error) {
-    return { outcome: ((error as Error).cause as Error)?.name ?? "unknown", calls };
+    const cause = (error as Error).cause as Error | undefined;
+    return { outcome: cause?.name ?? "unknown", cause: cause?.message, calls };
   }
 }
 
@@ -180,13 +209,13 @@ describe("a tool-call execution", () => {
     });
   });
 
-  it("records a permanent tool error without retrying, and ends in the Fail state", async () => {
+  it("records a permanent tool error without retrying, and ends green: a refusal is no operator's business", async () => {
     // Quotes and backslashes in the message must survive the trip.
     const message = 'The NWS refused the request (HTTP 400): "bad \\ point".';
     const { outcome, calls } = await run(() => {
       throw lambdaError("UpstreamRejected", message, 400);
     });
-    expect(outcome).toBe("UpstreamRejected");
+    expect(outcome).toBe("succeeded");
     expect(calls.tool).toHaveLength(1);
     const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "failed" });
@@ -237,6 +266,22 @@ describe("a tool-call execution", () => {
     expect(JSON.parse(update.ExpressionAttributeValues[":error"]?.S ?? "").durationMs).toBeNull();
   });
 
+  it("ends failed with the result as its cause when the result cannot be recorded, so the reconciler can", async () => {
+    const resultJson = '{"content":[{"type":"text","text":"Sunny"}]}';
+    const { outcome, cause, calls } = await run(
+      () => ({ Payload: { resultJson, summary: "", durationMs: 1 } }),
+      {
+        record: () => {
+          throw named("DynamoDB.AmazonDynamoDBException", "unexpected");
+        },
+      },
+    );
+    expect(outcome).toBe("ResultNotRecorded");
+    expect(cause).toBe(resultJson);
+    expect(calls.record).toHaveLength(7);
+    expect(calls.publish).toBeUndefined();
+  });
+
   it("stops quietly when the record was already settled (a cancelled call stays cancelled)", async () => {
     const conditional = () => {
       const error = new Error("The conditional request failed");
@@ -271,15 +316,15 @@ describe("a golf_book_tee_time execution", () => {
   const booking = { name: "golf_book_tee_time" };
 
   it.each([
-    ["BookingIncomplete", 1],
-    ["UpstreamRejected", 1],
-    ["ValidationFailed", 1],
-    ["UpstreamUnavailable", 3],
-  ])("runs the booking for a %s %i time(s) before recording it", async (type, attempts) => {
+    ["BookingIncomplete", 1, "BookingIncomplete"],
+    ["UpstreamRejected", 1, "succeeded"],
+    ["ValidationFailed", 1, "succeeded"],
+    ["UpstreamUnavailable", 3, "UpstreamUnavailable"],
+  ])("runs the booking for a %s %i time(s) before recording it, and ends %s", async (type, attempts, end) => {
     const { outcome, calls } = await run(() => {
       throw lambdaError(type, "it failed", 500);
     }, booking);
-    expect(outcome).toBe(type);
+    expect(outcome).toBe(end);
     expect(calls.tool).toHaveLength(attempts);
     const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":errorType"]?.S).toBe(type);
@@ -297,6 +342,39 @@ describe("a golf_book_tee_time execution", () => {
     expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(
       /may or may not be booked\. Check with golf_get_reservations/,
     );
+  });
+
+  it("never books a call cancelled before the booking step: the mark finds it no longer working", async () => {
+    const { outcome, calls } = await run(
+      () => ({ Payload: { resultJson: '{"content":[]}', summary: "", durationMs: 1 } }),
+      {
+        ...booking,
+        mark: () => {
+          throw named("DynamoDB.ConditionalCheckFailedException");
+        },
+      },
+    );
+    expect(outcome).toBe("succeeded");
+    expect(calls.mark).toHaveLength(1);
+    expect(calls.tool).toBeUndefined();
+    expect(calls.record).toBeUndefined();
+  });
+
+  it("marks the booking as started before the booking step, only while the call is working", async () => {
+    const { calls } = await run(
+      () => ({ Payload: { resultJson: '{"content":[]}', summary: "", durationMs: 1 } }),
+      booking,
+    );
+    expect(calls.mark).toHaveLength(1);
+    expect(calls.tool).toHaveLength(1);
+  });
+
+  it("records a booking step that crashed as possibly booked", async () => {
+    const { calls } = await run(() => {
+      throw named("Lambda.Unknown", "out of memory");
+    }, booking);
+    const update = (calls.record ?? [])[0] as UpdateInput;
+    expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(/may or may not be booked/);
   });
 
   it("records a booking that times out as possibly booked", async () => {

@@ -1,0 +1,27 @@
+import { createFront } from "../core/front.ts";
+import { awsFrontDeps, frontConfigFromEnv } from "./aws-front.ts";
+import { createLogger } from "./logging.ts";
+import { observability } from "./observability.ts";
+import { lazyHandler } from "./tool-handler.ts";
+
+/** A call still working this long after it was accepted is checked against Step Functions. */
+export const SWEEP_GRACE_MS = 2 * 60_000;
+
+/** An express execution runs 5 minutes at most; one still working past this never recorded its end. */
+export const EXPRESS_LIMIT_MS = 6 * 60_000;
+
+/**
+ * The scheduled sweeper: settles calls left working (a front that died between recording a call and starting it,
+ * an express execution whose end was never recorded, an execution whose status-change event was lost).
+ */
+export const handler = lazyHandler(() => {
+  const logger = createLogger("sweeper");
+  const { tracer } = observability("sweeper");
+  const onError = (error: unknown) => logger.error("unexpected error", { error: error as Error });
+  const { calls } = createFront(awsFrontDeps(process.env, onError, tracer), frontConfigFromEnv(process.env));
+  return async () => {
+    const swept = await calls.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS);
+    if (swept.settled > 0) logger.warn("settled calls left working", swept);
+    return swept;
+  };
+});
