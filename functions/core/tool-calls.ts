@@ -269,7 +269,7 @@ export class ToolCalls {
     let settled = 0;
     for (const record of records) {
       const definition = this.#deps.tools.get(record.tool);
-      if (!definition || definition.runs !== "workflow") continue;
+      if (definition?.runs !== "workflow") continue;
       let state: ExecutionState;
       if (workflowKindOf(definition) === "express") {
         if (now - Date.parse(record.createdAt) < expressLimitMs) continue;

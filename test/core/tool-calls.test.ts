@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
+import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { DEFAULT_FRONT_CONFIG } from "../../functions/core/config.ts";
 import type { ToolCallEvent } from "../../functions/core/events.ts";
-import type { WorkflowInput, WorkflowStarter } from "../../functions/core/ports.ts";
+import {
+  type ExecutionState,
+  StartRefused,
+  StartUnconfirmed,
+  type WorkflowInput,
+  type WorkflowStarter,
+} from "../../functions/core/ports.ts";
 import type { RequestRecord } from "../../functions/core/record.ts";
 import { type ToolDefinition, ToolRegistry } from "../../functions/core/tool.ts";
+import type { CallContext } from "../../functions/core/mcp-server.ts";
 import { ToolCalls } from "../../functions/core/tool-calls.ts";
 import { ArgumentValidator } from "../../functions/core/validation.ts";
 import { MemoryStore } from "./memory-store.ts";
@@ -112,5 +120,192 @@ describe("ToolCalls.cancel", () => {
     expect(outcome?.outcome).toBe("finished");
     expect((await store.get(record.id))?.status).toBe("completed");
     expect(events).toEqual([]);
+  });
+});
+
+/** A ToolCalls over a scriptable starter: how starts answer, how executions are described. */
+function scripted(answers: {
+  start?: () => Promise<"started" | "exists">;
+  run?: () => Promise<ExecutionState>;
+  describe?: () => Promise<ExecutionState>;
+}) {
+  const tools = new ToolRegistry([
+    tool("read_thing", true),
+    { ...tool("book_thing", false), effect: EFFECT },
+  ]);
+  const store = new MemoryStore();
+  const events: ToolCallEvent[] = [];
+  const stops: string[] = [];
+  let starts = 0;
+  const starter: WorkflowStarter = {
+    executionArn: (id, kind) => `arn:test:${kind}:sm:${id}`,
+    consoleUrl: () => undefined,
+    start: async () => {
+      starts += 1;
+      return (answers.start ?? (async () => "started" as const))();
+    },
+    run: answers.run ?? (async () => ({ status: "SUCCEEDED" })),
+    stop: async (arn) => void stops.push(arn),
+    describe: answers.describe ?? (async () => ({ status: "RUNNING" })),
+  };
+  let now = Date.parse("2026-11-24T12:00:00Z");
+  const calls = new ToolCalls(
+    {
+      tools,
+      validator: new ArgumentValidator(tools.list()),
+      store,
+      starter,
+      events: { publish: async (event) => void events.push(event) },
+      clock: { now: () => now },
+      onUnexpectedError: () => {},
+    },
+    { ...DEFAULT_FRONT_CONFIG, syncBudgetMs: 50 },
+  );
+  const context: CallContext = { principal: { owner: "alice" }, endpointUrl: "http://x/mcp" } as CallContext;
+  return {
+    calls,
+    store,
+    events,
+    stops,
+    starts: () => starts,
+    context,
+    later: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+const EFFECT = { unknown: "the thing may or may not be booked", check: "Check your things first." };
+const idOf = (result: unknown) =>
+  (result as { _meta: Record<string, string> })._meta[REQUEST_ID_META_KEY] as string;
+
+describe("starting a call's workflow", () => {
+  it("fails a call whose start Step Functions refused, saying nothing was done", async () => {
+    const { calls, store, starts, context } = scripted({
+      start: async () => {
+        throw new StartRefused("ExecutionLimitExceeded: too many");
+      },
+    });
+    const id = idOf(await calls.call("book_thing", {}, context));
+    expect(starts()).toBe(1);
+    expect(await store.get(id)).toMatchObject({
+      status: "failed",
+      error: { type: "WorkflowStartRefused" },
+      statusMessage: expect.stringMatching(/could not be started .* so nothing was done/),
+    });
+  });
+
+  it("asks again when a start gets no clear answer, and never calls it failed while it may run", async () => {
+    const { calls, store, starts, context } = scripted({
+      start: async () => {
+        throw new StartUnconfirmed("TimeoutError: no answer");
+      },
+    });
+    const id = idOf(await calls.call("book_thing", {}, context));
+    expect(starts()).toBe(3);
+    const record = await store.get(id);
+    expect(record?.status).toBe("working");
+    expect(record?.statusMessage).toMatch(/may or may not be running; this is being checked/);
+  });
+
+  it("never runs again the earlier call an expired Idempotency-Key names, and reports its outcome when known", async () => {
+    const result = { content: [{ type: "text", text: "Booked" }] };
+    const { calls, store, context } = scripted({
+      start: async () => "exists",
+      describe: async () => ({
+        status: "SUCCEEDED",
+        output: JSON.stringify({ outcome: { resultJson: JSON.stringify(result) } }),
+      }),
+    });
+    const answer = await calls.call("book_thing", {}, { ...context, idempotencyKey: "booking-1" });
+    expect(await store.get(idOf(answer))).toMatchObject({ status: "completed", result });
+  });
+
+  it("says an expired Idempotency-Key's earlier call ran, when its outcome is gone", async () => {
+    const { calls, store, context } = scripted({
+      start: async () => "exists",
+      describe: async () => ({ status: "ABORTED" }),
+    });
+    const answer = await calls.call("book_thing", {}, { ...context, idempotencyKey: "booking-2" });
+    expect(await store.get(idOf(answer))).toMatchObject({
+      status: "failed",
+      error: { type: "IdempotencyKeyReused" },
+      statusMessage: expect.stringMatching(/It was not run again/),
+    });
+  });
+
+  it("settles a read-only call whose express execution failed, with the tool's own message", async () => {
+    const { calls, store, context } = scripted({
+      run: async () => ({
+        status: "FAILED",
+        error: "UpstreamUnavailable",
+        cause: JSON.stringify({ message: "The weather service is down.", upstreamStatus: 503 }),
+      }),
+    });
+    const answer = await calls.call("read_thing", {}, context);
+    expect(answer).toMatchObject({ isError: true, content: [{ text: "The weather service is down." }] });
+    expect((await store.get(idOf(answer)))?.error?.type).toBe("UpstreamUnavailable");
+  });
+});
+
+describe("the sweeper", () => {
+  it("settles a call whose workflow never started, saying nothing was done, and leaves running ones", async () => {
+    let state: ExecutionState = { status: "RUNNING" };
+    const { calls, store, events, later, context } = scripted({
+      start: async () => {
+        throw new StartUnconfirmed("socket hang up");
+      },
+      describe: async () => state,
+    });
+    const id = idOf(await calls.call("book_thing", {}, context));
+    later(3 * 60_000);
+    expect(await calls.sweep(120_000, 360_000)).toEqual({ checked: 1, settled: 0 });
+    state = { status: "NOT_FOUND" };
+    expect(await calls.sweep(120_000, 360_000)).toEqual({ checked: 1, settled: 1 });
+    expect(await store.get(id)).toMatchObject({
+      status: "failed",
+      statusMessage: expect.stringMatching(/never started, so nothing was done/),
+    });
+    expect(events.map((e) => e.detailType)).toEqual(["Tool Call Failed"]);
+    expect(await calls.sweep(120_000, 360_000)).toEqual({ checked: 0, settled: 0 });
+  });
+
+  it("settles an express call still working past the longest express run, and not before", async () => {
+    const { calls, store, later, context } = scripted({ run: () => new Promise(() => {}) });
+    const id = idOf(await calls.call("read_thing", {}, context));
+    later(3 * 60_000);
+    expect((await calls.sweep(120_000, 360_000)).settled).toBe(0);
+    later(4 * 60_000);
+    expect((await calls.sweep(120_000, 360_000)).settled).toBe(1);
+    expect((await store.get(id))?.statusMessage).toMatch(/It changes nothing, so try again/);
+  });
+});
+
+describe("cancelling honestly", () => {
+  it("cancels and stops a call whose side effect has not started", async () => {
+    const { calls, store, events, stops, context } = scripted({});
+    const id = idOf(await calls.call("book_thing", {}, context));
+    const outcome = await calls.cancel(id, { owner: "alice" });
+    expect(outcome?.outcome).toBe("cancelled");
+    expect((await store.get(id))?.status).toBe("cancelled");
+    expect(stops).toEqual([`arn:test:standard:sm:${id}`]);
+    expect(events.map((e) => e.detailType)).toEqual(["Tool Call Cancelled"]);
+  });
+
+  it("once the side effect started, keeps the call working, says so, and stops nothing", async () => {
+    const { calls, store, events, stops, context } = scripted({});
+    const id = idOf(await calls.call("book_thing", {}, context));
+    const record = store.records.get(id);
+    if (record) record.toolStartedAt = "2026-11-24T12:00:00.100Z";
+    const outcome = await calls.cancel(id, { owner: "alice" });
+    expect(outcome?.outcome).toBe("too-late");
+    expect(await store.get(id)).toMatchObject({
+      status: "working",
+      cancelRequestedAt: expect.any(String),
+      statusMessage: expect.stringMatching(/had already started, so it may still complete/),
+    });
+    expect(stops).toEqual([]);
+    expect(events).toEqual([]);
+    await expect(calls.cancelTask(id, { owner: "alice" })).resolves.toMatchObject({ status: "working" });
   });
 });
