@@ -25,6 +25,10 @@ export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", impo
 export type LocalFunction = (payload: JsonObject) => Promise<unknown>;
 
 export interface LocalWorkflowOptions {
+  /** The definition's text, placeholders and all (default: the ASL file; the rehearsal passes the template's). */
+  definitionText?: string;
+  /** The state machines' ARNs (default: the local ones). */
+  stateMachineArns?: { standard: string; express: string };
   /** `${Placeholder}` values of the ASL file, as the CDK stack's definitionSubstitutions give them on AWS. */
   substitutions: Record<string, string>;
   /** Functions by the ARN the substitutions give them. */
@@ -97,12 +101,17 @@ export class LocalWorkflow implements WorkflowStarter {
   /** How recent standard executions ended, for `describe` (bounded: the oldest are forgotten first). */
   readonly #ended = new Map<string, ExecutionState>();
   readonly #options: LocalWorkflowOptions;
+  readonly #arns: { standard: string; express: string };
 
   constructor(options: LocalWorkflowOptions) {
     this.#options = options;
     const definition = JSON.parse(
-      substitute(readFileSync(TOOL_CALL_ASL, "utf8"), options.substitutions),
+      substitute(options.definitionText ?? readFileSync(TOOL_CALL_ASL, "utf8"), options.substitutions),
     ) as StateMachineDefinition & { States: Record<string, TaskState> };
+    this.#arns = options.stateMachineArns ?? {
+      standard: LocalWorkflow.STATE_MACHINE_ARN,
+      express: LocalWorkflow.EXPRESS_STATE_MACHINE_ARN,
+    };
     this.#machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
     this.#handlers = {};
     const retrying: string[] = [];
@@ -160,8 +169,7 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   executionArn(requestId: string, kind: WorkflowKind = "standard"): string {
-    const machine =
-      kind === "standard" ? LocalWorkflow.STATE_MACHINE_ARN : LocalWorkflow.EXPRESS_STATE_MACHINE_ARN;
+    const machine = this.#arns[kind];
     const separator = kind === "standard" ? ":execution:" : ":express:";
     return `${machine.replace(":stateMachine:", separator)}:${requestId}`;
   }
@@ -202,8 +210,7 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   #execute(input: WorkflowInput, kind: WorkflowKind): Promise<ExecutionState> {
-    const machineArn =
-      kind === "standard" ? LocalWorkflow.STATE_MACHINE_ARN : LocalWorkflow.EXPRESS_STATE_MACHINE_ARN;
+    const machineArn = this.#arns[kind];
     const execution = this.#machine.run(input, {
       overrides: {
         taskResourceLocalHandlers: this.#handlers as never,

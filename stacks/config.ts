@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isLoopback } from "../functions/core/http.ts";
 import { type Course, parseCourses, serializeCourses } from "../functions/tools/courses.ts";
 
 /** One stage's settings, from cdk.json's context ("rez-agent-mcp" → stage name), validated before anything is built. */
@@ -19,6 +20,8 @@ export interface StageConfig {
    * stage's access logs). Off for an account whose role is managed elsewhere.
    */
   apiGatewayCloudWatchRole: boolean;
+  /** Other weather services than the public ones (a proxy, or the rehearsal's simulators). */
+  weatherEndpoints: { nwsBaseUrl?: string; geocodingBaseUrl?: string; openMeteoBaseUrl?: string };
   /** Where alarms are sent, if anywhere. */
   alarmEmail?: string;
 }
@@ -38,7 +41,20 @@ const KNOWN = [
   "retainData",
   "alarmEmail",
   "apiGatewayCloudWatchRole",
+  "weatherEndpoints",
 ];
+
+const WEATHER_ENDPOINTS = ["nwsBaseUrl", "geocodingBaseUrl", "openMeteoBaseUrl"];
+
+/** https, or http on a loopback address (the rehearsal's simulators). */
+function isServiceUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname));
+  } catch {
+    return false;
+  }
+}
 
 function fail(stage: string, message: string): never {
   throw new Error(`Stage "${stage}": ${message}`);
@@ -90,8 +106,14 @@ export function parseStageConfig(
   const raw = settings as Record<string, unknown>;
   for (const key of Object.keys(raw)) if (!KNOWN.includes(key)) fail(stage, `unknown setting "${key}"`);
   const ntfyBaseUrl = raw.ntfyBaseUrl ?? "https://ntfy.sh";
-  if (typeof ntfyBaseUrl !== "string" || !ntfyBaseUrl.startsWith("https://")) {
+  if (typeof ntfyBaseUrl !== "string" || !isServiceUrl(ntfyBaseUrl)) {
     fail(stage, `"ntfyBaseUrl" must be an https URL`);
+  }
+  const endpoints = (raw.weatherEndpoints ?? {}) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(endpoints)) {
+    if (!WEATHER_ENDPOINTS.includes(key) || typeof value !== "string" || !isServiceUrl(value)) {
+      fail(stage, `"weatherEndpoints" may set ${WEATHER_ENDPOINTS.join(", ")} to https URLs`);
+    }
   }
   const topic = raw.ntfyTopic;
   if (topic !== undefined && (typeof topic !== "string" || !/^[-_A-Za-z0-9]{1,64}$/.test(topic))) {
@@ -112,6 +134,7 @@ export function parseStageConfig(
     logRetentionDays: positive(stage, raw, "logRetentionDays", 30, 3653),
     archiveRetentionDays: positive(stage, raw, "archiveRetentionDays", 30, 3650),
     retainData: raw.retainData === true,
+    weatherEndpoints: endpoints as StageConfig["weatherEndpoints"],
     apiGatewayCloudWatchRole: raw.apiGatewayCloudWatchRole !== false,
   };
   if (raw.alarmEmail !== undefined) {

@@ -40,7 +40,7 @@ export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", impo
 
 /** Each workflow tool's function: its handler module, its ASL placeholder, its timeout, and what it reads. */
 export const TOOL_FUNCTIONS = {
-  get_weather: { entry: "get-weather", placeholder: "GetWeatherFunctionArn", seconds: 30, uses: [] },
+  get_weather: { entry: "get-weather", placeholder: "GetWeatherFunctionArn", seconds: 30, uses: ["weather"] },
   send_push_notification: {
     entry: "send-push-notification",
     placeholder: "SendPushNotificationFunctionArn",
@@ -147,6 +147,7 @@ export class RezAgentMcpStack extends Stack {
       const created = fn(toPascal(spec.entry), spec.entry, `rez-agent-mcp ${tool}`, spec.seconds);
       created.setEnvironment(shared);
       const uses: readonly string[] = spec.uses;
+      if (uses.includes("weather")) created.setEnvironment(weatherEnvironment(config.weatherEndpoints));
       if (uses.includes("golf")) created.useSecret("GOLF_SECRET_ARN", golfSecret);
       if (uses.includes("ntfy"))
         created.useSecret("NTFY_SECRET_ARN", ntfySecret).setEnvironment(ntfyEnvironment);
@@ -461,6 +462,15 @@ export class RezAgentMcpStack extends Stack {
     }
     return table;
   }
+}
+
+/** The weather functions' endpoint overrides, in the variables weatherConfigFromEnv reads. */
+function weatherEnvironment(endpoints: StageConfig["weatherEndpoints"]): Record<string, string> {
+  const variables: Record<string, string> = {};
+  if (endpoints.nwsBaseUrl) variables.NWS_BASE_URL = endpoints.nwsBaseUrl;
+  if (endpoints.geocodingBaseUrl) variables.GEOCODING_BASE_URL = endpoints.geocodingBaseUrl;
+  if (endpoints.openMeteoBaseUrl) variables.OPEN_METEO_BASE_URL = endpoints.openMeteoBaseUrl;
+  return variables;
 }
 
 function toPascal(name: string): string {

@@ -50,7 +50,9 @@ export function awsFrontDeps(
       },
       async () => {
         const sdk = await import("@aws-sdk/client-sfn");
-        return { sdk, client: traced(new sdk.SFNClient({})) };
+        // A Step Functions stand-in (the rehearsal, Step Functions Local) has no "sync-" host for StartSyncExecution.
+        const standIn = Boolean(env.AWS_ENDPOINT_URL_SFN ?? env.AWS_ENDPOINT_URL);
+        return { sdk, client: traced(new sdk.SFNClient({ disableHostPrefix: standIn })) };
       },
     ),
     events: new EventBridgePublisher(requiredEnv(env, "EVENT_BUS_NAME"), async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { DEFAULT_FRONT_CONFIG } from "../../functions/core/config.ts";
 import type { ToolCallEvent } from "../../functions/core/events.ts";
+import type { CallContext } from "../../functions/core/mcp-server.ts";
 import {
   type ExecutionState,
   StartRefused,
@@ -11,7 +12,6 @@ import {
 } from "../../functions/core/ports.ts";
 import type { RequestRecord } from "../../functions/core/record.ts";
 import { type ToolDefinition, ToolRegistry } from "../../functions/core/tool.ts";
-import type { CallContext } from "../../functions/core/mcp-server.ts";
 import { ToolCalls } from "../../functions/core/tool-calls.ts";
 import { ArgumentValidator } from "../../functions/core/validation.ts";
 import { MemoryStore } from "./memory-store.ts";

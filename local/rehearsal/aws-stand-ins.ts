@@ -1,0 +1,199 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ExecutionState, WorkflowInput } from "../../functions/core/ports.ts";
+import type { LocalEventBus, PutEventsEntry } from "../bus.ts";
+import type { LocalWorkflow } from "../workflow.ts";
+
+/**
+ * Loopback stand-ins for the AWS APIs the deployed functions call, speaking the services' JSON protocols so the
+ * bundles' own SDK clients reach them through AWS_ENDPOINT_URL_*: Step Functions (StartExecution,
+ * StartSyncExecution, StopExecution, DescribeExecution) on the local state machine runner, EventBridge (PutEvents) on
+ * the local buses, Secrets Manager (GetSecretValue).
+ */
+export interface StandInOptions {
+  /** Each state machine's runner by its ARN, with its type. */
+  machines: Record<string, { type: "STANDARD" | "EXPRESS"; workflow: LocalWorkflow }>;
+  /** Buses by name; an entry without EventBusName goes to "default". */
+  buses: Record<string, LocalEventBus>;
+  secrets: Map<string, string>;
+}
+
+class ServiceError extends Error {
+  readonly type: string;
+  constructor(type: string, message: string) {
+    super(message);
+    this.type = type;
+  }
+}
+
+const epochSeconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : undefined);
+
+export async function startStandIns(options: StandInOptions) {
+  const nameOf = (executionArn: string) => executionArn.slice(executionArn.lastIndexOf(":") + 1);
+  const machineOf = (arn: string) => {
+    const machine = options.machines[arn];
+    if (!machine)
+      throw new ServiceError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  };
+  const standard = () => Object.values(options.machines).find((m) => m.type === "STANDARD");
+  const started = new Map<string, { input: string; startDate: string; stateMachineArn: string }>();
+
+  const stepFunctions: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
+    StartExecution: async (body) => {
+      const arn = String(body.stateMachineArn);
+      const machine = machineOf(arn);
+      const input = JSON.parse(String(body.input ?? "{}")) as WorkflowInput;
+      const name = String(body.name ?? input.requestId);
+      const kind = machine.type === "STANDARD" ? "standard" : "express";
+      const executionArn = machine.workflow.executionArn(name, kind);
+      const earlier = started.get(executionArn);
+      if (kind === "standard" && earlier) {
+        // As Step Functions: the same name and input is the same start; another input is refused.
+        if (earlier.input !== String(body.input)) {
+          throw new ServiceError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
+        }
+        const running = (await machine.workflow.describe(executionArn)).status === "RUNNING";
+        if (!running)
+          throw new ServiceError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
+        return { executionArn, startDate: epochSeconds(earlier.startDate) };
+      }
+      const startDate = new Date().toISOString();
+      started.set(executionArn, { input: String(body.input), startDate, stateMachineArn: arn });
+      if (kind === "standard") await machine.workflow.start(input, "standard");
+      else void machine.workflow.run(input);
+      return { executionArn, startDate: epochSeconds(startDate) };
+    },
+    StartSyncExecution: async (body) => {
+      const arn = String(body.stateMachineArn);
+      const machine = machineOf(arn);
+      if (machine.type !== "EXPRESS") {
+        throw new ServiceError(
+          "StateMachineTypeNotSupported",
+          "StartSyncExecution needs an EXPRESS state machine",
+        );
+      }
+      const input = JSON.parse(String(body.input ?? "{}")) as WorkflowInput;
+      const startDate = Date.now() / 1000;
+      const state = await machine.workflow.run(input);
+      return {
+        executionArn: machine.workflow.executionArn(String(body.name ?? input.requestId), "express"),
+        stateMachineArn: arn,
+        name: body.name,
+        startDate,
+        stopDate: Date.now() / 1000,
+        ...syncFields(state),
+      };
+    },
+    StopExecution: async (body) => {
+      await standard()?.workflow.stop(String(body.executionArn));
+      return { stopDate: Date.now() / 1000 };
+    },
+    DescribeExecution: async (body) => {
+      const executionArn = String(body.executionArn);
+      const machine = standard();
+      const state = machine
+        ? await machine.workflow.describe(executionArn)
+        : { status: "NOT_FOUND" as const };
+      const earlier = started.get(executionArn);
+      if (state.status === "NOT_FOUND" || !earlier) {
+        throw new ServiceError("ExecutionDoesNotExist", `Execution Does Not Exist: '${executionArn}'`);
+      }
+      return {
+        executionArn,
+        stateMachineArn: earlier.stateMachineArn,
+        name: nameOf(executionArn),
+        startDate: epochSeconds(earlier.startDate),
+        input: earlier.input,
+        ...syncFields(state),
+      };
+    },
+  };
+
+  const handlers: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
+    ...Object.fromEntries(Object.entries(stepFunctions).map(([op, run]) => [`AWSStepFunctions.${op}`, run])),
+    "AWSEvents.PutEvents": async (body) => {
+      const entries = (body.Entries ?? []) as PutEventsEntry[];
+      const results: { EventId: string }[] = [];
+      for (const entry of entries) {
+        const bus = options.buses[entry.EventBusName ?? "default"];
+        if (!bus)
+          throw new ServiceError(
+            "ResourceNotFoundException",
+            `Event bus ${entry.EventBusName} does not exist.`,
+          );
+        const answer = await bus.putEvents([entry]);
+        results.push(...answer.Entries);
+      }
+      return { FailedEntryCount: 0, Entries: results };
+    },
+    "secretsmanager.GetSecretValue": async (body) => {
+      const id = String(body.SecretId);
+      const value = options.secrets.get(id);
+      if (value === undefined) {
+        throw new ServiceError(
+          "ResourceNotFoundException",
+          "Secrets Manager can't find the specified secret.",
+        );
+      }
+      return {
+        ARN: id,
+        Name: id.slice(id.lastIndexOf(":") + 1),
+        SecretString: value,
+        VersionId: "rehearsal",
+      };
+    },
+  };
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", async () => {
+      const target = String(request.headers["x-amz-target"] ?? "");
+      const json = target.startsWith("AWSStepFunctions.") ? "1.0" : "1.1";
+      const send = (status: number, body: unknown, type?: string) => {
+        response.writeHead(status, {
+          "content-type": `application/x-amz-json-${json}`,
+          ...(type ? { "x-amzn-errortype": type } : {}),
+        });
+        response.end(JSON.stringify(body));
+      };
+      const handler = handlers[target];
+      if (!handler) {
+        send(
+          400,
+          { __type: "UnknownOperationException", message: `No stand-in for ${target}` },
+          "UnknownOperationException",
+        );
+        return;
+      }
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+        send(200, await handler(body));
+      } catch (error) {
+        if (error instanceof ServiceError)
+          send(400, { __type: error.type, message: error.message }, error.type);
+        else send(500, { __type: "InternalFailure", message: (error as Error).message }, "InternalFailure");
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function syncFields(state: ExecutionState) {
+  return {
+    status: state.status,
+    ...(state.output !== undefined ? { output: state.output } : {}),
+    ...(state.error !== undefined ? { error: state.error } : {}),
+    ...(state.cause !== undefined ? { cause: state.cause } : {}),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * `npm run rehearse`: synthesizes the stack, runs its cloud assembly on this machine (the bundles in Node processes
+ * that see only the runtime's packages, the template's state machines, rules, tables and environment), holds an MCP
+ * session against it, and prints what each function did. Exit 1 when a step fails.
+ */
+import { startRehearsal } from "./rehearsal.ts";
+import { functionTable, runSession } from "./session.ts";
+
+const started = performance.now();
+const rehearsal = await startRehearsal((line) => console.error(line));
+let failed = false;
+try {
+  console.error(`API Gateway stand-in: ${rehearsal.endpoint}`);
+  const steps = await runSession(rehearsal).catch((error: Error) => {
+    failed = true;
+    console.error(`FAILED ${error.message}`);
+    return [];
+  });
+  for (const step of steps)
+    console.log(`${step.ok ? "ok  " : "FAIL"} ${step.name} (${step.ms.toFixed(0)} ms)`);
+  console.log(`\n${functionTable(rehearsal)}`);
+  console.log(`\nrehearsal done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+} finally {
+  await rehearsal.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,273 @@
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
+import { idempotentRequestId } from "../../functions/core/digest.ts";
+import { addDays, localParts } from "../../functions/tools/local-time.ts";
+import type { Rehearsal } from "./rehearsal.ts";
+
+/** One step of the session: what it did and how long it took. */
+export interface Step {
+  name: string;
+  ms: number;
+  ok: boolean;
+  detail?: string;
+}
+
+type Result = {
+  isError?: boolean;
+  content: { type: string; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  _meta?: Record<string, unknown>;
+};
+
+/**
+ * An MCP client session against the rehearsal, as Claude's connector would hold it: initialize, tools/list, every
+ * tool against the simulators, a booking whose event triggers the notification rule, an honest cancel, the
+ * reconciler fed Step Functions' own event, and the sweeper's schedule. Throws on the first step that fails.
+ */
+export async function runSession(rehearsal: Rehearsal) {
+  const steps: Step[] = [];
+  const step = async <T>(name: string, run: () => Promise<T>, check: (value: T) => string | undefined) => {
+    const started = performance.now();
+    const value = await run();
+    const problem = check(value);
+    steps.push({
+      name,
+      ms: performance.now() - started,
+      ok: !problem,
+      ...(problem ? { detail: problem } : {}),
+    });
+    if (problem) throw new Error(`${name}: ${problem}`);
+    return value;
+  };
+  const client = new Client({ name: "rehearsal", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(rehearsal.endpoint), {
+    requestInit: { headers: { "x-api-key": rehearsal.apiKey } },
+  });
+  await step(
+    "initialize",
+    () => client.connect(transport),
+    () => undefined,
+  );
+  const call = (name: string, args: Record<string, unknown>) =>
+    client.callTool({ name, arguments: args }) as Promise<Result>;
+  try {
+    const tools = await step(
+      "tools/list",
+      () => client.listTools(),
+      (listed) => (listed.tools.length >= 6 ? undefined : `only ${listed.tools.length} tools`),
+    );
+    void tools;
+    await step(
+      "get_weather (express)",
+      () => call("get_weather", { location: "sample-links", days: 1 }),
+      (r) => (r.isError ? r.content[0]?.text : undefined),
+    );
+    const date = addDays(localParts("America/Los_Angeles", new Date()).date, 3);
+    const search = await step(
+      "golf_search_tee_times (express)",
+      () => call("golf_search_tee_times", { date, players: 2, startTime: "08:00", endTime: "09:00" }),
+      (r) => (r.isError ? r.content[0]?.text : undefined),
+    );
+    const teeTimes = search.structuredContent?.teeTimes as { teeSheetId: number }[];
+    const before = rehearsal.simulators.ntfy.received.length;
+    const booked = await step(
+      "golf_book_tee_time (standard)",
+      () => call("golf_book_tee_time", { teeSheetId: teeTimes[0]?.teeSheetId, players: 2 }),
+      (r) => (r.isError ? r.content[0]?.text : undefined),
+    );
+    await step(
+      "booking notification (rule → notifier bundle → ntfy)",
+      () =>
+        waitFor(
+          () => rehearsal.simulators.ntfy.received.slice(before).some((m) => m.title === "Tee time booked"),
+          10_000,
+        ),
+      (seen) => (seen ? undefined : "no push notification arrived"),
+    );
+    await step(
+      "golf_get_reservations (express)",
+      () => call("golf_get_reservations", {}),
+      (r) =>
+        JSON.stringify(r.structuredContent).includes(String(booked.structuredContent?.confirmationKey))
+          ? undefined
+          : "the booking is not listed",
+    );
+    await step(
+      "send_push_notification (standard)",
+      () => call("send_push_notification", { title: "Rehearsal", message: "Hello from the rehearsal" }),
+      (r) => (r.isError ? r.content[0]?.text : undefined),
+    );
+
+    // A call slower than the sync budget: answered with its handle, then fetched.
+    rehearsal.simulators.nws.fail({ kind: "slow", delayMs: 3_500 }, 1);
+    const slow = await step(
+      "get_weather slower than the sync budget → handle",
+      () => call("get_weather", { location: "47.62,-122.35", days: 1 }),
+      (r) => (r.structuredContent?.status === "working" ? undefined : "expected a still-running handle"),
+    );
+    const slowId = String(slow._meta?.[REQUEST_ID_META_KEY]);
+    await step(
+      "… fetched with get_request_status",
+      async () => {
+        await sleep(4_000);
+        return call("get_request_status", { requestId: slowId });
+      },
+      (r) =>
+        r.structuredContent?.status === "completed"
+          ? undefined
+          : `status ${String(r.structuredContent?.status)}`,
+    );
+
+    // An honest cancel: the booking step is under way, so the record says it may still complete, then completes.
+    rehearsal.simulators.golf.fail({ kind: "slow", delayMs: 3_000, path: ["ReserveTeeTimes"] });
+    const key = `rehearsal-cancel-${crypto.randomUUID()}`;
+    const pendingId = await idempotentRequestId(rehearsal.assembly.api.apiKeyId, key);
+    const pending = fetch(rehearsal.endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-11-25",
+        "x-api-key": rehearsal.apiKey,
+        "idempotency-key": key,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: {
+          name: "golf_book_tee_time",
+          arguments: { teeSheetId: teeTimes[1]?.teeSheetId, players: 1 },
+        },
+      }),
+    }).then(async (response) => ((await response.json()) as { result: Result }).result);
+    await waitFor(
+      () => rehearsal.simulators.golf.requests.some((r) => r.endsWith("ReserveTeeTimes")),
+      10_000,
+    );
+    const cancelled = await step(
+      "cancel during ReserveTeeTimes → 'may still complete'",
+      async () => {
+        const answer = await fetch(`${rehearsal.endpoint}/status/${pendingId}/cancel`, {
+          method: "POST",
+          headers: { "x-api-key": rehearsal.apiKey },
+        });
+        return { status: answer.status, view: (await answer.json()) as Record<string, unknown> };
+      },
+      (answer) =>
+        answer.status === 202 ? undefined : `answered ${answer.status}: ${JSON.stringify(answer.view)}`,
+    );
+    void cancelled;
+    await step(
+      "… and the booking is recorded completed",
+      () => pending,
+      (r) => (r.isError ? r.content[0]?.text : undefined),
+    );
+
+    // Step Functions' own event for an execution that never ran, fed to the reconciler through the default bus.
+    const orphan = crypto.randomUUID();
+    {
+      const requestTable = rehearsal.assembly.tables.find((table) => table.logicalId.startsWith("Requests"));
+      const dynamo = new DynamoDBClient({
+        endpoint: rehearsal.dynamoEndpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "x", secretAccessKey: "x" },
+      });
+      const now = new Date().toISOString();
+      await dynamo.send(
+        new PutItemCommand({
+          TableName: requestTable?.name,
+          Item: {
+            id: { S: orphan },
+            owner: { S: rehearsal.assembly.api.apiKeyId },
+            tool: { S: "send_push_notification" },
+            status: { S: "working" },
+            statusMessage: { S: "The call is running." },
+            arguments: { S: "{}" },
+            argumentsDigest: { S: "x" },
+            executionArn: {
+              S: `${rehearsal.assembly.stateMachines[0]?.arn.replace(":stateMachine:", ":execution:")}:${orphan}`,
+            },
+            createdAt: { S: now },
+            lastUpdatedAt: { S: now },
+            expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+            workingSince: { S: now },
+          },
+        }),
+      );
+      dynamo.destroy();
+      const standard = rehearsal.assembly.stateMachines.find((machine) => machine.type === "STANDARD");
+      await step(
+        "reconciler fed a Step Functions status-change event",
+        async () => {
+          await rehearsal.putDefaultEvent({
+            source: "aws.states",
+            detailType: "Step Functions Execution Status Change",
+            detail: {
+              executionArn: `${standard?.arn.replace(":stateMachine:", ":execution:")}:${orphan}`,
+              stateMachineArn: standard?.arn ?? "",
+              name: orphan,
+              status: "FAILED",
+            },
+          });
+          await rehearsal.settle();
+          return call("get_request_status", { requestId: orphan });
+        },
+        (r) =>
+          r.structuredContent?.status === "failed" &&
+          /never started/.test(String(r.structuredContent?.statusMessage))
+            ? undefined
+            : `status ${String(r.structuredContent?.status)}: ${String(r.structuredContent?.statusMessage)}`,
+      );
+    }
+    await step(
+      "sweeper on its schedule",
+      () => rehearsal.fireSchedules(),
+      () => undefined,
+    );
+    await rehearsal.settle();
+    await step(
+      "nothing in the dead-letter queue",
+      async () => rehearsal.deadLetters,
+      (letters) => (letters.length ? JSON.stringify(letters) : undefined),
+    );
+  } finally {
+    await client.close();
+  }
+  return steps;
+}
+
+export function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await sleep(50);
+  }
+  return check();
+}
+
+/** The table the rehearsal prints: each function's cold starts, invocations and errors. */
+export function functionTable(rehearsal: Rehearsal): string {
+  const rows = rehearsal.hosts.map((host) => {
+    const init = host.stats.initMs;
+    const median = init.length ? ([...init].sort((a, b) => a - b)[Math.floor(init.length / 2)] ?? 0) : 0;
+    return [
+      host.name,
+      init.length ? `${median.toFixed(0)} (${init.length} cold)` : "-",
+      String(host.stats.invocations),
+      String(host.stats.errors),
+    ];
+  });
+  const header = ["function", "init ms", "invocations", "errors"];
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
