@@ -7,19 +7,19 @@ import { startRehearsal } from "./rehearsal.ts";
 import { functionTable, runSession } from "./session.ts";
 
 const started = performance.now();
-const rehearsal = await startRehearsal((line) => console.error(line));
+const rehearsal = await startRehearsal((line) => process.stderr.write(`${line}\n`));
 let failed = false;
 try {
-  console.error(`API Gateway stand-in: ${rehearsal.endpoint}`);
+  process.stderr.write(`API Gateway stand-in: ${rehearsal.endpoint}\n`);
   const steps = await runSession(rehearsal).catch((error: Error) => {
     failed = true;
-    console.error(`FAILED ${error.message}`);
+    process.stderr.write(`FAILED ${error.message}\n`);
     return [];
   });
   for (const step of steps)
-    console.log(`${step.ok ? "ok  " : "FAIL"} ${step.name} (${step.ms.toFixed(0)} ms)`);
-  console.log(`\n${functionTable(rehearsal)}`);
-  console.log(`\nrehearsal done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    process.stdout.write(`${step.ok ? "ok  " : "FAIL"} ${step.name} (${step.ms.toFixed(0)} ms)\n`);
+  process.stdout.write(`\n${functionTable(rehearsal)}\n`);
+  process.stdout.write(`\nrehearsal done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 } finally {
   await rehearsal.close();
 }

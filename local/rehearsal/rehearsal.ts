@@ -335,11 +335,11 @@ function proxyEvent(request: IncomingMessage, url: URL, body: string, apiKeyId: 
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i] as string;
     const value = request.rawHeaders[i + 1] as string;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
     headers[name] = value;
   }
   const query: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) (query[name] ??= []).push(value);
+  for (const [name, value] of url.searchParams) query[name] = [...(query[name] ?? []), value];
   const stage = url.pathname.split("/")[1] ?? "";
   const resourcePath = url.pathname.slice(stage.length + 1);
   return {

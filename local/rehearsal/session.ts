@@ -160,10 +160,32 @@ export async function runSession(rehearsal: Rehearsal) {
         answer.status === 202 ? undefined : `answered ${answer.status}: ${JSON.stringify(answer.view)}`,
     );
     void cancelled;
+    await pending;
     await step(
       "… and the booking is recorded completed",
-      () => pending,
-      (r) => (r.isError ? r.content[0]?.text : undefined),
+      async () => {
+        let view: Record<string, unknown> = {};
+        for (let attempt = 0; attempt < 3 && view.status !== "completed"; attempt++) {
+          const answer = await fetch(`${rehearsal.endpoint}/status/${pendingId}?wait=10`, {
+            headers: { "x-api-key": rehearsal.apiKey },
+          });
+          view = (await answer.json()) as Record<string, unknown>;
+        }
+        return view;
+      },
+      (view) =>
+        view.status === "completed"
+          ? undefined
+          : `status ${String(view.status)}: ${String(view.statusMessage)}`,
+    );
+    await step(
+      "… and its push notification sent",
+      () =>
+        waitFor(
+          () => rehearsal.simulators.ntfy.received.filter((m) => m.title === "Tee time booked").length === 2,
+          10_000,
+        ),
+      (seen) => (seen ? undefined : "the second booking's push notification did not arrive"),
     );
 
     // Step Functions' own event for an execution that never ran, fed to the reconciler through the default bus.
