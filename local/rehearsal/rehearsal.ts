@@ -35,6 +35,8 @@ export interface Rehearsal {
   assembly: Assembly;
   /** dynalite's endpoint, for the session's own look at the table. */
   dynamoEndpoint: string;
+  /** The Step Functions stand-in's endpoint (the latency measurements start executions directly). */
+  stepFunctionsEndpoint: string;
   hosts: LambdaHost[];
   simulators: { golf: GolfSimulator; ntfy: NtfySimulator; nws: Simulator; openMeteo: Simulator };
   /** Every event put on the project's bus, as delivered. */
@@ -282,6 +284,7 @@ export async function startRehearsal(log: (line: string) => void = () => {}): Pr
       apiKey,
       assembly,
       dynamoEndpoint: dynamo.endpoint,
+      stepFunctionsEndpoint: standIns.url,
       hosts,
       simulators: { golf, ntfy, nws, openMeteo },
       events,
