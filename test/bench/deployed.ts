@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, type CfnElement } from "aws-cdk-lib";
 import { parseStageConfig } from "../../stacks/config.ts";
@@ -11,8 +12,9 @@ import { summary } from "./stats.ts";
  * size, and the front's module load plus first-invocation init in fresh Node 22 processes.
  */
 export async function bundles() {
-  // Inside the project, so the bundles find the AWS SDK in node_modules as they find the runtime's on Lambda.
-  const outdir = new URL("../../.tmp/bench-cdk", import.meta.url).pathname;
+  // Outside the project, so a bundle resolves no package from our node_modules: it must carry all it imports, as on
+  // Lambda.
+  const outdir = join(tmpdir(), `rez-bench-cdk-${process.pid}`);
   await rm(outdir, { recursive: true, force: true });
   try {
     const app = new App({ outdir });
@@ -60,6 +62,7 @@ function frontInit(bundle: string): Promise<number> {
         AWS_REGION: "us-east-1",
         REQUEST_TABLE_NAME: "requests",
         STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:bench",
+        EXPRESS_STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:bench-express",
         EVENT_BUS_NAME: "bus",
       },
       stdio: ["ignore", "pipe", "pipe"],
