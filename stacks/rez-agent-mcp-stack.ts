@@ -228,20 +228,29 @@ export class RezAgentMcpStack extends Stack {
       }),
     );
 
+    // The reconciler and the sweeper settle calls from Step Functions' own answer (DescribeExecution).
+    const settler = (
+      name: string,
+      description: string,
+      access: readonly string[],
+      indexes: string[] = [],
+    ) => {
+      const created = fn(name, name.toLowerCase(), description, 60)
+        .useTable("REQUEST_TABLE_NAME", requests, access, indexes)
+        .useBus("EVENT_BUS_NAME", bus)
+        .setEnvironment(machineArns);
+      created.role.addToPolicy(
+        new PolicyStatement({ actions: ["states:DescribeExecution"], resources: [this.executionArns] }),
+      );
+      created.function.configureAsyncInvoke({ onFailure, retryAttempts: 2 });
+      return created;
+    };
     // Reconciler: Step Functions' own status-change events, for executions that end outside the definition's paths.
-    const reconciler = fn(
+    const reconciler = settler(
       "Reconciler",
-      "reconciler",
       "rez-agent-mcp: settles calls whose execution ended abnormally",
-      30,
-    )
-      .useTable("REQUEST_TABLE_NAME", requests, TABLE_ACCESS.settle)
-      .useBus("EVENT_BUS_NAME", bus)
-      .setEnvironment(machineArns);
-    reconciler.role.addToPolicy(
-      new PolicyStatement({ actions: ["states:DescribeExecution"], resources: [this.executionArns] }),
+      TABLE_ACCESS.settle,
     );
-    reconciler.function.configureAsyncInvoke({ onFailure, retryAttempts: 2 });
     new Rule(this, "ReconcileExecutions", {
       description: "Executions of the tool-call state machine that timed out, were aborted or failed",
       eventPattern: {
@@ -256,14 +265,9 @@ export class RezAgentMcpStack extends Stack {
     });
 
     // Sweeper: calls left working past their deadline, found through the sparse `working` index.
-    const sweeper = fn("Sweeper", "sweeper", "rez-agent-mcp: settles calls left working", 60)
-      .useTable("REQUEST_TABLE_NAME", requests, TABLE_ACCESS.sweep, ["working"])
-      .useBus("EVENT_BUS_NAME", bus)
-      .setEnvironment(machineArns);
-    sweeper.role.addToPolicy(
-      new PolicyStatement({ actions: ["states:DescribeExecution"], resources: [this.executionArns] }),
-    );
-    sweeper.function.configureAsyncInvoke({ onFailure, retryAttempts: 2 });
+    const sweeper = settler("Sweeper", "rez-agent-mcp: settles calls left working", TABLE_ACCESS.sweep, [
+      "working",
+    ]);
     new Rule(this, "SweepWorkingCalls", {
       description: "Settles calls left working: every 5 minutes",
       schedule: Schedule.rate(Duration.minutes(5)),

@@ -1,7 +1,9 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from "@aws-sdk/client-sfn";
+import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { FAST_POLL_MS } from "../../functions/core/watch.ts";
 import type { Rehearsal } from "./rehearsal.ts";
+import { postToolCall } from "./session.ts";
 
 /** Median and 95th percentile, in milliseconds. */
 export function percentiles(samples: number[]): { median: number; p95: number; n: number } {
@@ -21,24 +23,12 @@ const credentials = { accessKeyId: "x", secretAccessKey: "x" };
 export async function measureLatency(rehearsal: Rehearsal, runs = 20) {
   const lags: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const answer = await fetch(rehearsal.endpoint, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2025-11-25",
-        "x-api-key": rehearsal.apiKey,
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: i,
-        method: "tools/call",
-        params: { name: "send_push_notification", arguments: { title: `Lag ${i}`, message: "measuring" } },
-      }),
+    const result = await postToolCall(rehearsal, "send_push_notification", {
+      title: `Lag ${i}`,
+      message: "measuring",
     });
     const answered = Date.now();
-    const { result } = (await answer.json()) as { result: { _meta: Record<string, string> } };
-    const id = result._meta["rez-agent-mcp/requestId"];
+    const id = String(result._meta?.[REQUEST_ID_META_KEY]);
     const status = (await (
       await fetch(`${rehearsal.endpoint}/status/${id}`, { headers: { "x-api-key": rehearsal.apiKey } })
     ).json()) as { lastUpdatedAt: string };

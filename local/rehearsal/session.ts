@@ -124,25 +124,12 @@ export async function runSession(rehearsal: Rehearsal) {
     rehearsal.simulators.golf.fail({ kind: "slow", delayMs: 3_000, path: ["ReserveTeeTimes"] });
     const key = `rehearsal-cancel-${crypto.randomUUID()}`;
     const pendingId = await idempotentRequestId(rehearsal.assembly.api.apiKeyId, key);
-    const pending = fetch(rehearsal.endpoint, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2025-11-25",
-        "x-api-key": rehearsal.apiKey,
-        "idempotency-key": key,
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "tools/call",
-        params: {
-          name: "golf_book_tee_time",
-          arguments: { teeSheetId: teeTimes[1]?.teeSheetId, players: 1 },
-        },
-      }),
-    }).then(async (response) => ((await response.json()) as { result: Result }).result);
+    const pending = postToolCall(
+      rehearsal,
+      "golf_book_tee_time",
+      { teeSheetId: teeTimes[1]?.teeSheetId, players: 1 },
+      { "idempotency-key": key },
+    );
     await waitFor(
       () => rehearsal.simulators.golf.requests.some((r) => r.endsWith("ReserveTeeTimes")),
       10_000,
@@ -259,6 +246,27 @@ export async function runSession(rehearsal: Rehearsal) {
     await client.close();
   }
   return steps;
+}
+
+/** A tools/call POSTed as a plain HTTP client would (headers of its own, such as Idempotency-Key); its result. */
+export async function postToolCall(
+  rehearsal: Pick<Rehearsal, "endpoint" | "apiKey">,
+  name: string,
+  args: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Result> {
+  const response = await fetch(rehearsal.endpoint, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-11-25",
+      "x-api-key": rehearsal.apiKey,
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
+  });
+  return ((await response.json()) as { result: Result }).result;
 }
 
 export function sleep(ms: number) {
