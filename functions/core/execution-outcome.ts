@@ -9,11 +9,11 @@ import type { ToolDefinition, ToolResult } from "./tool.ts";
  */
 export const RESULT_NOT_RECORDED = "ResultNotRecorded";
 
-const REASONS: Record<string, string> = {
-  TIMED_OUT: "ran past its time limit",
-  ABORTED: "was stopped",
-  FAILED: "failed",
-};
+const REASONS: ReadonlyMap<string, string> = new Map([
+  ["TIMED_OUT", "ran past its time limit"],
+  ["ABORTED", "was stopped"],
+  ["FAILED", "failed"],
+]);
 
 function parseObject(text: string | undefined): Record<string, unknown> | undefined {
   if (!text) return undefined;
@@ -112,6 +112,6 @@ export function settlementOf(
       }
     }
   }
-  const message = stoppedMessage(record, definition, REASONS[state.status] ?? "ended");
+  const message = stoppedMessage(record, definition, REASONS.get(state.status) ?? "ended");
   return { status: "failed", statusMessage: message, error: { type: `Execution${state.status}`, message } };
 }

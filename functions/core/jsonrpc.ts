@@ -54,16 +54,17 @@ interface Issue {
 }
 
 /** The requests this server answers, with the SDK's own schemas for them. */
-const REQUEST_SCHEMAS: Record<string, ParamsSchema> = {
-  initialize: InitializeRequestSchema,
-  ping: PingRequestSchema,
-  "tools/list": ListToolsRequestSchema,
-  "tools/call": CallToolRequestSchema,
-  "tasks/get": GetTaskRequestSchema,
-  "tasks/result": GetTaskPayloadRequestSchema,
-  "tasks/list": ListTasksRequestSchema,
-  "tasks/cancel": CancelTaskRequestSchema,
-};
+// A Map, not an object: a method named "constructor" or "__proto__" must find nothing, not Object.prototype's.
+const REQUEST_SCHEMAS: ReadonlyMap<string, ParamsSchema> = new Map<string, ParamsSchema>([
+  ["initialize", InitializeRequestSchema],
+  ["ping", PingRequestSchema],
+  ["tools/list", ListToolsRequestSchema],
+  ["tools/call", CallToolRequestSchema],
+  ["tasks/get", GetTaskRequestSchema],
+  ["tasks/result", GetTaskPayloadRequestSchema],
+  ["tasks/list", ListTasksRequestSchema],
+  ["tasks/cancel", CancelTaskRequestSchema],
+]);
 
 /**
  * Checks a known request's params against the SDK's schema, so a malformed one is answered with -32602 and a
@@ -73,7 +74,7 @@ const REQUEST_SCHEMAS: Record<string, ParamsSchema> = {
 export function checkParams(message: unknown): EnvelopeCheck {
   if (!isJsonObject(message) || typeof message.method !== "string" || message.id === undefined)
     return { ok: true };
-  const schema = REQUEST_SCHEMAS[message.method];
+  const schema = REQUEST_SCHEMAS.get(message.method);
   if (!schema) return { ok: true };
   const parsed = schema.safeParse(message);
   if (parsed.success) return { ok: true };

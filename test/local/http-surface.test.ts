@@ -82,6 +82,15 @@ describe("POST /mcp with bad input", () => {
     expect(error.message).toMatch(message);
   });
 
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])(
+    "answers the method %s, a name Object.prototype has, as unknown (-32601), not with a 500",
+    async (method) => {
+      const response = await post(harness.runtime, { jsonrpc: "2.0", id: 8, method, params: {} });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ id: 8, error: { code: -32601 } });
+    },
+  );
+
   it("answers an unknown method with -32601", async () => {
     const response = await post(harness.runtime, { jsonrpc: "2.0", id: 7, method: "tools/destroy" });
     expect(response.status).toBe(200);
