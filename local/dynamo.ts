@@ -1,5 +1,6 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { rm } from "node:fs/promises";
+import { Agent, type Server } from "node:http";
+import { type AddressInfo, createConnection } from "node:net";
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -12,6 +13,7 @@ import type { TableDefinition } from "../functions/adapters/tables.ts";
 
 export interface LocalDynamo {
   client: DynamoDBClient;
+  /** Where it listens: an http:// URL on loopback, or a Unix socket's path. */
   endpoint: string;
   /** Takes the store off the network (connections refused) until `resume`: fault injection for tests. */
   pause(): Promise<void>;
@@ -19,20 +21,53 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** dynalite on loopback, persisted under `path`, reached through the real AWS SDK client. */
-export async function startLocalDynamo(path: string): Promise<LocalDynamo> {
+/**
+ * Where the store listens. A Unix socket (the local runtime's choice) in a folder only the owner can enter means no
+ * other process, and no web page, can reach it: dynalite has no credentials and answers CORS for any origin. TCP on
+ * loopback is for what must reach it from other processes (the rehearsal's functions, the entry-point tests).
+ */
+export type DynamoListen = { tcp: true } | { socket: string };
+
+/** dynalite persisted under `path`, reached through the real AWS SDK client. */
+export async function startLocalDynamo(
+  path: string,
+  listenOn: DynamoListen = { tcp: true },
+): Promise<LocalDynamo> {
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      const done = () => {
+        server.off("error", reject);
+        resolve();
+      };
+      if ("socket" in listenOn) server.listen(listenOn.socket, done);
+      else server.listen(port, "127.0.0.1", done);
+    });
+  if ("socket" in listenOn) await rm(listenOn.socket, { force: true });
+  await listen(0);
+  let client: DynamoDBClient;
+  let endpoint: string;
+  const base = { region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+  if ("socket" in listenOn) {
+    endpoint = listenOn.socket;
+    // Every connection of this agent goes to the socket; the URL's host is never resolved.
+    const agent = new Agent({ keepAlive: true });
+    agent.createConnection = (_options, callback) => {
+      const socket = createConnection({ path: listenOn.socket });
+      callback?.(null, socket);
+      return socket;
+    };
+    client = new DynamoDBClient({
+      ...base,
+      endpoint: "http://dynalite.socket",
+      requestHandler: { httpAgent: agent },
+    });
+  } else {
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    client = new DynamoDBClient({ ...base, endpoint });
+  }
+  const port = "socket" in listenOn ? 0 : (server.address() as AddressInfo).port;
   const stop = () =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -42,13 +77,10 @@ export async function startLocalDynamo(path: string): Promise<LocalDynamo> {
     client,
     endpoint,
     pause: stop,
-    resume: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve())),
+    resume: () => listen(port),
     close: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await stop();
     },
   };
 }

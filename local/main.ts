@@ -80,6 +80,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 const startedAt = performance.now();
+// Everything this process creates (records, keys, events, the store's files) is the owner's alone.
+process.umask(0o077);
 const log = (line: string) => console.error(line);
 const secretsFile = flags["secrets-file"] ?? join(flags["data-dir"], "secrets.json");
 const secrets = await loadLocalSecrets(secretsFile, process.env, {

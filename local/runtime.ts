@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { DynamoDbRequestStore } from "../functions/adapters/dynamodb-request-store.ts";
 import type { IdempotencyStore } from "../functions/adapters/idempotency.ts";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.ts";
@@ -9,7 +10,7 @@ import { EVENT_RULES, type ToolCallEventDetail } from "../functions/core/events.
 import { createFront, type Front } from "../functions/core/front.ts";
 import { isLoopback, LOOPBACK_HOSTNAMES } from "../functions/core/http.ts";
 import type { JsonObject } from "../functions/core/json.ts";
-import { systemClock, type WorkflowInput } from "../functions/core/ports.ts";
+import { type ExecutionState, systemClock, type WorkflowInput } from "../functions/core/ports.ts";
 import { DocumentSecrets, type SecretsDocument } from "../functions/core/secrets.ts";
 import { ToolRegistry } from "../functions/core/tool.ts";
 import {
@@ -137,6 +138,28 @@ export interface Runtime {
 
 const SAMPLE_COURSES = new URL("./sample-courses.json", import.meta.url);
 
+/** Makes a folder and everything in it readable by its owner alone (folders 0700, files 0600). */
+async function ownerOnly(folder: string): Promise<void> {
+  await chmod(folder, 0o700);
+  for (const entry of await readdir(folder, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) await chmod(path, 0o700);
+    else if (entry.isFile()) await chmod(path, 0o600);
+  }
+}
+
+/**
+ * The store's Unix socket: in the data folder (0700), unless its path would pass the 104-108 bytes a socket path
+ * may have; then in a fresh 0700 folder of its own.
+ */
+async function storeSocketPath(dataDir: string, cleanups: (() => Promise<void>)[]): Promise<string> {
+  const inData = join(resolve(dataDir), "dynamodb.sock");
+  if (Buffer.byteLength(inData) <= 100) return inData;
+  const folder = await mkdtemp(join(tmpdir(), "rez-agent-mcp-"));
+  cleanups.push(() => rm(folder, { recursive: true, force: true }));
+  return join(folder, "dynamodb.sock");
+}
+
 async function loadCourses(file: string | URL | undefined): Promise<Course[]> {
   if (!file) return [];
   try {
@@ -166,9 +189,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   try {
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    // mkdir's mode applies only to a folder it creates: an existing one (and what is in it) is made the owner's too.
+    await ownerOnly(options.dataDir);
     const eventsFile = options.eventsFile ?? join(options.dataDir, "events.jsonl");
 
-    const dynamo = await startLocalDynamo(join(options.dataDir, "dynamodb"));
+    const dynamo = await startLocalDynamo(join(options.dataDir, "dynamodb"), {
+      socket: await storeSocketPath(options.dataDir, cleanups),
+    });
     cleanups.push(dynamo.close);
     await ensureTables(dynamo.client, [
       { definition: REQUEST_TABLE, name: LOCAL_REQUEST_TABLE },
@@ -294,6 +321,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       });
     }
 
+    const settleEnded = async (input: WorkflowInput, state: ExecutionState) => {
+      const record = await store.get(input.requestId);
+      if (record) await (front as Front).calls.settleFromExecution(record, state);
+    };
     const workflow = new LocalWorkflow({
       substitutions: LOCAL_SUBSTITUTIONS,
       functions: Object.fromEntries(
@@ -307,16 +338,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       bus,
       onItemWritten: (id) => signals.notify(id),
       // What the stack's reconciler does with Step Functions' status-change events.
-      onStandardEnded: async (input, state) => {
-        const record = await store.get(input.requestId);
-        if (record) await (front as Front).calls.settleFromExecution(record, state);
-      },
+      onStandardEnded: settleEnded,
+      onAsyncExpressEnded: settleEnded,
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
       onError: reportError,
     });
 
     let front: Front | undefined;
-    const server = await listen((request) => (front as Front).handle(request), options.host, options.port);
+    // Requests wait until start-up recovery has settled or restarted what an earlier run left working: a re-sent
+    // call must find its record as recovery left it, never race it.
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
+    const server = await listen(
+      async (request) => {
+        await ready;
+        return (front as Front).handle(request);
+      },
+      options.host,
+      options.port,
+    );
     cleanups.push(async () => {
       // Stop accepting, let running executions finish (bounded), then end the connections still open.
       const closing = server.close();
@@ -351,6 +393,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const record of await store.listWorking(new Date().toISOString(), 1_000_000)) {
       recovered[await front.calls.recover(record)] += 1;
     }
+    markReady();
     // What the stack's scheduled sweeper does: calls left working whose execution ended or never started.
     const calls = front.calls;
     const sweeper = setInterval(() => {

@@ -42,6 +42,12 @@ export interface LocalWorkflowOptions {
    * Functions' status-change events reach the stack's reconciler.
    */
   onStandardEnded: (input: WorkflowInput, state: ExecutionState) => Promise<void>;
+  /**
+   * Called when an express execution started without waiting (a task, a recovery) ends other than succeeded. AWS
+   * has no such event (the sweeper settles those after the express time limit); locally it costs nothing to settle
+   * them at once.
+   */
+  onAsyncExpressEnded?: (input: WorkflowInput, state: ExecutionState) => Promise<void>;
   /** Milliseconds between retries, instead of the definition's backoff (tests). */
   retryDelayMs?: number;
   onError: (error: unknown) => void;
@@ -184,13 +190,14 @@ export class LocalWorkflow implements WorkflowStarter {
       return "exists";
     }
     const done = this.#execute(input, kind);
-    if (kind === "standard") {
+    const onEnded = kind === "standard" ? this.#options.onStandardEnded : this.#options.onAsyncExpressEnded;
+    if (onEnded) {
       void done.then(async (state) => {
         // Locally an abort is a cancel (the record is already settled) or a stop (the record stays working, to be
         // recovered at the next start): neither is news for the record.
         if (state.status === "SUCCEEDED" || state.status === "ABORTED") return;
         try {
-          await this.#options.onStandardEnded(input, state);
+          await onEnded(input, state);
         } catch (error) {
           this.#options.onError(error);
         }

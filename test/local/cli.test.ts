@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -126,5 +126,53 @@ describe("npm start (local/main.ts)", () => {
     expect(await exit(child)).toBe(2);
     expect(output).toContain(`can be read by other users (mode 0644). Run: chmod 600 ${secrets}`);
     expect(output).not.toContain("tk_do_not_print");
+  });
+});
+
+/** The TCP ports a process listens on, from /proc (Linux): its socket inodes matched against the LISTEN table. */
+async function listeningPorts(pid: number): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+    const match = /^socket:\[(\d+)\]$/.exec(target);
+    if (match?.[1]) inodes.add(match[1]);
+  }
+  const ports: number[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const lines = (await readFile(table, "utf8").catch(() => "")).split("\n").slice(1);
+    for (const line of lines) {
+      const fields = line.trim().split(/\s+/);
+      const [local, state, inode] = [fields[1], fields[3], fields[9]];
+      if (state === "0A" && inode && inodes.has(inode) && local)
+        ports.push(Number.parseInt(local.split(":")[1] ?? "", 16));
+    }
+  }
+  return ports;
+}
+
+describe("the embedded store", () => {
+  it.runIf(process.platform === "linux")(
+    "listens on no TCP port: the server's own port is the process's only one",
+    async () => {
+      dataDir = await mkdtemp(join(tmpdir(), "rez-cli-"));
+      const started = await start(["--data-dir", dataDir, "--port", "0"]);
+      children.push(started.child);
+      const port = Number(new URL(started.mcpUrl).port);
+      expect(await listeningPorts(started.child.pid as number)).toEqual([port]);
+    },
+  );
+
+  it("makes an existing data folder and every file in it the owner's alone", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "rez-cli-"));
+    await chmod(dataDir, 0o755);
+    await writeFile(join(dataDir, "events.jsonl"), "", { mode: 0o644 });
+    const started = await start(["--data-dir", dataDir, "--port", "0"]);
+    children.push(started.child);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
+      const mode = (await stat(join(entry.parentPath, entry.name))).mode & 0o777;
+      if (entry.isDirectory()) expect({ [entry.name]: mode }).toEqual({ [entry.name]: 0o700 });
+      else if (entry.isFile()) expect({ [entry.name]: mode }).toEqual({ [entry.name]: 0o600 });
+    }
   });
 });
