@@ -1,6 +1,7 @@
 import { isToolError } from "./errors.ts";
 import type { JsonObject } from "./json.ts";
 import type { Clock, WorkflowInput } from "./ports.ts";
+import { redactText } from "./redact.ts";
 import type { ExecutableTool } from "./tool.ts";
 
 /** What a tool's Task state receives (the Lambda payload). */
@@ -59,7 +60,9 @@ export async function invokeTool<Deps>(
     const durationMs = clock.now() - invocation.startedAt;
     if (isToolError(error)) {
       const upstreamStatus = error.details.upstreamStatus ?? null;
-      throw new InvocationFailed(error.name, { message: error.message, upstreamStatus, durationMs });
+      // The last line of defence: no tool error carries a token out, whoever wrote its message.
+      const message = redactText(error.message);
+      throw new InvocationFailed(error.name, { message, upstreamStatus, durationMs });
     }
     onUnexpected(error);
     throw new InvocationFailed("ToolCrashed", { message: UNEXPECTED, upstreamStatus: null, durationMs });

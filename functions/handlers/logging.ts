@@ -1,13 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { REDACTED, redactText } from "../core/redact.ts";
 
 /** Keys whose values never reach a log, wherever they appear in a logged object. */
 const SECRET_KEYS = /pass(word)?|secret|token|authorization|cookie|credential|email|acct|username/i;
-/** Values that are secrets whatever their key: JWTs and bearer credentials. */
-const SECRET_VALUES = [
-  /\beyJ[\w-]+\.[\w-]*\.[\w-]*/g, // a JWT (header.payload.signature)
-  /\bBearer\s+[\w.~+/=-]+/gi,
-];
-const REDACTED = "[redacted]";
 
 /**
  * The replacer every log line goes through (Powertools' jsonReplacerFn): secret keys are replaced whole, and
@@ -18,7 +13,7 @@ export function redact(key: string, value: unknown): unknown {
     return REDACTED;
   }
   if (typeof value === "string") {
-    return SECRET_VALUES.reduce((text, pattern) => text.replace(pattern, REDACTED), value);
+    return redactText(value);
   }
   if (typeof value === "bigint") return value.toString();
   return value;

@@ -65,6 +65,8 @@ export async function publishToNtfy(push: PushMessage, deps: NtfyDeps): Promise<
     upstream: "ntfy",
     url: new URL("/", deps.config.baseUrl).href,
     json: body,
+    // The topic works like a password on a public ntfy server: ntfy must not be quoted with it.
+    secrets: [topic],
     ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
   });
   const sent = answer as { id?: unknown; time?: unknown } | null;

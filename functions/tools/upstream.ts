@@ -1,4 +1,5 @@
 import { UpstreamRejected, UpstreamUnavailable } from "../core/errors.ts";
+import { redactText } from "../core/redact.ts";
 
 /** The fetch function tools use: the runtime's global fetch, injected so nothing reaches for a global. */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -23,6 +24,11 @@ export interface UpstreamGet {
   headers?: Record<string, string>;
   /** Statuses answered as data rather than thrown (e.g. 404 "outside coverage"). */
   acceptStatuses?: readonly number[];
+  /**
+   * Values sent that an upstream must never be quoted with (a topic that works as a password). The Authorization
+   * header and the form's credential fields are always among them.
+   */
+  secrets?: readonly string[];
 }
 
 /** Any request: a GET, or a POST with a JSON or form body. Never cached. */
@@ -116,7 +122,7 @@ export class UpstreamClient {
         );
       }
       throw new UpstreamRejected(
-        `${request.label} refused the request (HTTP ${status})${reasonOf(text)}.`,
+        `${request.label} refused the request (HTTP ${status})${reasonOf(text, sentSecrets(request))}.`,
         withStatus,
       );
     }
@@ -139,12 +145,27 @@ function neverConnected(error: unknown): boolean {
   return typeof cause?.code === "string" && NOT_CONNECTED.has(cause.code);
 }
 
-/** A short, printable reason from an error body, if it has one. */
-function reasonOf(text: string): string {
+const CREDENTIAL_FIELDS = /pass(word)?|secret|token|username|code/i;
+
+/** What this request carried that must not come back in a message: its credentials and the declared secrets. */
+function sentSecrets(request: UpstreamRequest): string[] {
+  const values = [...(request.secrets ?? [])];
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (!/^(authorization|cookie|x-api-key)$/i.test(name)) continue;
+    values.push(value, value.replace(/^\S+\s+/, ""));
+  }
+  for (const [name, value] of Object.entries(request.form ?? {})) {
+    if (CREDENTIAL_FIELDS.test(name)) values.push(value);
+  }
+  return values;
+}
+
+/** A short, printable reason from an error body, if it has one, with what the request sent in secret cut out. */
+function reasonOf(text: string, secrets: readonly string[]): string {
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     const reason = body.detail ?? body.reason ?? body.error ?? body.title ?? body.message;
-    if (typeof reason === "string" && reason.trim()) return `: ${printable(reason)}`;
+    if (typeof reason === "string" && reason.trim()) return `: ${printable(redactText(reason, secrets))}`;
   } catch {
     // not JSON: no reason to show
   }
@@ -158,5 +179,5 @@ const EMAIL = /[^\s@"'<>]+@[^\s@"'<>]+\.[A-Za-z]{2,}/g;
  * addresses (a site may name the golfer in its messages).
  */
 export function printable(text: string): string {
-  return text.trim().replace(/\s+/g, " ").replace(EMAIL, "[email]").slice(0, 200);
+  return redactText(text).trim().replace(/\s+/g, " ").replace(EMAIL, "[email]").slice(0, 200);
 }

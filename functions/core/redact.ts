@@ -1,0 +1,36 @@
+/** What replaces a secret wherever one would have appeared. */
+export const REDACTED = "[redacted]";
+
+/** Values that are secrets whatever their context: JWTs and bearer credentials. */
+const SECRET_PATTERNS = [
+  /\beyJ[\w-]+\.[\w-]*\.[\w-]*/g, // a JWT (header.payload.signature)
+  /\bBearer\s+[\w.~+/=-]+/gi,
+];
+
+/** Shorter values are too likely to be ordinary words to cut out of text. */
+const SHORTEST_KNOWN_SECRET = 4;
+
+/**
+ * Text with every secret cut out: the `known` values (a token, a password, a topic: what this server sent and an
+ * upstream may quote back), and anything shaped like a JWT or a bearer credential. The one redaction the server
+ * uses, for upstream text before it reaches a result, a record or an event, and for every log line.
+ */
+export function redactText(text: string, known: readonly (string | undefined)[] = []): string {
+  let redacted = text;
+  const values = known
+    .filter((value): value is string => typeof value === "string" && value.length >= SHORTEST_KNOWN_SECRET)
+    .sort((a, b) => b.length - a.length);
+  for (const value of values) redacted = redacted.split(value).join(REDACTED);
+  // An upstream may quote a form-encoded or JSON-escaped copy of what it was sent.
+  for (const value of values) {
+    const forms = [
+      encodeURIComponent(value),
+      new URLSearchParams({ v: value }).toString().slice(2),
+      JSON.stringify(value).slice(1, -1),
+    ];
+    for (const encoded of forms) {
+      if (encoded !== value) redacted = redacted.split(encoded).join(REDACTED);
+    }
+  }
+  return SECRET_PATTERNS.reduce((current, pattern) => current.replace(pattern, REDACTED), redacted);
+}
