@@ -7,7 +7,7 @@ import {
   jsonRpcResponseError,
   readBody,
 } from "./http.ts";
-import { isJsonObject } from "./json.ts";
+import { isJsonObject, nestsDeeperThan } from "./json.ts";
 import { checkEnvelope, checkParams } from "./jsonrpc.ts";
 import { createMcpHandler, PROTOCOL_VERSIONS } from "./mcp-server.ts";
 import { type Authenticator, type Principal, STORE_UNAVAILABLE_MESSAGE, StoreUnavailable } from "./ports.ts";
@@ -50,6 +50,9 @@ function route(pathname: string, basePath: string): Route {
 
 const WAIT_PATTERN = /^\d+(\.\d+)?$/;
 
+/** How deep a JSON-RPC message may nest (tool arguments included): far beyond any real one. */
+const MAX_NESTING = 64;
+
 /**
  * The whole HTTP surface as one function of a web Request: the local server and the Lambda call it unchanged.
  *
@@ -81,6 +84,14 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
       message = JSON.parse(body.text);
     } catch {
       return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON");
+    }
+    // Deeper nesting than any MCP message needs would overflow a recursive reader later (the SDK's schemas).
+    if (nestsDeeperThan(message, MAX_NESTING)) {
+      return jsonRpcError(
+        400,
+        -32600,
+        `Invalid Request: the message nests more than ${MAX_NESTING} levels deep`,
+      );
     }
     const envelope = checkEnvelope(message);
     if (!envelope.ok) return jsonRpcError(400, -32600, envelope.message);
@@ -180,6 +191,8 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
       try {
         return await handle(request);
       } catch (error) {
+        // A client that hung up (mid-body, or while waiting) is no server error: nobody is left to answer.
+        if (request.signal.aborted) return httpError(499, "client_closed", "The client closed the request");
         if (error instanceof StoreUnavailable) {
           return httpError(503, "store_unavailable", STORE_UNAVAILABLE_MESSAGE, { "retry-after": "1" });
         }

@@ -286,6 +286,56 @@ describe("request targets no URL can be made of", () => {
   );
 });
 
+describe("messages nested past any real one", () => {
+  const arrays = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+  it.each([
+    ["a response", `{"jsonrpc":"2.0","id":1,"result":{"x":${arrays(100_000)}}}`],
+    [
+      "an error response",
+      `{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x","data":${arrays(100_000)}}}`,
+    ],
+    [
+      "a request's params",
+      `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"x":${arrays(100_000)}}}`,
+    ],
+  ])("refuses %s nested 100,000 deep as an invalid request, with no internal error text", async (_, body) => {
+    const response = await post(harness.runtime, body);
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ error: { code: -32600, message: /nests more than 64 levels/ } });
+    expect(text).not.toMatch(/RangeError|call stack/);
+  });
+});
+
+describe("a client that hangs up mid-body", () => {
+  it("is not logged as a server error, and the server keeps serving", async () => {
+    const logged: string[] = [];
+    const own = await startHarness({ log: (line) => logged.push(line) });
+    try {
+      const { hostname, port } = new URL(own.runtime.mcpUrl);
+      await new Promise<void>((resolve) => {
+        const req = httpRequest({
+          hostname,
+          port,
+          path: "/mcp",
+          method: "POST",
+          headers: { ...MCP_HEADERS, "x-api-key": KEY, "content-length": "1000" },
+        });
+        req.on("error", () => resolve());
+        req.write('{"jsonrpc":"2.0",');
+        setTimeout(() => {
+          req.destroy();
+          setTimeout(resolve, 300);
+        }, 200);
+      });
+      expect(logged.filter((line) => line.startsWith("error"))).toEqual([]);
+      expect((await post(own.runtime, { jsonrpc: "2.0", id: 1, method: "ping" })).status).toBe(200);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("the status route", () => {
   let id: string;
   beforeAll(async () => {
