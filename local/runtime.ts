@@ -29,7 +29,10 @@ import {
   createNotifyOnBookingHandler,
   NOTIFICATION_REPLAY_SECONDS,
 } from "../functions/handlers/notify-on-booking.ts";
-import { createSendPushNotificationHandler } from "../functions/handlers/send-push-notification.ts";
+import {
+  createSendPushNotificationHandler,
+  PUSH_REPLAY_SECONDS,
+} from "../functions/handlers/send-push-notification.ts";
 import { EXPRESS_LIMIT_MS, SWEEP_GRACE_MS } from "../functions/handlers/sweeper.ts";
 import type { HandlerRuntime, ToolHandler } from "../functions/handlers/tool-handler.ts";
 import { type Course, parseCourses } from "../functions/tools/courses.ts";
@@ -298,7 +301,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     const handlers: Record<keyof typeof WORKFLOW_FUNCTIONS, ToolHandler> = {
       get_weather: createGetWeatherHandler({ config: weatherConfig, courses, http }, handlerRuntime),
-      send_push_notification: createSendPushNotificationHandler(ntfy, handlerRuntime),
+      send_push_notification: createSendPushNotificationHandler(
+        ntfy,
+        handlerRuntime,
+        idempotencyFor(PUSH_REPLAY_SECONDS),
+      ),
       golf_search_tee_times: createGolfSearchTeeTimesHandler(golf, handlerRuntime),
       golf_book_tee_time: createGolfBookTeeTimeHandler(
         golf,

@@ -45,7 +45,7 @@ export const TOOL_FUNCTIONS = {
     entry: "send-push-notification",
     placeholder: "SendPushNotificationFunctionArn",
     seconds: 30,
-    uses: ["ntfy"],
+    uses: ["ntfy", "idempotency"],
   },
   golf_search_tee_times: {
     entry: "golf-search-tee-times",

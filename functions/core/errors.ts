@@ -7,7 +7,8 @@ export type ToolErrorName =
   | "UpstreamRejected"
   | "NotConfigured"
   | "ValidationFailed"
-  | "BookingIncomplete";
+  | "BookingIncomplete"
+  | "OutcomeUnknown";
 
 export const TOOL_ERROR_NAMES: readonly ToolErrorName[] = [
   "UpstreamUnavailable",
@@ -15,6 +16,7 @@ export const TOOL_ERROR_NAMES: readonly ToolErrorName[] = [
   "NotConfigured",
   "ValidationFailed",
   "BookingIncomplete",
+  "OutcomeUnknown",
 ];
 
 export interface ToolErrorDetails {
@@ -74,6 +76,14 @@ export class ValidationFailed extends ToolError {
  */
 export class BookingIncomplete extends ToolError {
   override readonly name = "BookingIncomplete" as const;
+}
+
+/**
+ * A one-step change the upstream may or may not have made (it did not answer after receiving the request). Never
+ * retried, since a retry could make it twice; the message says what to check.
+ */
+export class OutcomeUnknown extends ToolError {
+  override readonly name = "OutcomeUnknown" as const;
 }
 
 export function isToolError(error: unknown): error is ToolError {

@@ -1,4 +1,5 @@
 import { type IdempotencyStore, idempotent } from "../adapters/idempotency.ts";
+import { OutcomeUnknown } from "../core/errors.ts";
 import type { ToolCallEventDetail } from "../core/events.ts";
 import { type NtfyDeps, type Published, publishToNtfy } from "../tools/ntfy.ts";
 import { idempotencyStoreFromEnv, ntfyDepsFromEnv } from "./environment.ts";
@@ -19,16 +20,23 @@ export interface BookingEvent {
  * EventBridge delivers at least once, so it is idempotent on the request id: one booking, one notification.
  */
 export function createNotifyOnBookingHandler(deps: NtfyDeps, store: IdempotencyStore) {
-  const notify = (event: BookingEvent): Promise<Published> =>
-    publishToNtfy(
-      {
-        title: "Tee time booked",
-        message: event.detail.summary || "A tee time was booked.",
-        priority: "high",
-        tags: ["golf"],
-      },
-      deps,
-    );
+  const notify = async (event: BookingEvent): Promise<Published | { unconfirmed: string }> => {
+    try {
+      return await publishToNtfy(
+        {
+          title: "Tee time booked",
+          message: event.detail.summary || "A tee time was booked.",
+          priority: "high",
+          tags: ["golf"],
+        },
+        deps,
+      );
+    } catch (error) {
+      // A send ntfy may have delivered is recorded as done, so no retry of the event can notify twice.
+      if (error instanceof OutcomeUnknown) return { unconfirmed: error.message };
+      throw error;
+    }
+  };
   return idempotent("notify-on-booking", notify, store, { keyPath: "detail.requestId" });
 }
 

@@ -1,13 +1,32 @@
+import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
 import type { NtfyDeps } from "../tools/ntfy.ts";
 import { sendPushNotification } from "../tools/send-push-notification.ts";
-import { ntfyDepsFromEnv } from "./environment.ts";
+import { idempotencyStoreFromEnv, ntfyDepsFromEnv } from "./environment.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
-/** The send_push_notification Task's function. */
-export const createSendPushNotificationHandler = (deps: NtfyDeps, runtime: HandlerRuntime) =>
-  toolHandler(sendPushNotification, deps, runtime);
+/** A push's outcome is replayed for as long as its request record is kept. */
+export const PUSH_REPLAY_SECONDS = 30 * 24 * 3600;
+
+/**
+ * The send_push_notification Task's function, idempotent per request id: a Lambda retry or a redriven execution of
+ * the same request gets the first send's outcome instead of notifying again.
+ */
+export const createSendPushNotificationHandler = (
+  deps: NtfyDeps,
+  runtime: HandlerRuntime,
+  store: IdempotencyStore,
+) =>
+  idempotentByRequest(
+    sendPushNotification.definition.name,
+    toolHandler(sendPushNotification, deps, runtime),
+    store,
+  );
 
 /** The Lambda entry point. */
-export const handler = toolEntry("send_push_notification", (runtime) =>
-  createSendPushNotificationHandler(ntfyDepsFromEnv(process.env), runtime),
+export const handler = toolEntry("send_push_notification", (runtime, { tracer }) =>
+  createSendPushNotificationHandler(
+    ntfyDepsFromEnv(process.env),
+    runtime,
+    idempotencyStoreFromEnv(process.env, PUSH_REPLAY_SECONDS, tracer),
+  ),
 );

@@ -1,4 +1,4 @@
-import { NotConfigured, UpstreamUnavailable } from "../core/errors.ts";
+import { NotConfigured, OutcomeUnknown, UpstreamUnavailable } from "../core/errors.ts";
 import type { Secrets } from "../core/ports.ts";
 import type { UpstreamClient } from "./upstream.ts";
 
@@ -34,6 +34,25 @@ export interface Published {
   topic: string;
 }
 
+/** Answers after which ntfy surely did not deliver: rate limited, or unavailable before it did anything. */
+const NOT_DELIVERED_STATUSES = new Set([429, 503]);
+
+/**
+ * A send may be retried only when it surely did not reach a phone (no connection, 429, 503). Any other failure
+ * after the request left (a timeout, a dropped connection, another 5xx) may have delivered it: retrying could
+ * notify twice, so it becomes OutcomeUnknown, which nothing retries.
+ */
+function unlessSurelyUndelivered(error: unknown): unknown {
+  if (!(error instanceof UpstreamUnavailable)) return error;
+  const { delivered, upstreamStatus } = error.details;
+  if (upstreamStatus !== undefined ? NOT_DELIVERED_STATUSES.has(upstreamStatus) : delivered === "no")
+    return error;
+  return new OutcomeUnknown(
+    `${error.message.replace(/ Try again later\.$/, "")} It may or may not have been sent. Check your phone before sending it again.`,
+    error.details,
+  );
+}
+
 /** "golf-alerts-7f3k" → "go…3k": enough to recognise, not enough to post to. */
 export function maskTopic(topic: string): string {
   if (topic.length <= 6) return "•".repeat(topic.length);
@@ -60,20 +79,27 @@ export async function publishToNtfy(push: PushMessage, deps: NtfyDeps): Promise<
   };
   if (push.tags?.length) body.tags = push.tags;
   if (push.click) body.click = push.click;
-  const { body: answer } = await deps.http.request({
-    label: "The ntfy server",
-    upstream: "ntfy",
-    url: new URL("/", deps.config.baseUrl).href,
-    json: body,
-    // The topic works like a password on a public ntfy server: ntfy must not be quoted with it.
-    secrets: [topic],
-    ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
-  });
+  let answer: unknown;
+  try {
+    ({ body: answer } = await deps.http.request({
+      label: "The ntfy server",
+      upstream: "ntfy",
+      url: new URL("/", deps.config.baseUrl).href,
+      json: body,
+      // The topic works like a password on a public ntfy server: ntfy must not be quoted with it.
+      secrets: [topic],
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    }));
+  } catch (error) {
+    throw unlessSurelyUndelivered(error);
+  }
   const sent = answer as { id?: unknown; time?: unknown } | null;
   if (typeof sent?.id !== "string" || typeof sent.time !== "number") {
-    throw new UpstreamUnavailable("The ntfy server answered with malformed data. Try again later.", {
-      upstream: "ntfy",
-    });
+    // ntfy said yes in a way we cannot read: it may well have delivered.
+    throw new OutcomeUnknown(
+      "The ntfy server accepted the notification but answered with malformed data, so it may or may not have been sent. Check your phone before sending it again.",
+      { upstream: "ntfy" },
+    );
   }
   return { id: sent.id, time: new Date(sent.time * 1000).toISOString(), topic: maskTopic(topic) };
 }

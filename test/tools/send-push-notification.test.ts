@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { NotConfigured, UpstreamRejected, UpstreamUnavailable } from "../../functions/core/errors.ts";
+import {
+  NotConfigured,
+  OutcomeUnknown,
+  UpstreamRejected,
+  UpstreamUnavailable,
+} from "../../functions/core/errors.ts";
 import { DocumentSecrets } from "../../functions/core/secrets.ts";
 import { ArgumentValidator } from "../../functions/core/validation.ts";
 import { maskTopic, type NtfyDeps } from "../../functions/tools/ntfy.ts";
@@ -79,10 +84,19 @@ describe("send_push_notification", () => {
     );
   });
 
-  it("treats 429 and 5xx as retryable", async () => {
-    for (const status of [429, 502]) {
+  it("treats 429 and 503 as retryable: ntfy surely did not deliver", async () => {
+    for (const status of [429, 503]) {
       ntfy.fail({ kind: "status", status }, 1);
       await expect(send({ title: "t", message: "m" })).rejects.toBeInstanceOf(UpstreamUnavailable);
+    }
+  });
+
+  it("treats another 5xx as an unknown outcome, never retried: ntfy may have delivered", async () => {
+    for (const status of [500, 502]) {
+      ntfy.fail({ kind: "status", status }, 1);
+      const error = await send({ title: "t", message: "m" }).catch((e: Error) => e);
+      expect(error).toBeInstanceOf(OutcomeUnknown);
+      expect((error as Error).message).toMatch(/may or may not have been sent/);
     }
   });
 
