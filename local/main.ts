@@ -23,6 +23,12 @@ const USAGE = `Usage: npm start -- [options]
 Environment: REZ_AGENT_MCP_API_KEY sets the API key (otherwise one is generated on first start).
 Secrets may also come from NTFY_TOKEN, CPS_GOLF_USERNAME, CPS_GOLF_PASSWORD and CPS_GOLF_CLIENT_SECRET.`;
 
+/** A start that cannot go on: one line, exit 1 (usage errors are exit 2, with the usage). */
+function failToStart(message: string): never {
+  console.error(`rez-agent-mcp: cannot start: ${message}`);
+  process.exit(1);
+}
+
 function fail(message: string): never {
   console.error(`rez-agent-mcp: ${message}\n\n${USAGE}`);
   process.exit(2);
@@ -92,6 +98,13 @@ const ntfyTopic = flags["ntfy-topic"] ?? process.env.NTFY_TOPIC;
 const ntfyUrl = flags["ntfy-url"] ?? process.env.NTFY_BASE_URL;
 if (ntfyTopic) ntfy.topic = ntfyTopic;
 if (ntfyUrl) ntfy.baseUrl = ntfyUrl;
+// Whatever escapes (a store write that fails from a callback on a full disk) stops the server with a line that
+// says why, never silently.
+process.on("uncaughtException", (error) => {
+  console.error(`rez-agent-mcp: stopped: ${error.name}: ${error.message}`);
+  process.exit(1);
+});
+
 const runtime = await startRuntime({
   dataDir: flags["data-dir"],
   ...(flags["events-file"] ? { eventsFile: flags["events-file"] } : {}),
@@ -105,7 +118,7 @@ const runtime = await startRuntime({
   ...(process.env.REZ_AGENT_MCP_API_KEY ? { apiKey: process.env.REZ_AGENT_MCP_API_KEY } : {}),
   front: { syncBudgetMs: syncBudget * 1000 },
   log,
-}).catch((error: Error) => fail(error.message));
+}).catch((error: Error) => failToStart(error.message));
 
 const readyMs = Math.round(performance.now() - startedAt);
 const key =

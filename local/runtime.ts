@@ -63,6 +63,7 @@ import { type NtfySimulator, startNtfySimulator } from "./simulators/ntfy.ts";
 import { startNwsSimulator } from "./simulators/nws.ts";
 import { startOpenMeteoSimulator } from "./simulators/open-meteo.ts";
 import type { Simulator } from "./simulators/sim-server.ts";
+import { checkStoreOpens, notePid, RecordCount } from "./store-guard.ts";
 import { LocalWorkflow } from "./workflow.ts";
 
 export interface RuntimeOptions {
@@ -196,14 +197,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await ownerOnly(options.dataDir);
     const eventsFile = options.eventsFile ?? join(options.dataDir, "events.jsonl");
 
-    const dynamo = await startLocalDynamo(join(options.dataDir, "dynamodb"), {
+    const storePath = join(options.dataDir, "dynamodb");
+    await checkStoreOpens(storePath, options.dataDir);
+    const dynamo = await startLocalDynamo(storePath, {
       socket: await storeSocketPath(options.dataDir, cleanups),
     });
     cleanups.push(dynamo.close);
+    cleanups.push(await notePid(options.dataDir));
     await ensureTables(dynamo.client, [
       { definition: REQUEST_TABLE, name: LOCAL_REQUEST_TABLE },
       { definition: IDEMPOTENCY_TABLE, name: LOCAL_IDEMPOTENCY_TABLE },
     ]);
+    const recordCount = new RecordCount(options.dataDir, dynamo.client, LOCAL_REQUEST_TABLE);
+    await recordCount.verify(storePath);
+    cleanups.push(() => recordCount.note());
 
     const simulators: Runtime["simulators"] = { golf: {} };
     let weatherConfig: WeatherConfig = { ...DEFAULT_WEATHER_CONFIG };
@@ -405,6 +412,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const calls = front.calls;
     const sweeper = setInterval(() => {
       calls.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS).catch(reportError);
+      recordCount.note().catch(reportError);
     }, options.sweepIntervalMs ?? 60_000);
     sweeper.unref();
     cleanups.push(async () => clearInterval(sweeper));

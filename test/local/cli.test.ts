@@ -150,6 +150,29 @@ async function listeningPorts(pid: number): Promise<number[]> {
   return ports;
 }
 
+describe("a second server on the same data folder", () => {
+  it("exits 1 with one line that says which process holds the folder", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "rez-cli-"));
+    const first = await start(["--data-dir", dataDir, "--port", "0"]);
+    children.push(first.child);
+    const second = spawn(process.execPath, [MAIN, "--data-dir", dataDir, "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.push(second);
+    let output = "";
+    second.stdout?.on("data", (chunk) => {
+      output += chunk;
+    });
+    second.stderr?.on("data", (chunk) => {
+      output += chunk;
+    });
+    expect(await exit(second)).toBe(1);
+    expect(output.trim().split("\n")).toEqual([
+      `rez-agent-mcp: cannot start: the data folder ${dataDir} is in use by another rez-agent-mcp (process ${first.child.pid}); stop it, or start this one with another --data-dir`,
+    ]);
+  });
+});
+
 describe("the embedded store", () => {
   it.runIf(process.platform === "linux")(
     "listens on no TCP port: the server's own port is the process's only one",
