@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { appendFile } from "node:fs/promises";
+import { appendFile, readFile } from "node:fs/promises";
 import { matchesPattern } from "../functions/core/event-pattern.ts";
 import type { EventPattern, ToolCallEvent } from "../functions/core/events.ts";
 import type { EventPublisher } from "../functions/core/ports.ts";
@@ -42,10 +42,27 @@ export class LocalEventBus implements EventPublisher {
   readonly #onError: (error: unknown) => void;
   #writes: Promise<void> = Promise.resolve();
   readonly #deliveries = new Set<Promise<void>>();
+  /** The eventIds already in the events file: a re-published event is not written twice. */
+  readonly #written = new Set<string>();
 
   constructor(options: { eventsFile?: string; onError: (error: unknown) => void }) {
     this.#eventsFile = options.eventsFile;
     this.#onError = options.onError;
+  }
+
+  /** Reads the eventIds the events file already holds (a restart re-publishes what it cannot be sure was sent). */
+  async open(): Promise<void> {
+    if (!this.#eventsFile) return;
+    const text = await readFile(this.#eventsFile, "utf8").catch(() => "");
+    for (const line of text.split("\n")) {
+      if (!line) continue;
+      try {
+        const id = (JSON.parse(line) as BusEvent).detail?.eventId;
+        if (typeof id === "string") this.#written.add(id);
+      } catch {
+        // A torn last line (a crash mid-append) holds no event worth counting.
+      }
+    }
   }
 
   addRule(rule: LocalRule): void {
@@ -54,14 +71,22 @@ export class LocalEventBus implements EventPublisher {
 
   async putEvents(entries: PutEventsEntry[]) {
     const events = entries.map(toBusEvent);
-    const lines = events.map((event) => `${JSON.stringify(event)}\n`).join("");
-    if (this.#eventsFile) {
+    const fresh = events.filter((event) => {
+      const id = event.detail.eventId;
+      return typeof id !== "string" || !this.#written.has(id);
+    });
+    if (this.#eventsFile && fresh.length > 0) {
       const file = this.#eventsFile;
-      // Appends are chained so lines never interleave.
-      this.#writes = this.#writes.then(() => appendFile(file, lines, { mode: 0o600 }));
-      await this.#writes;
+      const lines = fresh.map((event) => `${JSON.stringify(event)}\n`).join("");
+      // Appends are chained so lines never interleave; one that failed does not stop the next.
+      const write = this.#writes.catch(() => {}).then(() => appendWithRetry(file, lines));
+      this.#writes = write;
+      await write;
     }
-    for (const event of events) this.#deliver(event);
+    for (const event of fresh) {
+      if (typeof event.detail.eventId === "string") this.#written.add(event.detail.eventId);
+      this.#deliver(event);
+    }
     return { FailedEntryCount: 0, Entries: events.map((event) => ({ EventId: event.id })) };
   }
 
@@ -82,6 +107,19 @@ export class LocalEventBus implements EventPublisher {
   async flush(): Promise<void> {
     await this.#writes.catch(this.#onError);
     await Promise.all(this.#deliveries);
+  }
+}
+
+/** Appends to the events file, trying twice more after a failure (a full disk for a moment). */
+async function appendWithRetry(file: string, lines: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await appendFile(file, lines, { mode: 0o600 });
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   }
 }
 

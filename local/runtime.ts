@@ -33,7 +33,7 @@ import {
   createSendPushNotificationHandler,
   PUSH_REPLAY_SECONDS,
 } from "../functions/handlers/send-push-notification.ts";
-import { EXPRESS_LIMIT_MS, SWEEP_GRACE_MS } from "../functions/handlers/sweeper.ts";
+import { EXPRESS_LIMIT_MS, OUTBOX_GRACE_MS, SWEEP_GRACE_MS } from "../functions/handlers/sweeper.ts";
 import type { HandlerRuntime, ToolHandler } from "../functions/handlers/tool-handler.ts";
 import { type Course, parseCourses } from "../functions/tools/courses.ts";
 import { CpsGolfSessions, type GolfDeps } from "../functions/tools/cps-golf.ts";
@@ -273,6 +273,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const signals = new RecordSignals();
     const store = signals.signalling(new DynamoDbRequestStore(dynamo.client, LOCAL_REQUEST_TABLE));
     const bus = new LocalEventBus({ eventsFile, onError: reportError });
+    await bus.open();
     cleanups.push(() => bus.flush());
 
     const http = new UpstreamClient({
@@ -407,11 +408,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const record of await store.listWorking(new Date().toISOString(), 1_000_000)) {
       recovered[await front.calls.recover(record)] += 1;
     }
+    // Events a crash kept in the outbox go out now (once in the file: the bus knows which it wrote).
+    await front.calls.deliverPendingEvents(0);
     markReady();
     // What the stack's scheduled sweeper does: calls left working whose execution ended or never started.
     const calls = front.calls;
     const sweeper = setInterval(() => {
       calls.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS).catch(reportError);
+      calls.deliverPendingEvents(OUTBOX_GRACE_MS).catch(reportError);
       recordCount.note().catch(reportError);
     }, options.sweepIntervalMs ?? 60_000);
     sweeper.unref();

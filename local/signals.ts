@@ -41,8 +41,11 @@ export class RecordSignals {
       get: (id) => store.get(id),
       listWorking: (before, limit) => store.listWorking(before, limit),
       listByOwner: (owner, page) => store.listByOwner(owner, page),
-      settle: (id, settlement, at) => this.#notifying(id, store.settle(id, settlement, at)),
-      cancelBeforeStart: (id, message, at) => this.#notifying(id, store.cancelBeforeStart(id, message, at)),
+      settle: (id, settlement, at, event) => this.#notifying(id, store.settle(id, settlement, at, event)),
+      cancelBeforeStart: (id, message, at, event) =>
+        this.#notifying(id, store.cancelBeforeStart(id, message, at, event)),
+      listPendingEvents: (before, limit) => store.listPendingEvents(before, limit),
+      markEventSent: (id) => store.markEventSent(id),
       annotate: (id, note, at) => this.#notifying(id, store.annotate(id, note, at)),
     };
   }

@@ -264,10 +264,14 @@ export class RezAgentMcpStack extends Stack {
       targets: [new LambdaFunction(reconciler.function, { deadLetterQueue: deadLetters, retryAttempts: 4 })],
     });
 
-    // Sweeper: calls left working past their deadline, found through the sparse `working` index.
-    const sweeper = settler("Sweeper", "rez-agent-mcp: settles calls left working", TABLE_ACCESS.sweep, [
-      "working",
-    ]);
+    // Sweeper: calls left working past their deadline, and events left unpublished, found through the sparse
+    // `working` and `outbox` indexes.
+    const sweeper = settler(
+      "Sweeper",
+      "rez-agent-mcp: settles calls left working, publishes events left in the outbox",
+      TABLE_ACCESS.sweep,
+      ["working", "outbox"],
+    );
     new Rule(this, "SweepWorkingCalls", {
       description: "Settles calls left working: every 5 minutes",
       schedule: Schedule.rate(Duration.minutes(5)),

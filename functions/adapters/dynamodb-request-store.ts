@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { JsonObject } from "../core/json.ts";
 import { InvalidCursor, type RecordPage, type RequestStore, StoreUnavailable } from "../core/ports.ts";
-import type { RequestError, RequestRecord, Settlement } from "../core/record.ts";
+import type { EventFields, RequestError, RequestRecord, Settlement } from "../core/record.ts";
 import type { ToolResult } from "../core/tool.ts";
 import { REQUEST_TABLE } from "./tables.ts";
 
@@ -36,7 +36,8 @@ async function sendOrUnavailable(client: DynamoDBDocumentClient, command: unknow
 
 const OWNER_INDEX = "byOwner";
 const WORKING_INDEX = "working";
-for (const index of [OWNER_INDEX, WORKING_INDEX]) {
+const OUTBOX_INDEX = "outbox";
+for (const index of [OWNER_INDEX, WORKING_INDEX, OUTBOX_INDEX]) {
   if (!REQUEST_TABLE.globalSecondaryIndexes?.some((defined) => defined.indexName === index)) {
     throw new Error(`The request table defines no index ${index}`);
   }
@@ -89,19 +90,21 @@ export class DynamoDbRequestStore implements RequestStore {
     return Item ? fromItem(Item) : undefined;
   }
 
-  async settle(id: string, settlement: Settlement, at: string): Promise<boolean> {
+  async settle(id: string, settlement: Settlement, at: string, event: EventFields): Promise<boolean> {
     const names: Record<string, string> = {
       "#status": "status",
       "#statusMessage": "statusMessage",
       "#lastUpdatedAt": "lastUpdatedAt",
+      ...OUTBOX_NAMES,
     };
     const values: Record<string, unknown> = {
       ":status": settlement.status,
       ":message": settlement.statusMessage,
       ":now": at,
       ":working": "working",
+      ...outboxValues(event),
     };
-    let set = "#status = :status, #statusMessage = :message, #lastUpdatedAt = :now";
+    let set = `#status = :status, #statusMessage = :message, #lastUpdatedAt = :now, ${OUTBOX_SET}`;
     if (settlement.status === "completed") {
       names["#result"] = "result";
       values[":result"] = JSON.stringify(settlement.result);
@@ -117,18 +120,62 @@ export class DynamoDbRequestStore implements RequestStore {
     return this.#updateIfWorking(id, `SET ${set} REMOVE #workingSince`, names, values);
   }
 
-  async cancelBeforeStart(id: string, statusMessage: string, at: string): Promise<boolean> {
+  async cancelBeforeStart(
+    id: string,
+    statusMessage: string,
+    at: string,
+    event: EventFields,
+  ): Promise<boolean> {
     return this.#updateIfWorking(
       id,
-      "SET #status = :cancelled, #statusMessage = :message, #lastUpdatedAt = :now REMOVE #workingSince",
+      `SET #status = :cancelled, #statusMessage = :message, #lastUpdatedAt = :now, ${OUTBOX_SET} REMOVE #workingSince`,
       {
         "#status": "status",
         "#statusMessage": "statusMessage",
         "#lastUpdatedAt": "lastUpdatedAt",
         "#workingSince": "workingSince",
+        ...OUTBOX_NAMES,
       },
-      { ":cancelled": "cancelled", ":message": statusMessage, ":now": at, ":working": "working" },
+      {
+        ":cancelled": "cancelled",
+        ":message": statusMessage,
+        ":now": at,
+        ":working": "working",
+        ...outboxValues(event),
+      },
       " AND attribute_not_exists(toolStartedAt)",
+    );
+  }
+
+  async listPendingEvents(before: string, limit = 100): Promise<RequestRecord[]> {
+    const records: RequestRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: OUTBOX_INDEX,
+          KeyConditionExpression: "#outbox = :pending AND #settledAt < :before",
+          ExpressionAttributeNames: { "#outbox": "outbox", "#settledAt": "settledAt" },
+          ExpressionAttributeValues: { ":pending": "pending", ":before": before },
+          Limit: Math.min(limit - records.length, 100),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) records.push(fromItem(item));
+      start = page.LastEvaluatedKey;
+    } while (start && records.length < limit);
+    return records;
+  }
+
+  async markEventSent(id: string): Promise<void> {
+    await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { id },
+        UpdateExpression: "REMOVE #outbox",
+        ExpressionAttributeNames: { "#outbox": "outbox" },
+      }),
     );
   }
 
@@ -222,6 +269,25 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 }
 
+/** The outbox fields every settling write sets, as the state machine's own settling writes do. */
+const OUTBOX_SET =
+  "#outbox = :pending, #settledAt = :now, #eventSummary = :eventSummary, #eventDurationMs = :eventDurationMs";
+const OUTBOX_NAMES = {
+  "#outbox": "outbox",
+  "#settledAt": "settledAt",
+  "#eventSummary": "eventSummary",
+  "#eventDurationMs": "eventDurationMs",
+};
+
+/** Stored as the state machine stores them: the duration as a string ("null" when unknown). */
+function outboxValues(event: EventFields): Record<string, unknown> {
+  return {
+    ":pending": "pending",
+    ":eventSummary": event.summary,
+    ":eventDurationMs": String(event.durationMs),
+  };
+}
+
 /** Encodes DynamoDB's LastEvaluatedKey as an opaque cursor, and back (checking it is one we could have issued). */
 function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
@@ -272,8 +338,19 @@ function fromItem(item: Record<string, unknown>): RequestRecord {
     lastUpdatedAt: String(item.lastUpdatedAt ?? item.createdAt),
     expiresAt: Number(item.expiresAt ?? 0),
   };
-  for (const key of ["workingSince", "toolStartedAt", "cancelRequestedAt"] as const) {
+  for (const key of [
+    "workingSince",
+    "toolStartedAt",
+    "cancelRequestedAt",
+    "settledAt",
+    "eventSummary",
+  ] as const) {
     if (typeof item[key] === "string") record[key] = item[key];
+  }
+  if (item.outbox === "pending") record.outbox = "pending";
+  if (typeof item.eventDurationMs === "string") {
+    const duration = Number(item.eventDurationMs);
+    record.eventDurationMs = Number.isFinite(duration) ? duration : null;
   }
   if (typeof item.result === "string") record.result = parseJson(item.result, undefined) as ToolResult;
   if (typeof item.errorType === "string")

@@ -32,6 +32,12 @@ export const REQUEST_TABLE: TableDefinition = {
       partitionKey: { name: "status", type: "S" },
       sortKey: { name: "workingSince", type: "S" },
     },
+    {
+      // Sparse: only settled records whose event is not yet published (the outbox). Start-up and the sweeper read it.
+      indexName: "outbox",
+      partitionKey: { name: "outbox", type: "S" },
+      sortKey: { name: "settledAt", type: "S" },
+    },
   ],
 };
 

@@ -1,5 +1,5 @@
-import type { RequestError } from "./record.ts";
-import type { TerminalStatus } from "./status.ts";
+import type { RequestError, RequestRecord } from "./record.ts";
+import { isTerminal, type TerminalStatus } from "./status.ts";
 
 /** The source of every event the project publishes; the state machine file uses the same literal. */
 export const EVENT_SOURCE = "rez-agent-mcp";
@@ -14,13 +14,45 @@ export type DetailType = (typeof DETAIL_TYPES)[TerminalStatus];
 
 /** The detail of every Tool Call event: no secrets, no personal data beyond the owner id. */
 export interface ToolCallEventDetail {
+  /**
+   * Stable across re-deliveries (`<requestId>:<status>`): delivery is at-least-once, so a subscriber drops an
+   * event whose eventId it has seen.
+   */
+  eventId: string;
   requestId: string;
   tool: string;
   status: TerminalStatus;
-  durationMs?: number;
+  durationMs?: number | null;
   owner: string;
   summary: string;
   error?: Pick<RequestError, "type" | "message">;
+}
+
+/** The stable id of a call's one completion event. */
+export function eventIdOf(requestId: string, status: TerminalStatus): string {
+  return `${requestId}:${status}`;
+}
+
+/**
+ * The Tool Call event a settled record holds in its outbox fields: the same detail the state machine publishes, so
+ * an event re-published later (after a crash, by the sweeper) is the one that would have gone out.
+ */
+export function eventOfRecord(record: RequestRecord): ToolCallEvent | undefined {
+  if (!isTerminal(record.status)) return undefined;
+  const status = record.status;
+  const detail: ToolCallEventDetail = {
+    eventId: eventIdOf(record.id, status),
+    requestId: record.id,
+    tool: record.tool,
+    status,
+    durationMs: record.eventDurationMs ?? null,
+    owner: record.owner,
+    summary: record.eventSummary ?? `${record.tool} ${status}`,
+  };
+  if (status === "failed" && record.error) {
+    detail.error = { type: record.error.type, message: record.error.message };
+  }
+  return { source: EVENT_SOURCE, detailType: DETAIL_TYPES[status], detail };
 }
 
 export interface ToolCallEvent {

@@ -1,19 +1,26 @@
 import type { ToolCallEvent } from "./events.ts";
 import type { JsonObject } from "./json.ts";
-import type { RequestRecord, Settlement } from "./record.ts";
+import type { EventFields, RequestRecord, Settlement } from "./record.ts";
 
 /** The request table. Only `settle` changes a status, and only out of `working`. */
 export interface RequestStore {
   /** Puts the record unless one with its id exists; then returns the existing one untouched. */
   create(record: RequestRecord): Promise<{ created: true } | { created: false; existing: RequestRecord }>;
   get(id: string): Promise<RequestRecord | undefined>;
-  /** Moves a `working` record to a terminal status. Returns false when the record was not `working`. */
-  settle(id: string, settlement: Settlement, at: string): Promise<boolean>;
   /**
-   * Cancels a working call whose side effect has not started: false when it is not working or its tool has
-   * started (then nothing is changed).
+   * Moves a `working` record to a terminal status, storing its event in the same write (the outbox). Returns false
+   * when the record was not `working`.
    */
-  cancelBeforeStart(id: string, statusMessage: string, at: string): Promise<boolean>;
+  settle(id: string, settlement: Settlement, at: string, event: EventFields): Promise<boolean>;
+  /**
+   * Cancels a working call whose side effect has not started, storing its event: false when it is not working or
+   * its tool has started (then nothing is changed).
+   */
+  cancelBeforeStart(id: string, statusMessage: string, at: string, event: EventFields): Promise<boolean>;
+  /** Settled records whose event is not yet published, settled before `before` (ISO), oldest first. */
+  listPendingEvents(before: string, limit?: number): Promise<RequestRecord[]>;
+  /** The record's event is published: takes it out of the outbox. */
+  markEventSent(id: string): Promise<void>;
   /**
    * Changes what a working call says of itself (and notes a cancel that came too late to stop it). False when it is
    * no longer working.

@@ -35,6 +35,22 @@ export interface RequestRecord {
   toolStartedAt?: string;
   /** When a cancel arrived too late to stop the side effect; the call's real outcome is still recorded. */
   cancelRequestedAt?: string;
+  /**
+   * The outbox: "pending" from the write that settles the record until its event is published. The request table's
+   * sparse `outbox` index holds exactly these, so an event lost to a crash is found and published later.
+   */
+  outbox?: "pending";
+  /** When the record settled. */
+  settledAt?: string;
+  /** The event's one-line summary and duration, stored with the settlement they describe. */
+  eventSummary?: string;
+  eventDurationMs?: number | null;
+}
+
+/** What a settling write stores for the call's completion event. */
+export interface EventFields {
+  summary: string;
+  durationMs: number | null;
 }
 
 /** How a record leaves `working`. */

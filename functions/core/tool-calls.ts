@@ -8,7 +8,7 @@ import {
 import { callToolResultOf } from "./call-result.ts";
 import type { FrontConfig } from "./config.ts";
 import { canonicalJson, idempotentRequestId, sha256Hex } from "./digest.ts";
-import { DETAIL_TYPES, EVENT_SOURCE } from "./events.ts";
+import { eventOfRecord } from "./events.ts";
 import { settlementOf, stoppedMessage } from "./execution-outcome.ts";
 import type { JsonObject } from "./json.ts";
 import type { CallContext } from "./mcp-server.ts";
@@ -205,14 +205,15 @@ export class ToolCalls {
     const at = new Date(this.#deps.clock.now()).toISOString();
     const read = async () => this.view((await this.#deps.store.get(id)) ?? record);
     if (isTerminal(record.status)) return { outcome: "finished", view: await read() };
-    if (await this.#deps.store.cancelBeforeStart(id, "The call was cancelled by the caller.", at)) {
+    const event = { summary: `${record.tool} cancelled by the caller`, durationMs: this.#durationOf(record) };
+    if (await this.#deps.store.cancelBeforeStart(id, "The call was cancelled by the caller.", at, event)) {
       try {
         await this.#deps.starter.stop(record.executionArn, "Cancelled by the caller");
       } catch (error) {
         // The record is already cancelled, and the workflow checks it before any side effect.
         this.#deps.onUnexpectedError(error);
       }
-      await this.#publishSafely(eventOf(record, { status: "cancelled" }, this.#deps.clock.now()));
+      await this.#deliverEventOf(id);
       return { outcome: "cancelled", view: await read() };
     }
     const definition = this.#deps.tools.get(record.tool);
@@ -292,9 +293,53 @@ export class ToolCalls {
 
   async #settle(call: FailingCall, settlement: Settlement): Promise<boolean> {
     const at = new Date(this.#deps.clock.now()).toISOString();
-    if (!(await this.#deps.store.settle(call.id, settlement, at))) return false;
-    await this.#publishSafely(eventOf(call, settlement, this.#deps.clock.now()));
+    const summary = `${call.tool} ${settlement.status === "completed" ? "completed" : "failed"}`;
+    const event = { summary, durationMs: this.#durationOf(call) };
+    if (!(await this.#deps.store.settle(call.id, settlement, at, event))) return false;
+    await this.#deliverEventOf(call.id);
     return true;
+  }
+
+  #durationOf(call: Pick<FailingCall, "createdAt">): number {
+    return this.#deps.clock.now() - Date.parse(call.createdAt);
+  }
+
+  /**
+   * Publishes the events still in the outbox of calls settled before `graceMs` ago (a crash between a settling
+   * write and its publish, a publish that failed): at start-up and on the sweeper's schedule. At-least-once: an
+   * event is marked sent only after it is published, and keeps its eventId.
+   */
+  async deliverPendingEvents(graceMs: number): Promise<number> {
+    const before = new Date(this.#deps.clock.now() - graceMs).toISOString();
+    let delivered = 0;
+    for (const record of await this.#deps.store.listPendingEvents(before, 1_000)) {
+      if (await this.#deliver(record)) delivered += 1;
+    }
+    return delivered;
+  }
+
+  /** Publishes a settled record's event from the outbox, then marks it sent. */
+  async #deliverEventOf(id: string): Promise<void> {
+    try {
+      const record = await this.#deps.store.get(id);
+      if (record) await this.#deliver(record);
+    } catch (error) {
+      // The event stays in the outbox; the next sweep publishes it.
+      this.#deps.onUnexpectedError(error);
+    }
+  }
+
+  async #deliver(record: RequestRecord): Promise<boolean> {
+    const event = eventOfRecord(record);
+    if (!event || record.outbox !== "pending") return false;
+    try {
+      await this.#deps.events.publish(event);
+      await this.#deps.store.markEventSent(record.id);
+      return true;
+    } catch (error) {
+      this.#deps.onUnexpectedError(error);
+      return false;
+    }
   }
 
   /** get_request_status, the only tool the front answers itself. */
@@ -457,15 +502,6 @@ export class ToolCalls {
     const latest = await this.#deps.store.get(record.id);
     if (latest?.status === "working") await this.settleFromExecution(latest, ended.state);
   }
-
-  async #publishSafely(event: Parameters<EventPublisher["publish"]>[0]) {
-    try {
-      await this.#deps.events.publish(event);
-    } catch (error) {
-      // The record already holds the truth; a lost event is logged, not turned into a failed call.
-      this.#deps.onUnexpectedError(error);
-    }
-  }
 }
 
 /** The promise's value, or undefined once `ms` have passed or the signal aborted. */
@@ -482,47 +518,6 @@ async function untilBudget<T>(promise: Promise<T>, ms: number, signal?: AbortSig
   } finally {
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener("abort", onAbort);
-  }
-}
-
-/** The Tool Call event of a call that settled outside the state machine's own paths. */
-function eventOf(
-  call: FailingCall,
-  settlement: Pick<Settlement, "status"> & Partial<Settlement>,
-  now: number,
-): Parameters<EventPublisher["publish"]>[0] {
-  const detail = {
-    requestId: call.id,
-    tool: call.tool,
-    status: settlement.status,
-    durationMs: now - Date.parse(call.createdAt),
-    owner: call.owner,
-  };
-  switch (settlement.status) {
-    case "completed":
-      return {
-        source: EVENT_SOURCE,
-        detailType: DETAIL_TYPES.completed,
-        detail: { ...detail, summary: `${call.tool} completed` },
-      };
-    case "cancelled":
-      return {
-        source: EVENT_SOURCE,
-        detailType: DETAIL_TYPES.cancelled,
-        detail: { ...detail, summary: `${call.tool} cancelled by the caller` },
-      };
-    default: {
-      const error = (settlement as { error?: { type: string; message: string } }).error;
-      return {
-        source: EVENT_SOURCE,
-        detailType: DETAIL_TYPES.failed,
-        detail: {
-          ...detail,
-          summary: `${call.tool} failed`,
-          ...(error ? { error: { type: error.type, message: error.message } } : {}),
-        },
-      };
-    }
   }
 }
 

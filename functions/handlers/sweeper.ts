@@ -10,9 +10,13 @@ export const SWEEP_GRACE_MS = 2 * 60_000;
 /** An express execution runs 5 minutes at most; one still working past this never recorded its end. */
 export const EXPRESS_LIMIT_MS = 6 * 60_000;
 
+/** An event still in the outbox this long after its call settled was not published by its own workflow. */
+export const OUTBOX_GRACE_MS = 60_000;
+
 /**
  * The scheduled sweeper: settles calls left working (a front that died between recording a call and starting it,
- * an express execution whose end was never recorded, an execution whose status-change event was lost).
+ * an express execution whose end was never recorded, an execution whose status-change event was lost), and
+ * publishes events left in the outbox.
  */
 export const handler = lazyHandler(() => {
   const logger = createLogger("sweeper");
@@ -22,6 +26,8 @@ export const handler = lazyHandler(() => {
   return async () => {
     const swept = await calls.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS);
     if (swept.settled > 0) logger.warn("settled calls left working", swept);
-    return swept;
+    const published = await calls.deliverPendingEvents(OUTBOX_GRACE_MS);
+    if (published > 0) logger.warn("published events left in the outbox", { published });
+    return { ...swept, published };
   };
 });

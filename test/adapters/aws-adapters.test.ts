@@ -116,7 +116,14 @@ describe("EventBridgePublisher", () => {
   const event = {
     source: "rez-agent-mcp" as const,
     detailType: "Tool Call Cancelled" as const,
-    detail: { requestId: "r-1", tool: "get_weather", status: "cancelled" as const, owner: "k", summary: "s" },
+    detail: {
+      eventId: "r-1:cancelled",
+      requestId: "r-1",
+      tool: "get_weather",
+      status: "cancelled" as const,
+      owner: "k",
+      summary: "s",
+    },
   };
 
   it("puts the event on the bus with its detail as JSON", async () => {

@@ -1,5 +1,5 @@
 import type { RequestStore } from "../../functions/core/ports.ts";
-import type { RequestRecord, Settlement } from "../../functions/core/record.ts";
+import type { EventFields, RequestRecord, Settlement } from "../../functions/core/record.ts";
 import { isTerminal } from "../../functions/core/status.ts";
 
 /** The request store's contract, in memory. */
@@ -15,17 +15,30 @@ export class MemoryStore implements RequestStore {
     const record = this.records.get(id);
     return record && structuredClone(record);
   }
-  async settle(id: string, settlement: Settlement, at: string) {
+  async settle(id: string, settlement: Settlement, at: string, event: EventFields) {
     const record = this.records.get(id);
     if (!record || isTerminal(record.status)) return false;
-    Object.assign(record, settlement, { lastUpdatedAt: at });
+    Object.assign(record, settlement, {
+      lastUpdatedAt: at,
+      outbox: "pending",
+      settledAt: at,
+      eventSummary: event.summary,
+      eventDurationMs: event.durationMs,
+    });
     delete record.workingSince;
     return true;
   }
-  async cancelBeforeStart(id: string, statusMessage: string, at: string) {
+  async cancelBeforeStart(id: string, statusMessage: string, at: string, event: EventFields) {
     const record = this.records.get(id);
     if (!record || record.toolStartedAt) return false;
-    return this.settle(id, { status: "cancelled", statusMessage }, at);
+    return this.settle(id, { status: "cancelled", statusMessage }, at, event);
+  }
+  async listPendingEvents(before: string) {
+    return [...this.records.values()].filter((r) => r.outbox === "pending" && String(r.settledAt) < before);
+  }
+  async markEventSent(id: string) {
+    const record = this.records.get(id);
+    if (record) delete record.outbox;
   }
   async annotate(id: string, note: { statusMessage: string; cancelRequestedAt?: string }, at: string) {
     const record = this.records.get(id);

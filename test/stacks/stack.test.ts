@@ -316,6 +316,13 @@ describe("data and events", () => {
             { AttributeName: "workingSince", KeyType: "RANGE" },
           ],
         }),
+        Match.objectLike({
+          IndexName: "outbox",
+          KeySchema: [
+            { AttributeName: "outbox", KeyType: "HASH" },
+            { AttributeName: "settledAt", KeyType: "RANGE" },
+          ],
+        }),
       ],
     });
     template.hasResourceProperties("AWS::DynamoDB::Table", {

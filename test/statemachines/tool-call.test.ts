@@ -157,6 +157,8 @@ async function run(
           "Record failure": recorder("record", handlers.record ?? (() => ({}))),
           "Publish completion": recorder("publish", () => ({ FailedEntryCount: 0 })),
           "Publish failure": recorder("publish", () => ({ FailedEntryCount: 0 })),
+          "Mark completion sent": recorder("sent", () => ({})),
+          "Mark failure sent": recorder("sent", () => ({})),
         },
         retryIntervalOverrides: {
           [taskState]: 0,
@@ -166,6 +168,8 @@ async function run(
           "Record failure": 0,
           "Publish completion": 0,
           "Publish failure": 0,
+          "Mark completion sent": 0,
+          "Mark failure sent": 0,
         },
       },
       context: {
@@ -196,10 +200,15 @@ describe("a tool-call execution", () => {
     expect(outcome).toBe("succeeded");
     const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "completed" });
+    // The event is stored with the result (the outbox), and taken out only once it is published.
+    expect(update.ExpressionAttributeValues[":pending"]).toEqual({ S: "pending" });
+    expect(update.ExpressionAttributeValues[":summary"]).toEqual({ S: "1 period" });
+    expect(calls.sent).toHaveLength(1);
     expect(JSON.parse(update.ExpressionAttributeValues[":result"]?.S ?? "")).toEqual(result);
     const entry = ((calls.publish ?? [])[0] as PublishInput).Entries[0];
     expect(entry?.DetailType).toBe("Tool Call Completed");
     expect(entry?.Detail).toEqual({
+      eventId: "r-1:completed",
       requestId: "r-1",
       tool: "get_weather",
       status: "completed",
