@@ -152,6 +152,33 @@ describe("POST /mcp with bad input", () => {
     expect(response.status).toBe(413);
   });
 
+  it("refuses a body declared over the limit at once, before any of it arrives", async () => {
+    // 10 bytes of a declared 10 MB, and the upload then stalls: only a refusal on the declared length answers.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: "127.0.0.1",
+          port: harness.runtime.port,
+          method: "POST",
+          path: "/mcp",
+          headers: { ...MCP_HEADERS, "x-api-key": KEY, "content-length": String(10 * 1024 * 1024) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        },
+      );
+      req.on("error", () => {});
+      req.write('{"jsonrpc"');
+      setTimeout(() => {
+        req.destroy();
+        reject(new Error("no answer while the declared body had not arrived"));
+      }, 2_000);
+    });
+    expect(status).toBe(413);
+  });
+
   it("refuses a streamed body that grows past 256 KiB with 413", async () => {
     const response = await raw({
       method: "POST",

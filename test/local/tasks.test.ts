@@ -88,6 +88,40 @@ describe("MCP tasks (2025-11-25)", () => {
     await expect(client.experimental.tasks.cancelTask(taskId)).rejects.toThrow(/terminal status: cancelled/);
   });
 
+  it("lists every task exactly once when tasks/list's cursors are followed to the end", async () => {
+    const own = await startHarness();
+    try {
+      const pager = await connectClient(own.runtime);
+      const created = new Set<string>();
+      for (let i = 0; i < 120; i++) {
+        const body = await (
+          await post(own.runtime, {
+            jsonrpc: "2.0",
+            id: i,
+            method: "tools/call",
+            params: { name: "get_weather", arguments: { location: `47.${i},-122.3`, days: 1 }, task: {} },
+          })
+        ).json();
+        created.add(body.result.task.taskId);
+      }
+      const listed: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await pager.experimental.tasks.listTasks(cursor);
+        listed.push(...page.tasks.map((task) => task.taskId));
+        cursor = page.nextCursor;
+        pages += 1;
+      } while (cursor && pages < 10);
+      expect(pages).toBeGreaterThanOrEqual(3);
+      expect(listed).toHaveLength(created.size);
+      expect(new Set(listed)).toEqual(created);
+      await pager.close();
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it("hides one key's tasks from another", async () => {
     const stranger = await connectClient(harness.runtime, OTHER_KEY);
     const { tasks } = await stranger.experimental.tasks.listTasks();
