@@ -405,11 +405,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
 
     const recovered = { restarted: 0, failed: 0 };
-    for (const record of await store.listWorking(new Date().toISOString(), 1_000_000)) {
+    // Read from the table itself: after a crash the embedded store's indexes may disagree with its items.
+    for (const record of await store.listWorking(new Date().toISOString(), 1_000_000, { fromTable: true })) {
       recovered[await front.calls.recover(record)] += 1;
     }
     // Events a crash kept in the outbox go out now (once in the file: the bus knows which it wrote).
-    await front.calls.deliverPendingEvents(0);
+    await front.calls.deliverPendingEvents(0, { fromTable: true });
     markReady();
     // What the stack's scheduled sweeper does: calls left working whose execution ended or never started.
     const calls = front.calls;

@@ -39,12 +39,12 @@ export class RecordSignals {
     return {
       create: (record) => store.create(record),
       get: (id) => store.get(id),
-      listWorking: (before, limit) => store.listWorking(before, limit),
+      listWorking: (before, limit, options) => store.listWorking(before, limit, options),
       listByOwner: (owner, page) => store.listByOwner(owner, page),
       settle: (id, settlement, at, event) => this.#notifying(id, store.settle(id, settlement, at, event)),
       cancelBeforeStart: (id, message, at, event) =>
         this.#notifying(id, store.cancelBeforeStart(id, message, at, event)),
-      listPendingEvents: (before, limit) => store.listPendingEvents(before, limit),
+      listPendingEvents: (before, limit, options) => store.listPendingEvents(before, limit, options),
       markEventSent: (id) => store.markEventSent(id),
       annotate: (id, note, at) => this.#notifying(id, store.annotate(id, note, at)),
     };

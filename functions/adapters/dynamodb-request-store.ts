@@ -4,10 +4,17 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { JsonObject } from "../core/json.ts";
-import { InvalidCursor, type RecordPage, type RequestStore, StoreUnavailable } from "../core/ports.ts";
+import {
+  InvalidCursor,
+  type ListOptions,
+  type RecordPage,
+  type RequestStore,
+  StoreUnavailable,
+} from "../core/ports.ts";
 import type { EventFields, RequestError, RequestRecord, Settlement } from "../core/record.ts";
 import type { ToolResult } from "../core/tool.ts";
 import { REQUEST_TABLE } from "./tables.ts";
@@ -147,27 +154,6 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
-  async listPendingEvents(before: string, limit = 100): Promise<RequestRecord[]> {
-    const records: RequestRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          IndexName: OUTBOX_INDEX,
-          KeyConditionExpression: "#outbox = :pending AND #settledAt < :before",
-          ExpressionAttributeNames: { "#outbox": "outbox", "#settledAt": "settledAt" },
-          ExpressionAttributeValues: { ":pending": "pending", ":before": before },
-          Limit: Math.min(limit - records.length, 100),
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) records.push(fromItem(item));
-      start = page.LastEvaluatedKey;
-    } while (start && records.length < limit);
-    return records;
-  }
-
   async markEventSent(id: string): Promise<void> {
     await this.#client.send(
       new UpdateCommand({
@@ -229,25 +215,77 @@ export class DynamoDbRequestStore implements RequestStore {
     }
   }
 
-  async listWorking(before: string, limit = 100): Promise<RequestRecord[]> {
+  async listWorking(before: string, limit = 100, options: ListOptions = {}): Promise<RequestRecord[]> {
+    if (options.fromTable) {
+      // A record from before the index existed has no workingSince: it is working all the same.
+      return this.#scan(
+        "#status = :working AND (attribute_not_exists(#workingSince) OR #workingSince < :before)",
+        {
+          names: { "#status": "status", "#workingSince": "workingSince" },
+          values: { ":working": "working", ":before": before },
+          limit,
+        },
+      );
+    }
+    return this.#queryIndex(WORKING_INDEX, "#status = :working AND #workingSince < :before", {
+      names: { "#status": "status", "#workingSince": "workingSince" },
+      values: { ":working": "working", ":before": before },
+      limit,
+    });
+  }
+
+  async listPendingEvents(before: string, limit = 100, options: ListOptions = {}): Promise<RequestRecord[]> {
+    const where = {
+      names: { "#outbox": "outbox", "#settledAt": "settledAt" },
+      values: { ":pending": "pending", ":before": before },
+      limit,
+    };
+    if (options.fromTable) return this.#scan("#outbox = :pending AND #settledAt < :before", where);
+    return this.#queryIndex(OUTBOX_INDEX, "#outbox = :pending AND #settledAt < :before", where);
+  }
+
+  async #queryIndex(index: string, condition: string, where: Where): Promise<RequestRecord[]> {
     const records: RequestRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.#client.send(
         new QueryCommand({
           TableName: this.#table,
-          IndexName: WORKING_INDEX,
-          KeyConditionExpression: "#status = :working AND #workingSince < :before",
-          ExpressionAttributeNames: { "#status": "status", "#workingSince": "workingSince" },
-          ExpressionAttributeValues: { ":working": "working", ":before": before },
-          Limit: Math.min(limit - records.length, 100),
+          IndexName: index,
+          KeyConditionExpression: condition,
+          ExpressionAttributeNames: where.names,
+          ExpressionAttributeValues: where.values,
+          Limit: Math.min(where.limit - records.length, 100),
+          ExclusiveStartKey: start,
+        }),
+      );
+      // The index holds a copy of each item; the item itself is the truth.
+      for (const item of page.Items ?? []) {
+        const record = await this.get(String(item.id));
+        if (record) records.push(record);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && records.length < where.limit);
+    return records;
+  }
+
+  async #scan(filter: string, where: Where): Promise<RequestRecord[]> {
+    const records: RequestRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          FilterExpression: filter,
+          ExpressionAttributeNames: where.names,
+          ExpressionAttributeValues: where.values,
           ExclusiveStartKey: start,
         }),
       );
       for (const item of page.Items ?? []) records.push(fromItem(item));
       start = page.LastEvaluatedKey;
-    } while (start && records.length < limit);
-    return records;
+    } while (start && records.length < where.limit);
+    return records.slice(0, where.limit);
   }
 
   async listByOwner(owner: string, page: { limit: number; cursor?: string }): Promise<RecordPage> {
@@ -267,6 +305,13 @@ export class DynamoDbRequestStore implements RequestStore {
     if (result.LastEvaluatedKey) listed.nextCursor = encodeCursor(result.LastEvaluatedKey);
     return listed;
   }
+}
+
+/** A condition's names and values, and how many records to return at most. */
+interface Where {
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+  limit: number;
 }
 
 /** The outbox fields every settling write sets, as the state machine's own settling writes do. */

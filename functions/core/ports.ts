@@ -17,8 +17,8 @@ export interface RequestStore {
    * its tool has started (then nothing is changed).
    */
   cancelBeforeStart(id: string, statusMessage: string, at: string, event: EventFields): Promise<boolean>;
-  /** Settled records whose event is not yet published, settled before `before` (ISO), oldest first. */
-  listPendingEvents(before: string, limit?: number): Promise<RequestRecord[]>;
+  /** Settled records whose event is not yet published, settled before `before` (ISO); `fromTable` as above. */
+  listPendingEvents(before: string, limit?: number, options?: ListOptions): Promise<RequestRecord[]>;
   /** The record's event is published: takes it out of the outbox. */
   markEventSent(id: string): Promise<void>;
   /**
@@ -30,10 +30,19 @@ export interface RequestStore {
     note: { statusMessage: string; cancelRequestedAt?: string },
     at: string,
   ): Promise<boolean>;
-  /** Records still working that were accepted before `before` (ISO), oldest first, through the sparse index. */
-  listWorking(before: string, limit?: number): Promise<RequestRecord[]>;
+  /**
+   * Records still working that were accepted before `before` (ISO), through the sparse index; with `fromTable`,
+   * by reading the table itself (start-up recovery: the embedded store does not update an item and its index
+   * entries atomically, so after a crash only the table is sure).
+   */
+  listWorking(before: string, limit?: number, options?: ListOptions): Promise<RequestRecord[]>;
   /** One owner's records, newest first, a page at a time; the cursor is opaque and comes from the previous page. */
   listByOwner(owner: string, page: { limit: number; cursor?: string }): Promise<RecordPage>;
+}
+
+export interface ListOptions {
+  /** Read the table, not the sparse index (slower; exact after a crash). */
+  fromTable?: boolean;
 }
 
 export interface RecordPage {

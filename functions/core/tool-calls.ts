@@ -18,6 +18,7 @@ import {
   type EventPublisher,
   type ExecutionState,
   InvalidCursor,
+  type ListOptions,
   type Principal,
   type RequestStore,
   StartRefused,
@@ -309,10 +310,10 @@ export class ToolCalls {
    * write and its publish, a publish that failed): at start-up and on the sweeper's schedule. At-least-once: an
    * event is marked sent only after it is published, and keeps its eventId.
    */
-  async deliverPendingEvents(graceMs: number): Promise<number> {
+  async deliverPendingEvents(graceMs: number, options: ListOptions = {}): Promise<number> {
     const before = new Date(this.#deps.clock.now() - graceMs).toISOString();
     let delivered = 0;
-    for (const record of await this.#deps.store.listPendingEvents(before, 1_000)) {
+    for (const record of await this.#deps.store.listPendingEvents(before, 1_000, options)) {
       if (await this.#deliver(record)) delivered += 1;
     }
     return delivered;

@@ -29,7 +29,9 @@ describe("the store going away for a moment", () => {
       expect(text).not.toMatch(STACK_TRACE);
       const body = JSON.parse(text);
       expect(body.error.code).toBe(-32603);
-      expect(body.error.message).toMatch(/The request store is temporarily unavailable\. Try again in a moment\./);
+      expect(body.error.message).toMatch(
+        /The request store is temporarily unavailable\. Try again in a moment\./,
+      );
       const status = await getStatus(harness.runtime, "0b3f7a52-5c1e-4d6a-9b0e-2f4c8d1e6a7b");
       expect(status.status).toBe(503);
       expect(status.headers.get("retry-after")).toBe("1");
