@@ -1,5 +1,8 @@
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/mcp-server.ts";
+import { LOCAL_REQUEST_TABLE } from "../../local/resources.ts";
+import type { NtfySimulator } from "../../local/simulators/ntfy.ts";
 import {
   callTool,
   connectClient,
@@ -185,5 +188,45 @@ describe("a restart in the middle of a call", () => {
     expect(runtime.recovered).toEqual({ restarted: 1, failed: 0 });
     const status = await (await getStatus(runtime, id, "?wait=10")).json();
     expect(status.status).toBe("completed");
+  });
+});
+
+describe("the state machine's settling writes, against the real store", () => {
+  it("never overwrite a call that is no longer working, and run no side effect for it", async () => {
+    harness = await startHarness();
+    const runtime = harness.runtime;
+    const ntfy = runtime.simulators.ntfy as NtfySimulator;
+    const id = "7d1c0e36-2b4f-4c55-9a0e-6f3b2d1c0e36";
+    const now = new Date().toISOString();
+    for (const [tool, args] of [
+      ["get_weather", { location: "sample-links" }],
+      ["send_push_notification", { title: "Must not be sent", message: "cancelled first" }],
+    ] as const) {
+      const requestId = tool === "get_weather" ? id : id.replace("7d1c", "8e2d");
+      await runtime.dynamo.client.send(
+        new PutItemCommand({
+          TableName: LOCAL_REQUEST_TABLE,
+          Item: {
+            id: { S: requestId },
+            owner: { S: "alice" },
+            tool: { S: tool },
+            status: { S: "cancelled" },
+            statusMessage: { S: "The call was cancelled by the caller." },
+            arguments: { S: JSON.stringify(args) },
+            createdAt: { S: now },
+          },
+        }),
+      );
+      const input = { requestId, tool, arguments: args, owner: "alice", startedAt: Date.now() };
+      const state = await runtime.workflow.run(input as never);
+      expect(state.status).toBe("SUCCEEDED");
+      const record = await runtime.front.calls.status(requestId, { owner: "alice" });
+      expect(record).toMatchObject({
+        status: "cancelled",
+        statusMessage: "The call was cancelled by the caller.",
+      });
+      expect(record?.result).toBeUndefined();
+    }
+    expect(ntfy.received.filter((m) => m.title === "Must not be sent")).toEqual([]);
   });
 });
