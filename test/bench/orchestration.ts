@@ -10,9 +10,15 @@ const CALL = JSON.stringify({
   params: { name: "get_weather", arguments: { location: "zero-latency" } },
 });
 
+interface Listed {
+  taskId: string;
+  status: string;
+  lastUpdatedAt: string;
+}
+
 /** Every record of the key, through tasks/list. */
-async function records(mcpUrl: string): Promise<{ status: string }[]> {
-  const all: { status: string }[] = [];
+async function records(mcpUrl: string): Promise<Listed[]> {
+  const all: Listed[] = [];
   let cursor: string | undefined;
   do {
     const response = await fetch(mcpUrl, {
@@ -26,7 +32,7 @@ async function records(mcpUrl: string): Promise<{ status: string }[]> {
       }),
     });
     const { result } = (await response.json()) as {
-      result: { tasks: { status: string }[]; nextCursor?: string };
+      result: { tasks: Listed[]; nextCursor?: string };
     };
     all.push(...result.tasks);
     cursor = result.nextCursor;
@@ -83,7 +89,14 @@ export async function orchestration() {
     const stored = await records(mcpUrl);
     const events = (await readFile(eventsFile, "utf8"))
       .split("\n")
-      .filter((line) => line.includes("Tool Call Completed"));
+      .filter((line) => line.includes("Tool Call Completed"))
+      .map((line) => JSON.parse(line) as { time: string; detail: { requestId: string } });
+    // How long after a call settled its event was on disk (the outbox's publish, under this load).
+    const settled = new Map(stored.map((record) => [record.taskId, Date.parse(record.lastUpdatedAt)]));
+    const lags = events.flatMap((event) => {
+      const at = settled.get(event.detail.requestId);
+      return at === undefined ? [] : [Date.parse(event.time) - at];
+    });
     return {
       oneAtATimeMs: summary(sequential),
       concurrency,
@@ -93,7 +106,9 @@ export async function orchestration() {
         completed: stored.filter((r) => r.status === "completed").length,
         working: stored.filter((r) => r.status === "working").length,
         completedEvents: events.length,
+        distinctEvents: new Set(events.map((event) => event.detail.requestId)).size,
       },
+      eventLagMs: summary(lags),
       peakRssMiB: await server.peakRssMiB(),
     };
   } finally {
