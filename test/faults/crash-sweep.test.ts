@@ -1,12 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
-import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
 import { type NtfySimulator, startNtfySimulator } from "../../local/simulators/ntfy.ts";
+import { startServer } from "./server-process.ts";
 
 /**
  * `npm start` killed (SIGKILL) while bookings and pushes are at their upstreams, at several points, then restarted
@@ -15,7 +16,6 @@ import { type NtfySimulator, startNtfySimulator } from "../../local/simulators/n
  * call has its event in the file exactly once.
  */
 
-const MAIN = new URL("../../local/main.ts", import.meta.url).pathname;
 const KEY = "crash-sweep-key-0123456789";
 const ZONE = "America/Los_Angeles";
 const SLOW_MS = 1_500;
@@ -36,33 +36,8 @@ afterAll(async () => {
 });
 
 function start(dataDir: string, courses: string): Promise<{ child: ChildProcess; mcpUrl: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      MAIN,
-      ...["--port", "0", "--courses", courses, "--data-dir", dataDir],
-      ...["--ntfy-url", ntfy.url, "--ntfy-topic", "sweep-topic", "--sync-budget", "1"],
-    ],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        REZ_AGENT_MCP_API_KEY: KEY,
-        CPS_GOLF_USERNAME: DEMO_GOLFER.username,
-        CPS_GOLF_PASSWORD: DEMO_GOLFER.password,
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    child.stderr?.on("data", (chunk) => {
-      output += chunk;
-      const match = /Listening on (\S+\/mcp)/.exec(output);
-      if (match?.[1]) resolve({ child, mcpUrl: match[1] });
-    });
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
+  const args = ["--courses", courses, "--data-dir", dataDir, "--sync-budget", "1"];
+  return startServer([...args, "--ntfy-url", ntfy.url, "--ntfy-topic", "sweep-topic"], KEY, children);
 }
 
 interface Call {

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
-import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { startServer } from "./server-process.ts";
 
 /**
  * `npm start` killed with SIGKILL in the middle of calls, a booking among them, then started again: every record
@@ -12,7 +13,6 @@ import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local
  * process, so it outlives the crash and keeps count of what was really booked.
  */
 
-const MAIN = new URL("../../local/main.ts", import.meta.url).pathname;
 const KEY = "crash-test-key-0123456789";
 const ZONE = "America/Los_Angeles";
 
@@ -48,29 +48,7 @@ afterAll(async () => {
 
 /** Starts the server on the shared data folder and resolves with its MCP URL. */
 function start(): Promise<{ child: ChildProcess; mcpUrl: string }> {
-  const child = spawn(
-    process.execPath,
-    [MAIN, "--port", "0", "--courses", courses, "--data-dir", join(dir, "data")],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        REZ_AGENT_MCP_API_KEY: KEY,
-        CPS_GOLF_USERNAME: DEMO_GOLFER.username,
-        CPS_GOLF_PASSWORD: DEMO_GOLFER.password,
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    child.stderr?.on("data", (chunk) => {
-      output += chunk;
-      const match = /Listening on (\S+\/mcp)/.exec(output);
-      if (match?.[1]) resolve({ child, mcpUrl: match[1] });
-    });
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
+  return startServer(["--courses", courses, "--data-dir", join(dir, "data")], KEY, children);
 }
 
 const headers = {
