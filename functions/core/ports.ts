@@ -64,7 +64,10 @@ export class InvalidCursor extends Error {
   override readonly name = "InvalidCursor";
 }
 
-/** The input of the tool-call state machine. */
+/**
+ * The input of the tool-call state machine. With `resolve: true` (a JSON member, so not declared here) the workflow
+ * asks a tool with a side effect what became of a step that was cut off, instead of running it.
+ */
 export interface WorkflowInput extends JsonObject {
   requestId: string;
   tool: string;

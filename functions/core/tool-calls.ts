@@ -233,10 +233,16 @@ export class ToolCalls {
 
   /**
    * Re-drives a record left `working` (after a crash): restarts it when that cannot repeat a side effect (the tool
-   * is idempotent, or the workflow had not yet started the tool's side effect), else fails it with what is known.
+   * is idempotent, or the workflow had not yet started the tool's side effect); asks the upstream what became of a
+   * side effect that had started, when the tool can (the booking); else fails it with what is known.
    */
   async recover(record: RequestRecord): Promise<"restarted" | "failed"> {
     const definition = this.#deps.tools.get(record.tool);
+    if (definition?.effect?.resolves && record.toolStartedAt) {
+      // The side effect may have happened: the workflow asks the upstream what became of it, and runs nothing.
+      await this.#deps.starter.start({ ...workflowInput(record), resolve: true }, "standard");
+      return "restarted";
+    }
     const safe =
       definition?.annotations.idempotentHint || (definition?.effect !== undefined && !record.toolStartedAt);
     if (definition && safe && definition.runs === "workflow") {

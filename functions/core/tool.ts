@@ -39,7 +39,12 @@ export interface ToolDefinition {
    * For a tool with a side effect: what is true when its run stopped without an outcome, and what the person should
    * check before trying again. Never "try again" alone: the effect may have happened.
    */
-  effect?: { unknown: string; check: string };
+  effect?: {
+    unknown: string;
+    check: string;
+    /** The workflow can ask the upstream what became of a step that was cut off (`resolve: true` in its input). */
+    resolves?: boolean;
+  };
 }
 
 /** Read-only tools run as express executions (fast, answered in the call); side effects as durable standard ones. */

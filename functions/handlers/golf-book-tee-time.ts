@@ -1,6 +1,8 @@
+import { bookingJournal } from "../adapters/booking-journal.ts";
 import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
+import type { ToolInvocation } from "../core/tool-invocation.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
-import { golfBookTeeTime } from "../tools/golf-book-tee-time.ts";
+import { golfBookTeeTime, resolveBooking } from "../tools/golf-book-tee-time.ts";
 import { idempotencyStoreFromEnv } from "./environment.ts";
 import { golfDepsFromEnv } from "./golf.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
@@ -8,15 +10,33 @@ import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 /** A booking's outcome is replayed for as long as its request record is kept. */
 export const BOOKING_REPLAY_SECONDS = 30 * 24 * 3600;
 
+/** The booking's resolution: the same tool, asking the site what became of a booking that was cut off. */
+const resolvingBooking = { ...golfBookTeeTime, execute: resolveBooking };
+
 /**
- * The golf_book_tee_time Task's function: the booking, made idempotent per request id, so no retry or re-send
- * of the same request can book twice.
+ * The golf_book_tee_time Task's function. A booking is idempotent per request id, so no retry or re-send of the
+ * same request can book twice, and keeps a journal of what it is about to reserve. An invocation with `resolve`
+ * (the state machine's answer to a booking step that was cut off) asks the site instead, and books nothing.
  */
-export const createGolfBookTeeTimeHandler = (
+export function createGolfBookTeeTimeHandler(
   deps: GolfDeps,
   runtime: HandlerRuntime,
   store: IdempotencyStore,
-) => idempotentByRequest(golfBookTeeTime.definition.name, toolHandler(golfBookTeeTime, deps, runtime), store);
+) {
+  const withJournal = (event: ToolInvocation) => ({
+    ...deps,
+    journal: bookingJournal(store, event.requestId),
+  });
+  const book = idempotentByRequest(
+    golfBookTeeTime.definition.name,
+    (event) => toolHandler(golfBookTeeTime, withJournal(event), runtime)(event),
+    store,
+  );
+  return (event: ToolInvocation, context?: { getRemainingTimeInMillis(): number }) =>
+    event.resolve === true
+      ? toolHandler(resolvingBooking, withJournal(event), runtime)(event)
+      : book(event, context);
+}
 
 /** The Lambda entry point. */
 export const handler = toolEntry("golf_book_tee_time", (runtime, { tracer }) =>

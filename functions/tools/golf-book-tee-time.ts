@@ -3,6 +3,7 @@ import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { CpsGolfApi, type GolfCourse, type GolfDeps, type GolferClaims } from "./cps-golf.ts";
 import { golfCourse } from "./golf-courses.ts";
+import { type Reservation, upcomingReservations } from "./golf-get-reservations.ts";
 import { courseArgument, holesArgument, playersArgument } from "./golf-search-tee-times.ts";
 import { withOffset } from "./local-time.ts";
 import { printable } from "./upstream.ts";
@@ -52,6 +53,7 @@ export const golfBookTeeTimeDefinition = {
   effect: {
     unknown: "the tee time may or may not be booked",
     check: "Check with golf_get_reservations before booking again.",
+    resolves: true,
   },
 } as const satisfies ToolDefinition;
 
@@ -97,11 +99,19 @@ class Booker {
     this.#request = request;
   }
 
-  async book(): Promise<Booking> {
+  async book(journal?: BookingJournal): Promise<Booking> {
     const golfer = await this.#api.golfer();
     if (this.#course.golf.bookingSteps.includes("checkBookingLimit")) await this.#checkLimit(golfer);
     const sessionId = await this.#lock(golfer);
-    const pricing = await this.#afterLock("TeeTimePricesCalculation", () => this.#price(golfer));
+    // While the site prices the hold, note the golfer's reservations as they are before this one: if the booking is
+    // cut off during ReserveTeeTimes, the one new reservation on this course is this booking's.
+    const [pricing, before] = await Promise.all([
+      this.#afterLock("TeeTimePricesCalculation", () => this.#price(golfer)),
+      journal
+        ? this.#afterLock("UpcomingReservation", () => upcomingReservations(this.#course, this.#deps))
+        : [],
+    ]);
+    if (journal) await this.#afterLock("the booking's journal", () => this.#note(journal, before, pricing));
     let transactionId = pricing.transactionId;
     let bookingTransactionId: string | undefined;
     if (this.#course.golf.bookingSteps.includes("registerTransactionId")) {
@@ -124,6 +134,18 @@ class Booker {
       confirmationKey: reserved.confirmationKey,
       totalDueAtCourse: pricing.totalDueAtCourse,
     };
+  }
+
+  async #note(journal: BookingJournal, before: Reservation[], pricing: Pricing): Promise<void> {
+    const note: BookingNote = {
+      course: this.#course.id,
+      players: this.#request.players,
+      teeSheetId: this.#request.teeSheetId,
+      before: before.map((reservation) => reservation.reservationId),
+      at: this.#deps.clock.now(),
+    };
+    if (pricing.startTime) note.startTime = pricing.startTime.slice(0, 16);
+    await journal.note(note);
   }
 
   get #what(): string {
@@ -395,8 +417,105 @@ function render(booking: Booking): string {
   );
 }
 
+/** What a booking notes before it asks the site to reserve: enough to find its reservation afterwards. */
+export interface BookingNote {
+  course: string;
+  players: number;
+  teeSheetId: number;
+  /** The golfer's upcoming reservation ids just before ReserveTeeTimes. */
+  before: number[];
+  /** When the note was written (epoch ms): a reservation may still appear until the site's hold would expire. */
+  at: number;
+  /** The tee time's local start ("YYYY-MM-DDTHH:MM"), when the site's pricing told it. */
+  startTime?: string;
+}
+
+/** How long a CPS Golf site holds a locked tee time (about 10 minutes): a reserve in flight lands within it. */
+export const SITE_HOLD_MS = 10 * 60_000;
+
+/** Where one booking keeps its note (per request id: the handler binds it). */
+export interface BookingJournal {
+  note(entry: BookingNote): Promise<void>;
+  read(): Promise<BookingNote | undefined>;
+}
+
+/** The golf deps of one booking: the journal of its request, when it keeps one. */
+export type BookingDeps = GolfDeps & { journal?: BookingJournal };
+
+/**
+ * A booking cut off without an answer (a crash, a timeout during ReserveTeeTimes), resolved by asking the site:
+ * without a note it never reached the reservation step, so nothing was booked; with one, the golfer's reservations
+ * now, against those before, say whether it was booked. Returns the booking when it was; throws what is true
+ * otherwise.
+ */
+export async function resolveBooking(args: JsonObject, deps: BookingDeps): Promise<ToolResult> {
+  const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
+  const note = await deps.journal?.read();
+  const what = `tee time ${Number(args.teeSheetId)} at ${course.name}`;
+  if (!note) {
+    throw new BookingIncomplete(
+      `The booking of ${what} was cut off before it asked the site to reserve, so nothing was booked. Try again.`,
+      { upstream: "cps-golf" },
+    );
+  }
+  const known = new Set(note.before);
+  const fresh = (await upcomingReservations(course, deps)).filter(
+    (reservation) => !known.has(reservation.reservationId),
+  );
+  // Only a reservation at this tee time's start is this booking's: the golfer may have booked others meanwhile
+  // (another call cut off by the same crash, the site's own pages). Without the start, no new one can be claimed.
+  const start = note.startTime;
+  const matching = start
+    ? fresh.filter(
+        (reservation) =>
+          reservation.startTime.slice(0, 16) === start &&
+          (reservation.players === null || reservation.players === note.players),
+      )
+    : [];
+  if (matching.length === 1 && matching[0]) {
+    const found = matching[0];
+    const booking: Booking = {
+      course: course.name,
+      teeSheetId: note.teeSheetId,
+      startTime: found.startTime,
+      players: note.players,
+      reservationId: found.reservationId,
+      confirmationKey: found.confirmationKey ?? "",
+      totalDueAtCourse: null,
+    };
+    return {
+      content: [
+        {
+          type: "text",
+          text: `${render(booking)} (The booking step was cut off; the site confirms this reservation.)`,
+        },
+      ],
+      structuredContent: booking as unknown as JsonObject,
+    };
+  }
+  const ours = start ? matching : fresh;
+  if (ours.length === 0) {
+    if (deps.clock.now() - note.at < SITE_HOLD_MS) {
+      // A reservation request the site has not finished may still land while its hold lasts: ask again later (the
+      // workflow retries this), and never say "not booked" before it could be true.
+      throw new UpstreamUnavailable(
+        `The booking of ${what} was cut off while the site was reserving it. The site shows no new reservation yet, but its hold on the tee time has not expired, so it may still be booked. Check with golf_get_reservations in a few minutes before booking again.`,
+        { upstream: "cps-golf" },
+      );
+    }
+    throw new BookingIncomplete(
+      `The booking of ${what} was cut off while the site was reserving it, and the site holds no reservation for it, so it was not booked. Try again.`,
+      { upstream: "cps-golf" },
+    );
+  }
+  throw new BookingIncomplete(
+    `The booking of ${what} was cut off while the site was reserving it, and the golfer now has ${ours.length} new reservations there that could be it, so it may or may not be booked. Check with golf_get_reservations before booking again.`,
+    { upstream: "cps-golf" },
+  );
+}
+
 /** golf_book_tee_time: lock → price → (register) → reserve, honouring the player count. */
-export const golfBookTeeTime: ExecutableTool<GolfDeps> = {
+export const golfBookTeeTime: ExecutableTool<BookingDeps> = {
   definition: golfBookTeeTimeDefinition,
   summarize(result: ToolResult): string {
     const b = result.structuredContent as unknown as Booking | undefined;
@@ -404,14 +523,14 @@ export const golfBookTeeTime: ExecutableTool<GolfDeps> = {
     const when = b.startTime ? ` on ${b.startTime.slice(0, 10)} at ${b.startTime.slice(11, 16)}` : "";
     return `Booked ${b.course}${when} for ${b.players} player${b.players === 1 ? "" : "s"}`;
   },
-  async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
+  async execute(args: JsonObject, deps: BookingDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
     const request: BookingRequest = {
       teeSheetId: Number(args.teeSheetId),
       players: Number(args.players),
       holes: args.holes === 9 ? 9 : 18,
     };
-    const booking = await new Booker(course, request, deps).book();
+    const booking = await new Booker(course, request, deps).book(deps.journal);
     return {
       content: [{ type: "text", text: render(booking) }],
       structuredContent: booking as unknown as JsonObject,

@@ -65,7 +65,8 @@ interface Item {
 /** A bound on pages followed, in case a site reports more pages than it has. */
 const MAX_PAGES = 20;
 
-async function upcoming(course: GolfCourse, deps: GolfDeps): Promise<Reservation[]> {
+/** The golfer's upcoming reservations at a course, every page, past ones left out. */
+export async function upcomingReservations(course: GolfCourse, deps: GolfDeps): Promise<Reservation[]> {
   const api = new CpsGolfApi(course, deps);
   const golfer = await api.golfer();
   const items: Item[] = [];
@@ -123,7 +124,7 @@ export const golfGetReservations: ExecutableTool<GolfDeps> = {
   async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
     const courses =
       typeof args.course === "string" ? [golfCourse(deps.courses, args.course)] : golfCourses(deps.courses);
-    const lists = await Promise.all(courses.map((course) => upcoming(course, deps)));
+    const lists = await Promise.all(courses.map((course) => upcomingReservations(course, deps)));
     const reservations = lists.flat().sort((a, b) => Date.parse(a.startTime) - Date.parse(b.startTime));
     return {
       content: [{ type: "text", text: render(reservations) }],

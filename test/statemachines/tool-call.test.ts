@@ -35,7 +35,8 @@ describe("statemachines/tool-call.asl.json", () => {
       Choices: { StringEquals: string; Next: string }[];
     };
     const workflowTools = TOOL_DEFINITIONS.filter((t) => t.runs === "workflow").map((t) => t.name);
-    expect(route.Choices.map((c) => c.StringEquals).sort()).toEqual([...workflowTools].sort());
+    const byTool = route.Choices.filter((c) => c.StringEquals !== undefined);
+    expect(byTool.map((c) => c.StringEquals).sort()).toEqual([...workflowTools].sort());
     for (const tool of workflowTools) {
       const choice = route.Choices.find((c) => c.StringEquals === tool);
       let next = choice?.Next ?? "";
@@ -127,6 +128,7 @@ async function run(
   handlers: {
     record?: (input: unknown) => unknown;
     mark?: (input: unknown) => unknown;
+    resolve?: (input: unknown) => unknown;
     name?: string;
   } = {},
   tweak?: (d: Definition) => void,
@@ -152,6 +154,13 @@ async function run(
         taskResourceLocalHandlers: {
           [taskState]: recorder("tool", tool as (input: unknown) => unknown),
           "Mark booking started": recorder("mark", handlers.mark ?? (() => ({}))),
+          "Resolve booking": recorder(
+            "resolve",
+            handlers.resolve ??
+              (() => {
+                throw lambdaError("BookingIncomplete", "may or may not be booked: the site was not asked");
+              }),
+          ),
           "Mark push started": recorder("mark", handlers.mark ?? (() => ({}))),
           "Record result": recorder("record", handlers.record ?? (() => ({}))),
           "Record failure": recorder("record", handlers.record ?? (() => ({}))),
@@ -164,6 +173,7 @@ async function run(
           [taskState]: 0,
           "Mark booking started": 0,
           "Mark push started": 0,
+          "Resolve booking": 0,
           "Record result": 0,
           "Record failure": 0,
           "Publish completion": 0,
@@ -378,15 +388,40 @@ describe("a golf_book_tee_time execution", () => {
     expect(calls.tool).toHaveLength(1);
   });
 
-  it("records a booking step that crashed as possibly booked", async () => {
-    const { calls } = await run(() => {
-      throw named("Lambda.Unknown", "out of memory");
-    }, booking);
+  it("asks the site what became of a booking step that crashed, and records what it says", async () => {
+    const resultJson =
+      '{"content":[{"type":"text","text":"Booked 09:00 (the site confirms this reservation)"}]}';
+    const { calls, outcome } = await run(
+      () => {
+        throw named("Lambda.Unknown", "out of memory");
+      },
+      { ...booking, resolve: () => ({ Payload: { resultJson, summary: "Booked", durationMs: 9 } }) },
+    );
+    expect(outcome).toBe("succeeded");
+    expect(calls.tool).toHaveLength(1);
+    expect((calls.resolve?.[0] as { Payload: { resolve: boolean } }).Payload.resolve).toBe(true);
+    const update = (calls.record ?? [])[0] as UpdateInput;
+    expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "completed" });
+    expect(update.ExpressionAttributeValues[":result"]).toEqual({ S: resultJson });
+  });
+
+  it("records a booking step that crashed as possibly booked when the site cannot be asked either", async () => {
+    const { calls } = await run(
+      () => {
+        throw named("Lambda.Unknown", "out of memory");
+      },
+      {
+        ...booking,
+        resolve: () => {
+          throw named("Lambda.Unknown", "out of memory again");
+        },
+      },
+    );
     const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(/may or may not be booked/);
   });
 
-  it("records a booking that times out as possibly booked", async () => {
+  it("asks the site about a booking that timed out, and records its answer when it cannot tell", async () => {
     const { calls } = await run(
       () => new Promise(() => {}),
       booking,
@@ -395,10 +430,10 @@ describe("a golf_book_tee_time execution", () => {
       },
     );
     expect(calls.tool).toHaveLength(1);
+    expect(calls.resolve).toHaveLength(1);
     const update = (calls.record ?? [])[0] as UpdateInput;
-    expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(
-      /did not finish in time, so it may or may not be booked/,
-    );
+    expect(update.ExpressionAttributeValues[":errorType"]?.S).toBe("BookingIncomplete");
+    expect(update.ExpressionAttributeValues[":message"]?.S).toMatch(/may or may not be booked/);
   });
 
   it.each(["send_push_notification", "golf_search_tee_times", "golf_get_reservations"])(

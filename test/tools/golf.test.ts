@@ -13,7 +13,14 @@ import { DocumentSecrets, type SecretsDocument } from "../../functions/core/secr
 import type { ToolResult } from "../../functions/core/tool.ts";
 import { type Course, DEFAULT_CPS_PATHS, parseCourses } from "../../functions/tools/courses.ts";
 import { CpsGolfSessions, type GolfDeps } from "../../functions/tools/cps-golf.ts";
-import { type Booking, golfBookTeeTime } from "../../functions/tools/golf-book-tee-time.ts";
+import {
+  type Booking,
+  type BookingDeps,
+  type BookingNote,
+  golfBookTeeTime,
+  resolveBooking,
+  SITE_HOLD_MS,
+} from "../../functions/tools/golf-book-tee-time.ts";
 import { golfGetReservations, type Reservation } from "../../functions/tools/golf-get-reservations.ts";
 import { golfSearchTeeTimes, type TeeTime } from "../../functions/tools/golf-search-tee-times.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
@@ -367,5 +374,83 @@ describe("a short-lived sign-in token", () => {
     } finally {
       await short.close();
     }
+  });
+});
+
+describe("resolving a booking that was cut off, by asking the site", () => {
+  /** A journal in memory, as the booking function keeps one per request in the idempotency table. */
+  const memoryJournal = () => {
+    let kept: BookingNote | undefined;
+    return {
+      note: async (entry: BookingNote) => {
+        kept = entry;
+      },
+      read: async () => kept,
+    };
+  };
+  const resolve = (args: Record<string, unknown>, d: BookingDeps) =>
+    resolveBooking(args as never, d).then(
+      (result) => ({ booked: result.structuredContent as unknown as Booking }),
+      (error: Error) => ({ error }),
+    );
+
+  it("says nothing was booked when the booking never reached the reservation step", async () => {
+    const outcome = await resolve({ teeSheetId: 1, players: 1 }, { ...deps(), journal: memoryJournal() });
+    expect(outcome).toMatchObject({ error: { name: "BookingIncomplete", message: /so nothing was booked/ } });
+  });
+
+  it("finds the reservation the cut-off booking made, with its confirmation", async () => {
+    const journal = memoryJournal();
+    const teeSheetId = site.teeSheetId(inDays(4), "10:30");
+    const booked = await golfBookTeeTime.execute({ teeSheetId, players: 3 } as never, { ...deps(), journal });
+    const made = booked.structuredContent as unknown as Booking;
+    // As if the answer had been lost: the journal is all that is left, and the site is asked.
+    const outcome = await resolve({ teeSheetId, players: 3 }, { ...deps(), journal });
+    expect(outcome).toMatchObject({
+      booked: { reservationId: made.reservationId, confirmationKey: made.confirmationKey, players: 3 },
+    });
+  });
+
+  it("never claims another booking's reservation (one cut off by the same crash) as its own", async () => {
+    const journal = memoryJournal();
+    const before = (await golfGetReservations.execute({}, deps())).structuredContent as unknown as {
+      reservations: Reservation[];
+    };
+    const mine = site.teeSheetId(inDays(5), "11:00");
+    await journal.note({
+      course: course.id,
+      players: 2,
+      teeSheetId: mine,
+      before: before.reservations.map((r) => r.reservationId),
+      at: Date.now() - SITE_HOLD_MS - 1,
+      startTime: `${inDays(5)}T11:00`,
+    });
+    // Another call, same golfer, same player count, another tee time: it lands; mine never did.
+    await golfBookTeeTime.execute(
+      { teeSheetId: site.teeSheetId(inDays(5), "11:10"), players: 2 } as never,
+      deps(),
+    );
+    const outcome = await resolve({ teeSheetId: mine, players: 2 }, { ...deps(), journal });
+    expect(outcome).toMatchObject({ error: { name: "BookingIncomplete", message: /so it was not booked/ } });
+  });
+
+  it("will not say 'not booked' while the site's hold could still turn into a reservation, and says it after", async () => {
+    const journal = memoryJournal();
+    const before = (await golfGetReservations.execute({}, deps())).structuredContent as unknown as {
+      reservations: Reservation[];
+    };
+    const now = Date.now();
+    await journal.note({
+      course: course.id,
+      players: 2,
+      teeSheetId: 5,
+      before: before.reservations.map((r) => r.reservationId),
+      at: now,
+    });
+    const young = await resolve({ teeSheetId: 5, players: 2 }, { ...deps(), journal });
+    expect(young).toMatchObject({ error: { name: "UpstreamUnavailable", message: /may still be booked/ } });
+    const later = { now: () => now + SITE_HOLD_MS + 1 };
+    const old = await resolve({ teeSheetId: 5, players: 2 }, { ...deps({ clock: later }), journal });
+    expect(old).toMatchObject({ error: { name: "BookingIncomplete", message: /so it was not booked/ } });
   });
 });
