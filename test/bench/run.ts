@@ -6,6 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { bridge } from "./bridge.ts";
+import { crashSweep } from "./crash-sweep.ts";
 import { bundles } from "./deployed.ts";
 import { orchestration } from "./orchestration.ts";
 import { protocolFront } from "./protocol.ts";
@@ -24,6 +25,7 @@ const results = {
   bridge: await bridge(),
   deployed: await bundles(),
   npmStartReadyMs: await startup(),
+  crashSweep: await crashSweep(),
   benchSeconds: 0,
 };
 results.benchSeconds = Math.round((performance.now() - started) / 1000);
@@ -56,6 +58,15 @@ const targets = [
     "front load + init ≤ 150 ms",
     deployed.frontLoadAndInitMs.median <= 150,
     `${deployed.frontLoadAndInitMs.median} ms`,
+  ],
+  [
+    "crash sweep: nothing doubled, lost or left working",
+    results.crashSweep.passed &&
+      results.crashSweep.doubleBookings === 0 &&
+      results.crashSweep.duplicatePushes === 0 &&
+      results.crashSweep.lostEvents === 0 &&
+      results.crashSweep.leftWorking === 0,
+    `${results.crashSweep.killPoints} kill points, ${results.crashSweep.requests} requests: ${results.crashSweep.doubleBookings} double bookings, ${results.crashSweep.duplicatePushes} duplicate pushes, ${results.crashSweep.lostEvents} lost events, ${results.crashSweep.leftWorking} working`,
   ],
   [
     "bridge answer ≤ 100 ms after completion",

@@ -86,8 +86,27 @@ const KILL_POINTS = [
   { name: "as soon as the calls are accepted" },
 ] as const;
 
+/** `npm run bench` runs more rounds (REZ_CRASH_SWEEP_ROUNDS) and reads the counts (REZ_CRASH_SWEEP_REPORT). */
+const ROUNDS = Math.max(1, Number(process.env.REZ_CRASH_SWEEP_ROUNDS ?? "1"));
+const counts = {
+  killPoints: 0,
+  requests: 0,
+  doubleBookings: 0,
+  duplicatePushes: 0,
+  lostEvents: 0,
+  leftWorking: 0,
+};
+afterAll(async () => {
+  const report = process.env.REZ_CRASH_SWEEP_REPORT;
+  if (report) await writeFile(report, `${JSON.stringify(counts)}\n`);
+});
+
+const RUNS = Array.from({ length: ROUNDS }, (_, round) =>
+  KILL_POINTS.map((point, index) => [point.name, point, round * KILL_POINTS.length + index] as const),
+).flat();
+
 describe("a crash at any point, then every call re-sent", () => {
-  it.each(KILL_POINTS.map((point, index) => [point.name, point, index] as const))(
+  it.each(RUNS)(
     "%s: nothing doubled, nothing lost, nothing claimed that did not happen",
     async (_, point, index) => {
       site = await startGolfSimulator({ courseName: "Sweep Links", timeZone: ZONE, maxReservations: 100 });
@@ -155,8 +174,18 @@ describe("a crash at any point, then every call re-sent", () => {
           }),
         );
 
+        counts.killPoints += 1;
+        counts.requests += calls.length;
         for (const [i, call] of calls.entries()) {
           const view = views[i] as { status: string; statusMessage: string };
+          if (view.status === "working") counts.leftWorking += 1;
+          if (call.tool === "golf_book_tee_time") {
+            if (site.reservations.filter((r) => r.teeSheetId === call.args.teeSheetId).length > 1) {
+              counts.doubleBookings += 1;
+            }
+          } else if (ntfy.received.filter((m) => m.title === call.args.title).length > 1) {
+            counts.duplicatePushes += 1;
+          }
           expect({ call: call.key, status: view.status }).not.toEqual({ call: call.key, status: "working" });
           const nothingDone = /nothing was (done|booked)/i.test(view.statusMessage);
           if (call.tool === "golf_book_tee_time") {
