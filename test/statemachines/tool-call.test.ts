@@ -399,7 +399,7 @@ describe("a golf_book_tee_time execution", () => {
     );
     expect(outcome).toBe("succeeded");
     expect(calls.tool).toHaveLength(1);
-    expect((calls.resolve?.[0] as { Payload: { resolve: boolean } }).Payload.resolve).toBe(true);
+    expect(calls.resolve?.[0]).toMatchObject({ Payload: { resolve: true } });
     const update = (calls.record ?? [])[0] as UpdateInput;
     expect(update.ExpressionAttributeValues[":status"]).toEqual({ S: "completed" });
     expect(update.ExpressionAttributeValues[":result"]).toEqual({ S: resultJson });
