@@ -116,6 +116,10 @@ const runtime = await startRuntime({
   secrets,
   ntfy,
   ...(process.env.REZ_AGENT_MCP_API_KEY ? { apiKey: process.env.REZ_AGENT_MCP_API_KEY } : {}),
+  // A testing knob, left out of the usage: the crash sweep restarts past every idempotency window.
+  ...(process.env.REZ_AGENT_MCP_IN_PROGRESS_MS
+    ? { idempotencyInProgressMs: Number(process.env.REZ_AGENT_MCP_IN_PROGRESS_MS) }
+    : {}),
   front: { syncBudgetMs: syncBudget * 1000 },
   log,
 }).catch((error: Error) => failToStart(error.message));

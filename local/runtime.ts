@@ -102,6 +102,11 @@ export interface RuntimeOptions {
   upstreamCacheMs?: number;
   /** Milliseconds between workflow retries instead of the definition's backoff (tests). */
   retryDelayMs?: number;
+  /**
+   * How long a booking's or push's run counts as in progress for its idempotency record (90 s, the booking step's
+   * timeout). Tests shorten it to prove nothing depends on it after a crash.
+   */
+  idempotencyInProgressMs?: number;
   /** Milliseconds between sweeps of calls left working (60 s). */
   sweepIntervalMs?: number;
   /** How long a stop waits for running executions. */
@@ -295,7 +300,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       client: dynamo.client,
       tableName: LOCAL_IDEMPOTENCY_TABLE,
       expiresAfterSeconds: seconds,
-      inProgressMs: 90_000,
+      inProgressMs: options.idempotencyInProgressMs ?? 90_000,
     });
     const secretStore = new DocumentSecrets(secrets);
     const ntfy: NtfyDeps = { config: ntfyConfig, secrets: secretStore, http };

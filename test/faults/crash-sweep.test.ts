@@ -19,6 +19,7 @@ import { startServer } from "./server-process.ts";
 const KEY = "crash-sweep-key-0123456789";
 const ZONE = "America/Los_Angeles";
 const SLOW_MS = 1_500;
+const IN_PROGRESS_MS = 200;
 
 let site: GolfSimulator;
 let ntfy: NtfySimulator;
@@ -37,7 +38,10 @@ afterAll(async () => {
 
 function start(dataDir: string, courses: string): Promise<{ child: ChildProcess; mcpUrl: string }> {
   const args = ["--courses", courses, "--data-dir", dataDir, "--sync-budget", "1"];
-  return startServer([...args, "--ntfy-url", ntfy.url, "--ntfy-topic", "sweep-topic"], KEY, children);
+  return startServer([...args, "--ntfy-url", ntfy.url, "--ntfy-topic", "sweep-topic"], KEY, children, {
+    // Every idempotency window short, and the restart past it: nothing may depend on an in-progress record.
+    REZ_AGENT_MCP_IN_PROGRESS_MS: String(IN_PROGRESS_MS),
+  });
 }
 
 interface Call {
@@ -156,8 +160,9 @@ describe("a crash at any point, then every call re-sent", () => {
         await Promise.all(inFlight);
         site.heal();
         ntfy.heal();
-        // Whatever the dead server had sent still lands (the slow upstreams finish their work).
-        await new Promise((resolve) => setTimeout(resolve, SLOW_MS + 200));
+        // Whatever the dead server had sent still lands (the slow upstreams finish their work), and every
+        // idempotency window of the dead server's runs has passed.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(SLOW_MS, IN_PROGRESS_MS) + 200));
 
         const second = await start(dataDir, courses);
         const ids = await Promise.all(calls.map((call) => send(second.mcpUrl, call)));

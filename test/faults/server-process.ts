@@ -11,6 +11,7 @@ export function startServer(
   args: string[],
   apiKey: string,
   children: ChildProcess[],
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; mcpUrl: string }> {
   const child = spawn(process.execPath, [MAIN, "--port", "0", ...args], {
     env: {
@@ -18,6 +19,7 @@ export function startServer(
       REZ_AGENT_MCP_API_KEY: apiKey,
       CPS_GOLF_USERNAME: DEMO_GOLFER.username,
       CPS_GOLF_PASSWORD: DEMO_GOLFER.password,
+      ...env,
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
