@@ -63,7 +63,7 @@ import { type NtfySimulator, startNtfySimulator } from "./simulators/ntfy.ts";
 import { startNwsSimulator } from "./simulators/nws.ts";
 import { startOpenMeteoSimulator } from "./simulators/open-meteo.ts";
 import type { Simulator } from "./simulators/sim-server.ts";
-import { checkStoreOpens, notePid, RecordCount } from "./store-guard.ts";
+import { checkStoreOpens, notePid, RecordCount, StartupError } from "./store-guard.ts";
 import { LocalWorkflow } from "./workflow.ts";
 
 export interface RuntimeOptions {
@@ -147,6 +147,16 @@ export interface Runtime {
 
 const SAMPLE_COURSES = new URL("./sample-courses.json", import.meta.url);
 
+/** What a file system error means for the data folder, said for a person. */
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EROFS") return "is on a read-only disk; start with a --data-dir on a writable one";
+  if (code === "EACCES" || code === "EPERM")
+    return "cannot be written by this user; fix its owner or permissions";
+  if (code === "ENOSPC") return "is on a full disk; free some space";
+  return `cannot be prepared (${(error as Error).message})`;
+}
+
 /** Makes a folder and everything in it readable by its owner alone (folders 0700, files 0600). */
 async function ownerOnly(folder: string): Promise<void> {
   await chmod(folder, 0o700);
@@ -197,9 +207,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.log(`error: ${text}`);
   };
   try {
-    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-    // mkdir's mode applies only to a folder it creates: an existing one (and what is in it) is made the owner's too.
-    await ownerOnly(options.dataDir);
+    try {
+      await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+      // mkdir's mode applies only to a folder it creates: an existing one (and what is in it) is made the owner's.
+      await ownerOnly(options.dataDir);
+    } catch (error) {
+      throw new StartupError(`the data folder ${options.dataDir} ${fileProblem(error)}`);
+    }
     const eventsFile = options.eventsFile ?? join(options.dataDir, "events.jsonl");
 
     const storePath = join(options.dataDir, "dynamodb");

@@ -107,3 +107,54 @@ describe("a full disk", () => {
     60_000,
   );
 });
+
+describe("a store on a read-only disk", () => {
+  it.runIf(canMount())(
+    "is refused at start with one line naming the cause and the path, exit 1",
+    async () => {
+      const mountPoint = await mkdtemp(join(tmpdir(), "rez-ro-"));
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint]);
+      try {
+        const dataDir = join(mountPoint, "data");
+        // A first run creates the store; then the disk turns read-only.
+        const first = spawn(process.execPath, [MAIN, "--port", "0", "--data-dir", dataDir], {
+          env: { PATH: process.env.PATH ?? "", REZ_AGENT_MCP_API_KEY: KEY },
+          stdio: ["ignore", "ignore", "pipe"],
+        });
+        let firstOutput = "";
+        await new Promise<void>((resolve) => {
+          first.stderr?.on("data", (chunk) => {
+            firstOutput += chunk;
+            if (firstOutput.includes("Listening on")) resolve();
+          });
+        });
+        first.kill("SIGTERM");
+        await new Promise((resolve) => first.once("exit", resolve));
+        execFileSync("mount", ["-o", "remount,ro", mountPoint]);
+
+        const second = spawn(process.execPath, [MAIN, "--port", "0", "--data-dir", dataDir], {
+          env: { PATH: process.env.PATH ?? "", REZ_AGENT_MCP_API_KEY: KEY },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        second.stdout?.on("data", (chunk) => {
+          output += chunk;
+        });
+        second.stderr?.on("data", (chunk) => {
+          output += chunk;
+        });
+        const code = await new Promise<number | null>((resolve) => second.once("exit", resolve));
+        expect(code).toBe(1);
+        const lines = output.trim().split("\n");
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(
+          new RegExp(`^rez-agent-mcp: cannot start: .*${dataDir}.*(read-only|Read-only)`),
+        );
+      } finally {
+        execFileSync("umount", ["-l", mountPoint]);
+        await rm(mountPoint, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+});
