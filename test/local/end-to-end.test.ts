@@ -100,6 +100,17 @@ describe("a tool call end to end on the local runtime", () => {
     expect(status.result.structuredContent).toEqual(result.structuredContent);
   });
 
+  it("answers arguments that fail the schema with -32602 and one plain sentence, not a doubled prefix", async () => {
+    const error = await client
+      .callTool({ name: "golf_search_tee_times", arguments: { date: "next friday" } })
+      .catch((e: Error & { code?: number }) => e);
+    expect((error as { code?: number }).code).toBe(-32602);
+    expect((error as Error).message).toMatch(
+      /^MCP error -32602: Invalid arguments for tool golf_search_tee_times: "date" must be a date written YYYY-MM-DD/,
+    );
+    expect((error as Error).message).not.toMatch(/MCP error -32602: MCP error/);
+  });
+
   it("answers get_request_status from the store", async () => {
     const first = await client.callTool({ name: "get_weather", arguments: { location: "sample-links" } });
     const requestId = String(first._meta?.[REQUEST_ID_META_KEY]);
