@@ -96,7 +96,7 @@ export class ToolCalls {
     if (definition.runs === "front") {
       if (context.task)
         throw new McpError(ErrorCode.InvalidParams, `${name} answers at once and does not run as a task`);
-      return this.#requestStatusTool(args, context.principal);
+      return this.#requestStatusTool(args, context.principal, context.signal);
     }
     const kind = workflowKindOf(definition);
     const { record, runsHere } = await this.#accept(definition, args, context, kind);
@@ -350,9 +350,14 @@ export class ToolCalls {
   }
 
   /** get_request_status, the only tool the front answers itself. */
-  async #requestStatusTool(args: JsonObject, principal: Principal): Promise<CallToolResult> {
+  async #requestStatusTool(
+    args: JsonObject,
+    principal: Principal,
+    signal: AbortSignal | undefined,
+  ): Promise<CallToolResult> {
     const requestId = String(args.requestId);
-    const view = await this.status(requestId, principal);
+    const seconds = typeof args.wait === "number" ? Math.min(args.wait, this.#config.maxWaitSeconds) : 0;
+    const view = await this.status(requestId, principal, seconds * 1000, signal);
     if (!view) {
       return {
         content: [{ type: "text", text: `No request with id ${requestId} was found for this API key.` }],

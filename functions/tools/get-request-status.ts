@@ -1,14 +1,18 @@
 import type { ToolDefinition } from "../core/tool.ts";
 import { PATTERNS } from "../core/validation.ts";
 
+/** The longest `wait` of get_request_status: the status route's long-poll limit. */
+export const MAX_STATUS_WAIT_SECONDS = 20;
+
 /** get_request_status: answered by the front handler from the request table, with no workflow. */
 export const getRequestStatusDefinition = {
   name: "get_request_status",
   title: "Request status",
   description:
     "The status of an earlier tool call by its requestId (from a result's structuredContent or _meta), and its " +
-    "result once it has finished. Use it when a call answered that it is still running. Status is one of " +
-    "working, input_required, completed, failed, cancelled.",
+    "result once it has finished. Use it when a call answered that it is still running: pass wait (seconds, up " +
+    "to 20) to have it wait for the call to finish instead of polling. Status is one of working, " +
+    "input_required, completed, failed, cancelled.",
   inputSchema: {
     type: "object",
     properties: {
@@ -16,6 +20,12 @@ export const getRequestStatusDefinition = {
         type: "string",
         pattern: PATTERNS.uuid.pattern,
         description: "The request id of the earlier call",
+      },
+      wait: {
+        type: "number",
+        minimum: 0,
+        maximum: MAX_STATUS_WAIT_SECONDS,
+        description: "Seconds to wait for the call to finish before answering (0: answer at once)",
       },
     },
     required: ["requestId"],

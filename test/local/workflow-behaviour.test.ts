@@ -150,6 +150,22 @@ describe("a call slower than the sync budget", () => {
     await client.close();
   });
 
+  it("lets get_request_status wait for a slow call, so one call gets the result", async () => {
+    harness = await startHarness({ front: { syncBudgetMs: 200 } });
+    harness.runtime.simulators.nws?.fail({ kind: "slow", delayMs: 1_000 }, 1);
+    const client = await connectClient(harness.runtime);
+    const result = await client.callTool({ name: "get_weather", arguments: { location: "sample-links" } });
+    const pending = result.structuredContent as { requestId: string; status: string };
+    expect(pending.status).toBe("working");
+    expect((result.content as { text: string }[])[0]?.text).toMatch(/get_request_status .* wait: 20/);
+    const status = await client.callTool({
+      name: "get_request_status",
+      arguments: { requestId: pending.requestId, wait: 10 },
+    });
+    expect((status.structuredContent as { status: string }).status).toBe("completed");
+    await client.close();
+  });
+
   it("is cancelled on request: status cancelled, execution stopped, Tool Call Cancelled published", async () => {
     harness = await startHarness({ front: { syncBudgetMs: 100 } });
     harness.runtime.simulators.nws?.fail({ kind: "slow", delayMs: 800 }, 1);
