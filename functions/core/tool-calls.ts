@@ -96,6 +96,8 @@ export class ToolCalls {
     if (definition.runs === "front") {
       if (context.task)
         throw new McpError(ErrorCode.InvalidParams, `${name} answers at once and does not run as a task`);
+      if (name === "list_requests") return this.#listRequestsTool(args, context.principal);
+      if (name === "cancel_request") return this.#cancelRequestTool(args, context.principal);
       return this.#requestStatusTool(args, context.principal, context.signal);
     }
     const kind = workflowKindOf(definition);
@@ -349,7 +351,71 @@ export class ToolCalls {
     }
   }
 
-  /** get_request_status, the only tool the front answers itself. */
+  /** list_requests: the owner's calls, newest first, filtered, a page at a time. */
+  async #listRequestsTool(args: JsonObject, principal: Principal): Promise<CallToolResult> {
+    const limit = typeof args.limit === "number" ? args.limit : 20;
+    const wanted = (record: RequestRecord) =>
+      (args.status === undefined || record.status === args.status) &&
+      (args.tool === undefined || record.tool === args.tool);
+    const found: RequestRecord[] = [];
+    let cursor = typeof args.cursor === "string" ? args.cursor : undefined;
+    // Filtering happens on the pages read: a few pages at most per answer, the cursor carrying on from there.
+    for (let pages = 0; pages < 5 && found.length < limit; pages++) {
+      let page: Awaited<ReturnType<RequestStore["listByOwner"]>>;
+      try {
+        page = await this.#deps.store.listByOwner(principal.owner, { limit, cursor });
+      } catch (error) {
+        if (error instanceof InvalidCursor) throw new McpError(ErrorCode.InvalidParams, error.message);
+        throw error;
+      }
+      found.push(...page.records.filter(wanted));
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    const requests = found.slice(0, limit).map((record) => ({
+      requestId: record.id,
+      tool: record.tool,
+      status: record.status,
+      summary:
+        record.status === "working" ? record.statusMessage : (record.eventSummary ?? record.statusMessage),
+      createdAt: record.createdAt,
+      lastUpdatedAt: record.lastUpdatedAt,
+    }));
+    const lines = requests.map(
+      (r) => `- ${r.createdAt} ${r.tool} ${r.status} (${r.requestId}): ${r.summary}`,
+    );
+    const text = requests.length ? `${requests.length} call(s):\n${lines.join("\n")}` : "No calls match.";
+    const structuredContent: JsonObject = { requests };
+    if (cursor) structuredContent.nextCursor = cursor;
+    return {
+      content: [{ type: "text", text: cursor ? `${text}\nMore: pass cursor ${cursor}` : text }],
+      structuredContent,
+    };
+  }
+
+  /** cancel_request: the honest cancel, as a tool. */
+  async #cancelRequestTool(args: JsonObject, principal: Principal): Promise<CallToolResult> {
+    const requestId = String(args.requestId);
+    const outcome = await this.cancel(requestId, principal);
+    if (!outcome) {
+      return {
+        content: [{ type: "text", text: `No request with id ${requestId} was found for this API key.` }],
+        isError: true,
+      };
+    }
+    const { view } = outcome;
+    const text =
+      outcome.outcome === "finished"
+        ? `The ${view.tool} call already ended as ${view.status}; its status does not change.`
+        : `The ${view.tool} call is ${view.status}: ${view.statusMessage}`;
+    return {
+      content: [{ type: "text", text }],
+      structuredContent: view as unknown as JsonObject,
+      ...(outcome.outcome === "finished" ? { isError: true } : {}),
+    };
+  }
+
+  /** get_request_status: answered from the store, with no workflow. */
   async #requestStatusTool(
     args: JsonObject,
     principal: Principal,

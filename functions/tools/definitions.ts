@@ -4,6 +4,7 @@ import { getWeatherDefinition } from "./get-weather.ts";
 import { golfBookTeeTimeDefinition } from "./golf-book-tee-time.ts";
 import { golfGetReservationsDefinition } from "./golf-get-reservations.ts";
 import { golfSearchTeeTimesDefinition } from "./golf-search-tee-times.ts";
+import { cancelRequestDefinition, listRequestsDefinition } from "./lifecycle-tools.ts";
 import { sendPushNotificationDefinition } from "./send-push-notification.ts";
 
 /** Every tool the server offers, in listing order. The front imports these, never the tools' execute code. */
@@ -14,4 +15,6 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
   getWeatherDefinition,
   sendPushNotificationDefinition,
   getRequestStatusDefinition,
+  listRequestsDefinition,
+  cancelRequestDefinition,
 ];

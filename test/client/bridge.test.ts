@@ -92,6 +92,8 @@ describe("the bridge", () => {
         "get_weather",
         "send_push_notification",
         "get_request_status",
+        "list_requests",
+        "cancel_request",
       ]);
       expect(tools.every((t) => t.execution === undefined)).toBe(true);
       expect(tools.find((t) => t.name === "get_weather")?.inputSchema.required).toEqual(["location"]);

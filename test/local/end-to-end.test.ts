@@ -36,6 +36,8 @@ describe("a tool call end to end on the local runtime", () => {
       "get_weather",
       "send_push_notification",
       "get_request_status",
+      "list_requests",
+      "cancel_request",
     ]);
     const weather = tools.find((t) => t.name === "get_weather");
     expect(weather?.annotations).toMatchObject({

@@ -29,7 +29,7 @@ describe("MCP tasks (2025-11-25)", () => {
     await harness.close();
   });
 
-  it("declares task support, optional for workflow tools and forbidden for the status tool", async () => {
+  it("declares task support, optional for workflow tools and forbidden for the lifecycle tools", async () => {
     expect(client.getServerCapabilities()?.tasks).toEqual({
       list: {},
       cancel: {},
@@ -43,6 +43,8 @@ describe("MCP tasks (2025-11-25)", () => {
       get_weather: "optional",
       send_push_notification: "optional",
       get_request_status: "forbidden",
+      list_requests: "forbidden",
+      cancel_request: "forbidden",
     });
   });
 

@@ -166,6 +166,40 @@ describe("a call slower than the sync budget", () => {
     await client.close();
   });
 
+  it("lists and cancels calls through the lifecycle tools, for clients without MCP tasks", async () => {
+    harness = await startHarness({ front: { syncBudgetMs: 100 } });
+    const client = await connectClient(harness.runtime);
+    await client.callTool({ name: "get_weather", arguments: { location: "47.1,-122.3" } });
+    harness.runtime.simulators.nws?.fail({ kind: "slow", delayMs: 800 }, 1);
+    const slow = await client.callTool({ name: "get_weather", arguments: { location: "sample-links" } });
+    const slowId = (slow.structuredContent as { requestId: string }).requestId;
+
+    const working = await client.callTool({ name: "list_requests", arguments: { status: "working" } });
+    const listed = (working.structuredContent as { requests: { requestId: string; status: string }[] })
+      .requests;
+    expect(listed.map((r) => [r.requestId, r.status])).toEqual([[slowId, "working"]]);
+    const all = await client.callTool({
+      name: "list_requests",
+      arguments: { tool: "get_weather", limit: 1 },
+    });
+    const first = all.structuredContent as { requests: { requestId: string }[]; nextCursor?: string };
+    expect(first.requests).toHaveLength(1);
+    expect(first.nextCursor).toBeDefined();
+    const second = await client.callTool({
+      name: "list_requests",
+      arguments: { tool: "get_weather", limit: 1, cursor: first.nextCursor },
+    });
+    expect((second.structuredContent as { requests: unknown[] }).requests).toHaveLength(1);
+
+    const cancelled = await client.callTool({ name: "cancel_request", arguments: { requestId: slowId } });
+    expect(cancelled.isError).toBeFalsy();
+    expect((cancelled.structuredContent as { status: string }).status).toBe("cancelled");
+    const again = await client.callTool({ name: "cancel_request", arguments: { requestId: slowId } });
+    expect(again.isError).toBe(true);
+    expect((again.content as { text: string }[])[0]?.text).toMatch(/already ended as cancelled/);
+    await client.close();
+  });
+
   it("is cancelled on request: status cancelled, execution stopped, Tool Call Cancelled published", async () => {
     harness = await startHarness({ front: { syncBudgetMs: 100 } });
     harness.runtime.simulators.nws?.fail({ kind: "slow", delayMs: 800 }, 1);
