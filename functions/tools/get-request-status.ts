@@ -1,6 +1,10 @@
 import type { ToolDefinition } from "../core/tool.ts";
 import { PATTERNS } from "../core/validation.ts";
 
+/** A request id argument (the lifecycle tools take one). */
+export const requestIdArgument = (description: string) =>
+  ({ type: "string", pattern: PATTERNS.uuid.pattern, description }) as const;
+
 /** The longest `wait` of get_request_status: the status route's long-poll limit. */
 export const MAX_STATUS_WAIT_SECONDS = 20;
 
@@ -16,11 +20,7 @@ export const getRequestStatusDefinition = {
   inputSchema: {
     type: "object",
     properties: {
-      requestId: {
-        type: "string",
-        pattern: PATTERNS.uuid.pattern,
-        description: "The request id of the earlier call",
-      },
+      requestId: requestIdArgument("The request id of the earlier call"),
       wait: {
         type: "number",
         minimum: 0,

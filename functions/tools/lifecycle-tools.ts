@@ -1,5 +1,5 @@
 import type { ToolDefinition } from "../core/tool.ts";
-import { PATTERNS } from "../core/validation.ts";
+import { requestIdArgument } from "./get-request-status.ts";
 
 /**
  * The lifecycle tools: list and cancel calls, for clients that do not speak MCP tasks (Claude Desktop). Answered
@@ -61,11 +61,7 @@ export const cancelRequestDefinition = {
   inputSchema: {
     type: "object",
     properties: {
-      requestId: {
-        type: "string",
-        pattern: PATTERNS.uuid.pattern,
-        description: "The request id of the call",
-      },
+      requestId: requestIdArgument("The request id of the call"),
     },
     required: ["requestId"],
     additionalProperties: false,
