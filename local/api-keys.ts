@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import type { Authenticator, Principal } from "../functions/core/ports.ts";
 
 interface StoredKey {
@@ -42,11 +42,16 @@ export class HashedKeyAuthenticator implements Authenticator {
 
 export interface LocalKeys {
   authenticator: HashedKeyAuthenticator;
-  /** Set only when this start generated the key: it is shown once and never stored. */
+  /** Set while the generated key has not been shown: printed at start until a start has shown it. */
   generatedKey?: string;
   /** Where it came from, for the start banner. */
   source: "environment" | "generated" | "keys-file";
+  /** Forgets the generated key once it has been shown (only its hash stays). */
+  markShown(): Promise<void>;
 }
+
+/** The generated key, until a start has shown it: a first start that fails after making it must not lose it. */
+const unshownFileOf = (keysFile: string) => `${keysFile.replace(/\.json$/, "")}.unshown`;
 
 /**
  * The local API key: REZ_AGENT_MCP_API_KEY when given; otherwise the keys file of the data folder, created with a
@@ -56,18 +61,31 @@ export async function loadLocalKeys(
   keysFile: string,
   fromEnvironment: string | undefined,
 ): Promise<LocalKeys> {
+  const unshownFile = unshownFileOf(keysFile);
+  const markShown = () => rm(unshownFile, { force: true });
   if (fromEnvironment) {
     const digest = hash(fromEnvironment);
     const key = { id: ownerOf(digest), sha256: digest.toString("hex"), createdAt: new Date().toISOString() };
-    return { authenticator: new HashedKeyAuthenticator([key]), source: "environment" };
+    return {
+      authenticator: new HashedKeyAuthenticator([key]),
+      source: "environment",
+      markShown: async () => {},
+    };
   }
   const stored = await readKeys(keysFile);
-  if (stored.length > 0) return { authenticator: new HashedKeyAuthenticator(stored), source: "keys-file" };
+  if (stored.length > 0) {
+    const unshown = (await readFile(unshownFile, "utf8").catch(() => "")).trim();
+    const authenticator = new HashedKeyAuthenticator(stored);
+    if (unshown) return { authenticator, generatedKey: unshown, source: "generated", markShown };
+    return { authenticator, source: "keys-file", markShown };
+  }
   const generatedKey = `rez_${randomBytes(32).toString("base64url")}`;
   const digest = hash(generatedKey);
   const key = { id: ownerOf(digest), sha256: digest.toString("hex"), createdAt: new Date().toISOString() };
+  // Written before the hash, so there is never a key nobody can be shown; removed once a start has shown it.
+  await writeFile(unshownFile, `${generatedKey}\n`, { mode: 0o600 });
   await writeFile(keysFile, `${JSON.stringify({ keys: [key] }, null, 2)}\n`, { mode: 0o600 });
-  return { authenticator: new HashedKeyAuthenticator([key]), generatedKey, source: "generated" };
+  return { authenticator: new HashedKeyAuthenticator([key]), generatedKey, source: "generated", markShown };
 }
 
 async function readKeys(file: string): Promise<StoredKey[]> {

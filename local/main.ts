@@ -191,6 +191,8 @@ lines.push(
   "Press Ctrl+C to stop.",
 );
 console.error(lines.join("\n"));
+// Shown: from now on only its hash is kept. (A start that failed before this point shows it next time.)
+await runtime.keyShown();
 
 stop = async (signal: string) => {
   console.error(`\n${signal}: stopping (running calls get up to 10 s to finish)...`);

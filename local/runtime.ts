@@ -121,8 +121,10 @@ export interface Runtime {
   /** The MCP endpoint: http://host:port/mcp */
   mcpUrl: string;
   port: number;
-  /** The API key, when this start generated it (shown once). */
+  /** The generated API key, while no start has shown it yet. */
   generatedApiKey?: string;
+  /** Call once the generated key has been shown: it is then forgotten (only its hash stays). */
+  keyShown(): Promise<void>;
   keySource: "environment" | "generated" | "keys-file" | "none";
   eventsFile: string;
   front: Front;
@@ -455,6 +457,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       notifiesBookings,
       recovered,
       stop: stopAll,
+      keyShown: "markShown" in keys ? keys.markShown : async () => {},
     };
     if ("generatedKey" in keys && keys.generatedKey) runtime.generatedApiKey = keys.generatedKey;
     return runtime;

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmod, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -149,6 +151,50 @@ async function listeningPorts(pid: number): Promise<number[]> {
   }
   return ports;
 }
+
+describe("the generated key", () => {
+  it("survives a first start that fails after making it, and is shown by the next start, once", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "rez-cli-"));
+    // The port is taken: the first start makes the key, then cannot listen.
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = String((blocker.address() as AddressInfo).port);
+    const failed = spawn(process.execPath, [MAIN, "--data-dir", dataDir, "--port", port], {
+      env: { ...process.env, REZ_AGENT_MCP_API_KEY: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.push(failed);
+    let failedOutput = "";
+    failed.stderr?.on("data", (chunk) => {
+      failedOutput += chunk;
+    });
+    expect(await exit(failed)).toBe(1);
+    expect(failedOutput).toMatch(/cannot start: .*EADDRINUSE/);
+    blocker.close();
+
+    const second = await start(["--data-dir", dataDir, "--port", "0"]);
+    children.push(second.child);
+    const key = /API key \(shown once[^)]*\): (\S+)/.exec(second.output())?.[1] ?? "";
+    expect(key).toMatch(/^rez_[A-Za-z0-9_-]{43}$/);
+    const answer = await fetch(second.mcpUrl, {
+      method: "POST",
+      headers: {
+        "x-api-key": key,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
+    expect(answer.status).toBe(200);
+    second.child.kill("SIGTERM");
+    await exit(second.child);
+
+    const third = await start(["--data-dir", dataDir, "--port", "0"]);
+    children.push(third.child);
+    expect(third.output()).not.toContain(key);
+    expect(third.output()).toMatch(/API key: the one printed at first start/);
+  });
+});
 
 describe("a second server on the same data folder", () => {
   it("exits 1 with one line that says which process holds the folder", async () => {
