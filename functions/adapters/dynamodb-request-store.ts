@@ -227,11 +227,16 @@ export class DynamoDbRequestStore implements RequestStore {
         },
       );
     }
-    return this.#queryIndex(WORKING_INDEX, "#status = :working AND #workingSince < :before", {
-      names: { "#status": "status", "#workingSince": "workingSince" },
-      values: { ":working": "working", ":before": before },
-      limit,
-    });
+    return this.#queryIndex(
+      WORKING_INDEX,
+      "#status = :working AND #workingSince < :before",
+      {
+        names: { "#status": "status", "#workingSince": "workingSince" },
+        values: { ":working": "working", ":before": before },
+        limit,
+      },
+      "#status = :working AND (attribute_not_exists(#workingSince) OR #workingSince < :before)",
+    );
   }
 
   async listPendingEvents(before: string, limit = 100, options: ListOptions = {}): Promise<RequestRecord[]> {
@@ -240,25 +245,43 @@ export class DynamoDbRequestStore implements RequestStore {
       values: { ":pending": "pending", ":before": before },
       limit,
     };
-    if (options.fromTable) return this.#scan("#outbox = :pending AND #settledAt < :before", where);
-    return this.#queryIndex(OUTBOX_INDEX, "#outbox = :pending AND #settledAt < :before", where);
+    const condition = "#outbox = :pending AND #settledAt < :before";
+    if (options.fromTable) return this.#scan(condition, where);
+    return this.#queryIndex(OUTBOX_INDEX, condition, where, condition);
   }
 
-  async #queryIndex(index: string, condition: string, where: Where): Promise<RequestRecord[]> {
+  /**
+   * A query of a sparse index; on a table made before that index existed (a local store from an earlier version:
+   * the embedded store cannot add an index to a table), the same condition as a scan of the table.
+   */
+  async #queryIndex(
+    index: string,
+    condition: string,
+    where: Where,
+    asFilter: string,
+  ): Promise<RequestRecord[]> {
     const records: RequestRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          IndexName: index,
-          KeyConditionExpression: condition,
-          ExpressionAttributeNames: where.names,
-          ExpressionAttributeValues: where.values,
-          Limit: Math.min(where.limit - records.length, 100),
-          ExclusiveStartKey: start,
-        }),
-      );
+      let page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
+      try {
+        page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: index,
+            KeyConditionExpression: condition,
+            ExpressionAttributeNames: where.names,
+            ExpressionAttributeValues: where.values,
+            Limit: Math.min(where.limit - records.length, 100),
+            ExclusiveStartKey: start,
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name === "ValidationException" && /index/i.test((error as Error).message)) {
+          return this.#scan(asFilter, where);
+        }
+        throw error;
+      }
       // The index holds a copy of each item; the item itself is the truth.
       for (const item of page.Items ?? []) {
         const record = await this.get(String(item.id));
