@@ -211,7 +211,7 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   async describe(executionArn: string): Promise<ExecutionState> {
-    const name = executionArn.slice(executionArn.lastIndexOf(":") + 1);
+    const name = nameOfArn(executionArn);
     if (this.#running.has(name)) return { status: "RUNNING" };
     return this.#ended.get(name) ?? { status: "NOT_FOUND" };
   }
@@ -231,7 +231,7 @@ export class LocalWorkflow implements WorkflowStarter {
           StartTime: new Date().toISOString(),
           RoleArn: "arn:aws:iam::000000000000:role/local",
         },
-        StateMachine: { Id: machineArn, Name: machineArn.slice(machineArn.lastIndexOf(":") + 1) },
+        StateMachine: { Id: machineArn, Name: nameOfArn(machineArn) },
         // The runner passes a fixed Context Object; the definition reads $$.State.EnteredTime when it records a
         // result, so it is computed when read, which is when the state evaluates its Parameters.
         State: {
@@ -261,7 +261,7 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   async stop(executionArn: string): Promise<void> {
-    const name = executionArn.slice(executionArn.lastIndexOf(":") + 1);
+    const name = nameOfArn(executionArn);
     this.#running.get(name)?.abort();
   }
 
@@ -280,6 +280,11 @@ export class LocalWorkflow implements WorkflowStarter {
     for (const execution of left) execution.abort();
     return left.length;
   }
+}
+
+/** The last part of an ARN: an execution's name (the request id), a state machine's name. */
+export function nameOfArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf(":") + 1);
 }
 
 /** How many ended standard executions `describe` remembers. */

@@ -216,27 +216,15 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 
   async listWorking(before: string, limit = 100, options: ListOptions = {}): Promise<RequestRecord[]> {
-    if (options.fromTable) {
-      // A record from before the index existed has no workingSince: it is working all the same.
-      return this.#scan(
-        "#status = :working AND (attribute_not_exists(#workingSince) OR #workingSince < :before)",
-        {
-          names: { "#status": "status", "#workingSince": "workingSince" },
-          values: { ":working": "working", ":before": before },
-          limit,
-        },
-      );
-    }
-    return this.#queryIndex(
-      WORKING_INDEX,
-      "#status = :working AND #workingSince < :before",
-      {
-        names: { "#status": "status", "#workingSince": "workingSince" },
-        values: { ":working": "working", ":before": before },
-        limit,
-      },
-      "#status = :working AND (attribute_not_exists(#workingSince) OR #workingSince < :before)",
-    );
+    const where = {
+      names: { "#status": "status", "#workingSince": "workingSince" },
+      values: { ":working": "working", ":before": before },
+      limit,
+    };
+    // Read from the table, a record from before the index existed has no workingSince: it is working all the same.
+    const filter = "#status = :working AND (attribute_not_exists(#workingSince) OR #workingSince < :before)";
+    if (options.fromTable) return this.#scan(filter, where);
+    return this.#queryIndex(WORKING_INDEX, "#status = :working AND #workingSince < :before", where, filter);
   }
 
   async listPendingEvents(before: string, limit = 100, options: ListOptions = {}): Promise<RequestRecord[]> {

@@ -71,15 +71,10 @@ export function settlementOf(
   switch (state.status) {
     case "RUNNING":
       return undefined;
-    case "NOT_FOUND":
-      return {
-        status: "failed",
-        statusMessage: `The ${record.tool} call was recorded but its workflow never started, so nothing was done. Try again.`,
-        error: {
-          type: "WorkflowNotStarted",
-          message: `The ${record.tool} call was recorded but its workflow never started, so nothing was done. Try again.`,
-        },
-      };
+    case "NOT_FOUND": {
+      const message = `The ${record.tool} call was recorded but its workflow never started, so nothing was done. Try again.`;
+      return { status: "failed", statusMessage: message, error: { type: "WorkflowNotStarted", message } };
+    }
     case "SUCCEEDED": {
       const output = parseObject(state.output) as
         | { outcome?: JsonObject; failure?: { type?: unknown; message?: unknown } }

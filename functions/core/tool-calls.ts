@@ -147,13 +147,18 @@ export class ToolCalls {
 
   /** tasks/list: the owner's calls, newest first. */
   async listTasks(principal: Principal, cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
+    const page = await this.#pageOf(principal, TASK_PAGE_SIZE, cursor);
+    const listed: { tasks: Task[]; nextCursor?: string } = {
+      tasks: page.records.map((record) => taskOf(this.view(record))),
+    };
+    if (page.nextCursor) listed.nextCursor = page.nextCursor;
+    return listed;
+  }
+
+  /** One page of the owner's records; a cursor the store did not issue is the caller's mistake (-32602). */
+  async #pageOf(principal: Principal, limit: number, cursor: string | undefined) {
     try {
-      const page = await this.#deps.store.listByOwner(principal.owner, { limit: TASK_PAGE_SIZE, cursor });
-      const listed: { tasks: Task[]; nextCursor?: string } = {
-        tasks: page.records.map((record) => taskOf(this.view(record))),
-      };
-      if (page.nextCursor) listed.nextCursor = page.nextCursor;
-      return listed;
+      return await this.#deps.store.listByOwner(principal.owner, { limit, cursor });
     } catch (error) {
       if (error instanceof InvalidCursor) throw new McpError(ErrorCode.InvalidParams, error.message);
       throw error;
@@ -302,8 +307,7 @@ export class ToolCalls {
 
   async #settle(call: FailingCall, settlement: Settlement): Promise<boolean> {
     const at = new Date(this.#deps.clock.now()).toISOString();
-    const summary = `${call.tool} ${settlement.status === "completed" ? "completed" : "failed"}`;
-    const event = { summary, durationMs: this.#durationOf(call) };
+    const event = { summary: `${call.tool} ${settlement.status}`, durationMs: this.#durationOf(call) };
     if (!(await this.#deps.store.settle(call.id, settlement, at, event))) return false;
     await this.#deliverEventOf(call.id);
     return true;
@@ -361,13 +365,7 @@ export class ToolCalls {
     let cursor = typeof args.cursor === "string" ? args.cursor : undefined;
     // Filtering happens on the pages read: a few pages at most per answer, the cursor carrying on from there.
     for (let pages = 0; pages < 5 && found.length < limit; pages++) {
-      let page: Awaited<ReturnType<RequestStore["listByOwner"]>>;
-      try {
-        page = await this.#deps.store.listByOwner(principal.owner, { limit, cursor });
-      } catch (error) {
-        if (error instanceof InvalidCursor) throw new McpError(ErrorCode.InvalidParams, error.message);
-        throw error;
-      }
+      const page = await this.#pageOf(principal, limit, cursor);
       found.push(...page.records.filter(wanted));
       cursor = page.nextCursor;
       if (!cursor) break;
@@ -398,10 +396,7 @@ export class ToolCalls {
     const requestId = String(args.requestId);
     const outcome = await this.cancel(requestId, principal);
     if (!outcome) {
-      return {
-        content: [{ type: "text", text: `No request with id ${requestId} was found for this API key.` }],
-        isError: true,
-      };
+      return unknownRequest(requestId);
     }
     const { view } = outcome;
     const text =
@@ -425,10 +420,7 @@ export class ToolCalls {
     const seconds = typeof args.wait === "number" ? Math.min(args.wait, this.#config.maxWaitSeconds) : 0;
     const view = await this.status(requestId, principal, seconds * 1000, signal);
     if (!view) {
-      return {
-        content: [{ type: "text", text: `No request with id ${requestId} was found for this API key.` }],
-        isError: true,
-      };
+      return unknownRequest(requestId);
     }
     return {
       content: [{ type: "text", text: describeStatus(view) }],
@@ -580,6 +572,14 @@ export class ToolCalls {
     const latest = await this.#deps.store.get(record.id);
     if (latest?.status === "working") await this.settleFromExecution(latest, ended.state);
   }
+}
+
+/** The answer of a lifecycle tool to an id this key has no call with (unknown ids and others' alike). */
+function unknownRequest(requestId: string): CallToolResult {
+  return {
+    content: [{ type: "text", text: `No request with id ${requestId} was found for this API key.` }],
+    isError: true,
+  };
 }
 
 /** The promise's value, or undefined once `ms` have passed or the signal aborted. */

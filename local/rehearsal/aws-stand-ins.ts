@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { ExecutionState, WorkflowInput } from "../../functions/core/ports.ts";
 import type { LocalEventBus, PutEventsEntry } from "../bus.ts";
-import type { LocalWorkflow } from "../workflow.ts";
+import { type LocalWorkflow, nameOfArn } from "../workflow.ts";
 
 /**
  * Loopback stand-ins for the AWS APIs the deployed functions call, speaking the services' JSON protocols so the
@@ -29,7 +29,6 @@ class ServiceError extends Error {
 const epochSeconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : undefined);
 
 export async function startStandIns(options: StandInOptions) {
-  const nameOf = (executionArn: string) => executionArn.slice(executionArn.lastIndexOf(":") + 1);
   const machineOf = (arn: string) => {
     const machine = options.machines[arn];
     if (!machine)
@@ -102,7 +101,7 @@ export async function startStandIns(options: StandInOptions) {
       return {
         executionArn,
         stateMachineArn: earlier.stateMachineArn,
-        name: nameOf(executionArn),
+        name: nameOfArn(executionArn),
         startDate: epochSeconds(earlier.startDate),
         input: earlier.input,
         ...syncFields(state),
@@ -138,7 +137,7 @@ export async function startStandIns(options: StandInOptions) {
       }
       return {
         ARN: id,
-        Name: id.slice(id.lastIndexOf(":") + 1),
+        Name: nameOfArn(id),
         SecretString: value,
         VersionId: "rehearsal",
       };

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,11 +6,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 /**
- * The data folder on a disk that fills up (a 2 MiB tmpfs): the server never dies silently. It stops with one line
- * that says why, and what it had accepted is recovered at the next start. Needs root to mount; skipped elsewhere.
+ * The data folder on a small disk (a tmpfs): one that fills up, one that turns read-only. The server never dies
+ * silently: it stops, or refuses to start, with one line that says why. Needs root to mount; skipped elsewhere.
  */
 const MAIN = new URL("../../local/main.ts", import.meta.url).pathname;
 const KEY = "disk-full-key-0123456789";
+const STACK_TRACE = /\bat .+:\d+:\d+\)?/;
 
 /** Whether this process may mount a tmpfs (root on Linux, with the capability): tried once, undone at once. */
 function canMount(): boolean {
@@ -27,48 +28,69 @@ function canMount(): boolean {
   }
 }
 
+/** Runs `test` with a fresh tmpfs of `size` mounted, and unmounts it whatever happens. */
+async function onTmpfs(size: string, test: (mountPoint: string) => Promise<void>): Promise<void> {
+  const mountPoint = await mkdtemp(join(tmpdir(), "rez-disk-"));
+  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", mountPoint]);
+  try {
+    await test(mountPoint);
+  } finally {
+    execFileSync("umount", ["-l", mountPoint]);
+    await rm(mountPoint, { recursive: true, force: true });
+  }
+}
+
+interface Launched {
+  child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
+  output: () => string;
+  exited: Promise<number | null>;
+  /** Its MCP URL once it listens; rejects if it exits first. */
+  listening: Promise<string>;
+}
+
+/** `npm start`'s program on a data folder, as a child process. */
+function launch(dataDir: string, ...args: string[]): Launched {
+  const child = spawn(process.execPath, [MAIN, "--port", "0", "--data-dir", dataDir, ...args], {
+    env: { PATH: process.env.PATH ?? "", REZ_AGENT_MCP_API_KEY: KEY },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const match = /Listening on (\S+\/mcp)/.exec(output);
+      if (match?.[1]) {
+        clearInterval(timer);
+        resolve(match[1]);
+      }
+    }, 20);
+    void exited.then(() => {
+      clearInterval(timer);
+      reject(new Error(`exited: ${output}`));
+    });
+  });
+  listening.catch(() => {});
+  return { child, output: () => output, exited, listening };
+}
+
 describe("a full disk", () => {
   it.runIf(canMount())(
-    "never ends the server without a line that says why",
+    "stops the server with one line naming the cause and the path, never silently",
     async () => {
-      const mountPoint = await mkdtemp(join(tmpdir(), "rez-full-"));
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint]);
-      try {
-        const dataDir = join(mountPoint, "data");
-        const child = spawn(
-          process.execPath,
-          [MAIN, "--port", "0", "--data-dir", dataDir, "--sync-budget", "2"],
-          {
-            env: { PATH: process.env.PATH ?? "", REZ_AGENT_MCP_API_KEY: KEY },
-            stdio: ["ignore", "pipe", "pipe"],
-          },
-        );
-        let output = "";
-        child.stdout?.on("data", (chunk) => {
-          output += chunk;
-        });
-        child.stderr?.on("data", (chunk) => {
-          output += chunk;
-        });
-        const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-        const mcpUrl = await new Promise<string>((resolve, reject) => {
-          const timer = setInterval(() => {
-            const match = /Listening on (\S+\/mcp)/.exec(output);
-            if (match?.[1]) {
-              clearInterval(timer);
-              resolve(match[1]);
-            }
-          }, 20);
-          void exited.then(() => {
-            clearInterval(timer);
-            reject(new Error(`exited: ${output}`));
-          });
-        });
+      await onTmpfs("2m", async (mountPoint) => {
+        const server = launch(join(mountPoint, "data"), "--sync-budget", "2");
+        const mcpUrl = await server.listening;
         // Fill the disk beside the store, then keep calling.
         await writeFile(join(mountPoint, "filler"), Buffer.alloc(1_500_000)).catch(() => {});
         const answers: string[] = [];
         let stopped = false;
-        void exited.then(() => {
+        void server.exited.then(() => {
           stopped = true;
         });
         const big = "x".repeat(3_000);
@@ -91,18 +113,16 @@ describe("a full disk", () => {
             .catch(() => "no answer");
           answers.push(text);
         }
-        if (!stopped) {
-          child.kill("SIGTERM");
-          await exited;
-        }
-        const code = await exited;
-        // However it ended: a crash is never silent, and an answer never carries a stack trace.
-        if (code !== 0 && code !== null) expect(output).toMatch(/rez-agent-mcp: (stopped|cannot start): /);
-        for (const answer of answers) expect(answer).not.toMatch(/\bat .+:\d+:\d+\)?/);
-      } finally {
-        execFileSync("umount", ["-l", mountPoint]);
-        await rm(mountPoint, { recursive: true, force: true });
-      }
+        if (!stopped) server.child.kill("SIGTERM");
+        const code = await server.exited;
+        // The store's write fails from a callback: the server stops with one line naming the cause and the path
+        // (the calls it had accepted are recovered at the next start), and no answer carries a stack trace.
+        expect(stopped).toBe(true);
+        expect(code).toBe(1);
+        expect(server.output()).toMatch(/rez-agent-mcp: stopped: .*dynamodb.*No space left on device/);
+        expect(server.output()).not.toMatch(/\n\s+at .+:\d+:\d+\)?/);
+        for (const answer of answers) expect(answer).not.toMatch(STACK_TRACE);
+      });
     },
     60_000,
   );
@@ -112,48 +132,23 @@ describe("a store on a read-only disk", () => {
   it.runIf(canMount())(
     "is refused at start with one line naming the cause and the path, exit 1",
     async () => {
-      const mountPoint = await mkdtemp(join(tmpdir(), "rez-ro-"));
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint]);
-      try {
+      await onTmpfs("8m", async (mountPoint) => {
         const dataDir = join(mountPoint, "data");
         // A first run creates the store; then the disk turns read-only.
-        const first = spawn(process.execPath, [MAIN, "--port", "0", "--data-dir", dataDir], {
-          env: { PATH: process.env.PATH ?? "", REZ_AGENT_MCP_API_KEY: KEY },
-          stdio: ["ignore", "ignore", "pipe"],
-        });
-        let firstOutput = "";
-        await new Promise<void>((resolve) => {
-          first.stderr?.on("data", (chunk) => {
-            firstOutput += chunk;
-            if (firstOutput.includes("Listening on")) resolve();
-          });
-        });
-        first.kill("SIGTERM");
-        await new Promise((resolve) => first.once("exit", resolve));
+        const first = launch(dataDir);
+        await first.listening;
+        first.child.kill("SIGTERM");
+        await first.exited;
         execFileSync("mount", ["-o", "remount,ro", mountPoint]);
 
-        const second = spawn(process.execPath, [MAIN, "--port", "0", "--data-dir", dataDir], {
-          env: { PATH: process.env.PATH ?? "", REZ_AGENT_MCP_API_KEY: KEY },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let output = "";
-        second.stdout?.on("data", (chunk) => {
-          output += chunk;
-        });
-        second.stderr?.on("data", (chunk) => {
-          output += chunk;
-        });
-        const code = await new Promise<number | null>((resolve) => second.once("exit", resolve));
-        expect(code).toBe(1);
-        const lines = output.trim().split("\n");
+        const second = launch(dataDir);
+        expect(await second.exited).toBe(1);
+        const lines = second.output().trim().split("\n");
         expect(lines).toHaveLength(1);
         expect(lines[0]).toMatch(
           new RegExp(`^rez-agent-mcp: cannot start: .*${dataDir}.*(read-only|Read-only)`),
         );
-      } finally {
-        execFileSync("umount", ["-l", mountPoint]);
-        await rm(mountPoint, { recursive: true, force: true });
-      }
+      });
     },
     60_000,
   );
