@@ -5,7 +5,7 @@
  */
 import { homedir } from "node:os";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { createBridgeServer, identify } from "./bridge-server.ts";
+import { createBridgeServer } from "./bridge-server.ts";
 import { ConfigError, loadBridgeConfig } from "./config.ts";
 import { RemoteEndpoint } from "./remote.ts";
 
@@ -19,8 +19,8 @@ try {
   process.exit(1);
 }
 
-const remote = new RemoteEndpoint(config, { fetch, log });
-const server = createBridgeServer(remote, config, await identify(remote, log), log);
+// stdio first: the client's initialize is answered whatever the remote does.
+const server = createBridgeServer(new RemoteEndpoint(config, { fetch, log }), config, log);
 const transport = new StdioServerTransport();
 transport.onclose = () => process.exit(0);
 process.stdin.on("end", () => process.exit(0));

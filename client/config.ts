@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { isLoopback } from "../functions/core/http.ts";
+import { isLoopback } from "../functions/core/loopback.ts";
 
 /** The bridge's settings, read once at start. */
 export interface BridgeConfig {

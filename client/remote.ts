@@ -14,9 +14,32 @@ export class RemoteRpcError extends Error {
   }
 }
 
-/** The remote cannot be used as configured (bad key, wrong URL, ...) or could not be reached in time. */
+/**
+ * Why the remote could not be used, each named as what it is so the person knows what to fix:
+ * - `key`: the endpoint refused the API key;
+ * - `endpoint`: the URL is not a rez-agent-mcp endpoint (unknown host, wrong path, not JSON);
+ * - `down`: nothing answers there (connection refused or reset, server errors): start the server;
+ * - `silent`: something accepted the connection but never answered in time.
+ * `down` and `silent` can heal on their own; `key` and `endpoint` need the settings changed.
+ */
+export type FailureKind = "key" | "endpoint" | "down" | "silent";
+
+/** The remote cannot be used as configured, or could not be reached in time. */
 export class RemoteFailed extends Error {
   override readonly name = "RemoteFailed";
+  readonly kind: FailureKind;
+  /** Whether a request may have reached the server (false: nothing was delivered, so nothing was started). */
+  readonly delivered: boolean;
+
+  constructor(kind: FailureKind, message: string, delivered: boolean) {
+    super(message);
+    this.kind = kind;
+    this.delivered = delivered;
+  }
+
+  get heals(): boolean {
+    return this.kind === "down" || this.kind === "silent";
+  }
 }
 
 export interface RemoteOptions {
@@ -27,11 +50,17 @@ export interface RemoteOptions {
   maxDelayMs?: number;
 }
 
-interface Attempt {
-  /** Absolute time (ms) after which no retry is started. */
+/** The bounds of one logical request and all its retries. */
+export interface Attempt {
+  /** Absolute time (ms) after which nothing more is waited for: no retry starts and a running one is aborted. */
   deadline: number;
+  /** The longest a single HTTP attempt may take (default ATTEMPT_TIMEOUT_MS), always within the deadline. */
+  attemptMs?: number;
   signal?: AbortSignal;
 }
+
+/** How long one plain request may go unanswered: a cold Lambda front answers well within this. */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
 
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
@@ -42,8 +71,9 @@ export interface RemoteStats {
 
 /**
  * The bridge's HTTP side: JSON-RPC over `POST <endpoint>` and the status routes, with the API key on every request.
- * Network failures, 429 and 5xx are retried with exponential backoff and full jitter until a deadline, sending the
- * same request (and so the same Idempotency-Key) again; other 4xx fail at once with a sentence naming the cause.
+ * Every attempt has its own timeout inside the request's deadline, so nothing waits on a silent endpoint. Network
+ * failures, timeouts, 429 and 5xx are retried with exponential backoff and full jitter until the deadline, sending
+ * the same request (and so the same Idempotency-Key) again; other 4xx fail at once with a sentence naming the cause.
  */
 export class RemoteEndpoint {
   readonly stats: RemoteStats = { requests: 0 };
@@ -81,15 +111,23 @@ export class RemoteEndpoint {
       error?: { code: number; message: string; data?: unknown };
     };
     if (answer.error) throw new RemoteRpcError(answer.error.code, answer.error.message, answer.error.data);
-    if (!answer.result) throw new RemoteFailed(`the endpoint answered ${method} without a result`);
+    if (!answer.result) {
+      throw new RemoteFailed(
+        "endpoint",
+        `${this.#config.endpoint.href} answered ${method} without a result: is it a rez-agent-mcp endpoint?`,
+        true,
+      );
+    }
     return answer.result;
   }
 
   /** The status document of a call, waiting up to `waitSeconds` for it to finish (long poll). */
   async status(id: string, waitSeconds: number, attempt: Attempt): Promise<StatusView> {
-    const wait = Math.floor(waitSeconds * 10) / 10;
+    const wait = Math.max(0, Math.floor(waitSeconds * 10) / 10);
     const url = `${this.#statusUrl(id)}${wait > 0 ? `?wait=${wait}` : ""}`;
-    return (await this.#send(url, { method: "GET" }, attempt)) as StatusView;
+    // A long poll is silent by design for `wait` seconds: only the time after that counts as no answer.
+    const attemptMs = wait * 1000 + (attempt.attemptMs ?? ATTEMPT_TIMEOUT_MS);
+    return (await this.#send(url, { method: "GET" }, { ...attempt, attemptMs })) as StatusView;
   }
 
   /** Asks the server to stop a call. A call that already finished answers 409, which is fine. */
@@ -104,54 +142,128 @@ export class RemoteEndpoint {
   async #send(url: string, init: RequestInit, attempt: Attempt, accept: number[] = []): Promise<unknown> {
     const base = this.#options.baseDelayMs ?? 200;
     const cap = this.#options.maxDelayMs ?? 2_000;
+    let delivered = false;
     for (let tries = 0; ; tries++) {
-      let problem: string;
+      const attemptMs = Math.min(attempt.attemptMs ?? ATTEMPT_TIMEOUT_MS, attempt.deadline - Date.now());
+      let failure: RemoteFailed;
+      const timeout = AbortSignal.timeout(Math.max(1, attemptMs));
       try {
         this.stats.requests += 1;
         const response = await this.#options.fetch(url, {
           ...init,
           headers: { ...init.headers, "x-api-key": this.#config.apiKey },
-          ...(attempt.signal ? { signal: attempt.signal } : {}),
+          signal: attempt.signal ? AbortSignal.any([attempt.signal, timeout]) : timeout,
         });
+        delivered = true;
         const text = await response.text();
-        if (response.ok || accept.includes(response.status)) return text ? JSON.parse(text) : {};
+        if (response.ok || accept.includes(response.status)) return parseJson(text, this.#config.endpoint);
         if (!RETRYABLE(response.status)) {
           // A JSON-RPC error comes with a 4xx from some servers: it is an answer, not a transport failure.
           const rpc = jsonRpcError(text);
           if (rpc) return rpc;
-          throw new RemoteFailed(this.#refusal(response.status, text));
+          throw this.#refusal(response.status, text);
         }
-        problem = `HTTP ${response.status}`;
-      } catch (error) {
-        if (error instanceof RemoteFailed || attempt.signal?.aborted) throw error;
-        if (error instanceof SyntaxError)
-          throw new RemoteFailed("the endpoint answered with something other than JSON");
-        problem = describeNetworkError(error);
-      }
-      const delay = Math.random() * Math.min(cap, base * 2 ** tries);
-      if (Date.now() + delay >= attempt.deadline) {
-        throw new RemoteFailed(
-          `the rez-agent-mcp endpoint ${this.#config.endpoint.origin} could not be reached (${problem}). Is the server running?`,
+        failure = new RemoteFailed(
+          "down",
+          `the server at ${this.#config.endpoint.origin} is failing (HTTP ${response.status})`,
+          true,
         );
+      } catch (error) {
+        if (error instanceof RemoteFailed) throw error;
+        if (attempt.signal?.aborted) throw attempt.signal.reason ?? error;
+        if (timeout.aborted) {
+          delivered = true;
+          failure = new RemoteFailed(
+            "silent",
+            `${this.#config.endpoint.origin} accepted the connection but did not answer within ${seconds(attemptMs)}`,
+            true,
+          );
+        } else {
+          failure = this.#networkFailure(error, delivered);
+        }
       }
-      this.#options.log(`${problem} from the endpoint; retrying in ${Math.round(delay)} ms`);
+      if (failure.kind === "endpoint") throw failure;
+      const delay = Math.random() * Math.min(cap, base * 2 ** tries);
+      if (Date.now() + delay >= attempt.deadline - 50) {
+        throw new RemoteFailed(failure.kind, failure.message, delivered);
+      }
+      this.#options.log(`${failure.message}; retrying in ${Math.round(delay)} ms`);
       await sleep(delay, attempt.signal);
     }
   }
 
-  #refusal(status: number, text: string): string {
-    const said = reasonIn(text);
-    switch (status) {
-      case 401:
-        return `the endpoint refused the API key (HTTP 401). Check "apiKey" in ${this.#config.source} or REZ_AGENT_MCP_API_KEY.`;
-      case 403:
-        return `the endpoint refused the request (HTTP 403${said}). Check the endpoint URL: ${this.#config.endpoint.href}`;
-      case 404:
-        return `there is no rez-agent-mcp endpoint at ${this.#config.endpoint.href} (HTTP 404). It ends in /mcp, e.g. http://127.0.0.1:3000/mcp.`;
-      default:
-        return `the endpoint refused the request (HTTP ${status}${said})`;
+  #networkFailure(error: unknown, delivered: boolean): RemoteFailed {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
+    const code = typeof cause?.code === "string" ? cause.code : undefined;
+    const { origin, hostname } = this.#config.endpoint;
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+      return new RemoteFailed(
+        "endpoint",
+        `the endpoint's host ${hostname} is not known (${code}): check the endpoint in ${this.#config.source}`,
+        false,
+      );
     }
+    if (code?.startsWith("ERR_TLS") || code?.includes("CERT")) {
+      return new RemoteFailed(
+        "endpoint",
+        `${origin} failed the TLS check (${code}): check the endpoint in ${this.#config.source}`,
+        false,
+      );
+    }
+    const problem =
+      code === "ECONNREFUSED"
+        ? "connection refused"
+        : (code ?? (typeof cause?.message === "string" ? cause.message : (error as Error).message));
+    // A refused connection delivered nothing; a reset one may have delivered the request.
+    return new RemoteFailed(
+      "down",
+      `nothing answers at ${origin} (${problem}): is the rez-agent-mcp server running? (locally: npm start)`,
+      delivered || code !== "ECONNREFUSED",
+    );
   }
+
+  #refusal(status: number, text: string): RemoteFailed {
+    const said = reasonIn(text);
+    const where = this.#config.source;
+    const { href } = this.#config.endpoint;
+    // API Gateway answers a bad key with 403 "Forbidden" and an unknown path with 403 "Missing Authentication Token".
+    if (status === 401 || (status === 403 && said === "Forbidden")) {
+      return new RemoteFailed(
+        "key",
+        `the endpoint refused the API key (HTTP ${status}). Check the API key in ${where} (or REZ_AGENT_MCP_API_KEY).`,
+        true,
+      );
+    }
+    if (status === 404 || (status === 403 && said === "Missing Authentication Token")) {
+      return new RemoteFailed(
+        "endpoint",
+        `there is no rez-agent-mcp endpoint at ${href} (HTTP ${status}). It ends in /mcp, e.g. http://127.0.0.1:3000/mcp.`,
+        true,
+      );
+    }
+    return new RemoteFailed(
+      "endpoint",
+      `the endpoint refused the request (HTTP ${status}${said ? `: ${said}` : ""}). Check the endpoint: ${href}`,
+      true,
+    );
+  }
+}
+
+function parseJson(text: string, endpoint: URL): unknown {
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RemoteFailed(
+      "endpoint",
+      `${endpoint.href} answered with something other than JSON: is it a rez-agent-mcp endpoint (ending in /mcp)?`,
+      true,
+    );
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 function jsonRpcError(text: string): { error: { code: number; message: string } } | undefined {
@@ -174,18 +286,10 @@ function reasonIn(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
     const reason = typeof body.error === "string" ? body.error : (body.error?.message ?? body.message);
-    return typeof reason === "string" && reason ? `: ${reason.slice(0, 200)}` : "";
+    return typeof reason === "string" ? reason.slice(0, 200) : "";
   } catch {
     return "";
   }
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
-  if (cause?.code === "ECONNREFUSED") return "connection refused";
-  if (typeof cause?.code === "string") return cause.code;
-  if (typeof cause?.message === "string" && cause.message) return cause.message;
-  return error instanceof Error ? error.message : String(error);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

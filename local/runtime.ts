@@ -8,7 +8,7 @@ import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.t
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../functions/core/config.ts";
 import { EVENT_RULES, type ToolCallEventDetail } from "../functions/core/events.ts";
 import { createFront, type Front } from "../functions/core/front.ts";
-import { isLoopback, LOOPBACK_HOSTNAMES } from "../functions/core/http.ts";
+import { isLoopback, LOOPBACK_HOSTNAMES } from "../functions/core/loopback.ts";
 import type { JsonObject } from "../functions/core/json.ts";
 import { type ExecutionState, systemClock, type WorkflowInput } from "../functions/core/ports.ts";
 import { DocumentSecrets, type SecretsDocument } from "../functions/core/secrets.ts";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { isLoopback } from "../functions/core/http.ts";
+import { isLoopback } from "../functions/core/loopback.ts";
 import { type Course, parseCourses, serializeCourses } from "../functions/tools/courses.ts";
 
 /** One stage's settings, from cdk.json's context ("rez-agent-mcp" → stage name), validated before anything is built. */

@@ -33,7 +33,8 @@ export function callToolResultOf(call: CallState, endpointUrl: string): CallTool
     case "cancelled":
       return { content: [{ type: "text", text: call.statusMessage }], isError: true, _meta };
     default: {
-      const text = `The ${call.tool} call is still running (request id ${call.id}). Call get_request_status with this requestId and wait: 20 to wait for its result.`;
+      const said = call.statusMessage ? ` ${call.statusMessage}` : "";
+      const text = `The ${call.tool} call is still running (request id ${call.id}).${said} Call get_request_status with this requestId and wait: 20 to wait for its result.`;
       return {
         content: [{ type: "text", text }],
         structuredContent: {

@@ -16,6 +16,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonObject } from "./json.ts";
 import { type Principal, STORE_UNAVAILABLE_MESSAGE, StoreUnavailable } from "./ports.ts";
+import { rpcError } from "./rpc-error.ts";
 import type { ToolDefinition, ToolRegistry } from "./tool.ts";
 
 /** The protocol versions this server speaks, newest first. */
@@ -178,11 +179,11 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
         try {
           return await handler(...args);
         } catch (error) {
-          if (error instanceof McpError) throw answerable(error);
+          if (error instanceof McpError) throw rpcError(error);
           if (error instanceof StoreUnavailable)
-            throw new McpError(ErrorCode.InternalError, STORE_UNAVAILABLE_MESSAGE);
+            throw rpcError(ErrorCode.InternalError, STORE_UNAVAILABLE_MESSAGE);
           options.onUnexpectedError(error);
-          throw new McpError(
+          throw rpcError(
             ErrorCode.InternalError,
             "Internal error. The operator can find the details in the logs.",
           );
@@ -241,17 +242,4 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
       void server.close();
     }
   };
-}
-
-/**
- * An McpError as the SDK should answer it. McpError writes "MCP error -32602: " into its message, the SDK sends
- * that message as it is, and a client's McpError prefixes it again ("MCP error -32602: MCP error -32602: ..."). The
- * SDK answers any error that has a numeric `code` with that code and its message, so this one carries the bare
- * sentence.
- */
-function answerable(error: McpError): Error & { code: number; data?: unknown } {
-  const prefix = `MCP error ${error.code}: `;
-  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  const answer = Object.assign(new Error(message), { code: error.code });
-  return error.data === undefined ? answer : Object.assign(answer, { data: error.data });
 }

@@ -1,4 +1,4 @@
-import { isLoopback } from "../core/http.ts";
+import { isLoopback } from "../core/loopback.ts";
 
 /** Optional booking steps some CPS Golf sites need (site differences are settings, not code branches). */
 export const BOOKING_STEPS = ["checkBookingLimit", "registerTransactionId"] as const;

@@ -1,6 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { createBridgeServer, identify } from "../../client/bridge-server.ts";
+import { createBridgeServer } from "../../client/bridge-server.ts";
 import type { BridgeConfig } from "../../client/config.ts";
 import { RemoteEndpoint } from "../../client/remote.ts";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
@@ -21,7 +21,7 @@ export async function bridge() {
     source: "bench",
   };
   const remote = new RemoteEndpoint(config, { fetch, log: () => {} });
-  const server = createBridgeServer(remote, config, await identify(remote, () => {}), () => {});
+  const server = createBridgeServer(remote, config, () => {});
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: "bench", version: "1" });
