@@ -122,6 +122,7 @@ const runtime = await startRuntime({
     : {}),
   front: { syncBudgetMs: syncBudget * 1000 },
   log,
+  logRequests: true,
 }).catch((error: Error) => failToStart(error.message));
 
 const readyMs = Math.round(performance.now() - startedAt);

@@ -7,9 +7,9 @@ import type { IdempotencyStore } from "../functions/adapters/idempotency.ts";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.ts";
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../functions/core/config.ts";
 import { EVENT_RULES, type ToolCallEventDetail } from "../functions/core/events.ts";
-import { createFront, type Front } from "../functions/core/front.ts";
-import { isLoopback, LOOPBACK_HOSTNAMES } from "../functions/core/loopback.ts";
+import { type Answered, createFront, type Front } from "../functions/core/front.ts";
 import type { JsonObject } from "../functions/core/json.ts";
+import { isLoopback, LOOPBACK_HOSTNAMES } from "../functions/core/loopback.ts";
 import { type ExecutionState, systemClock, type WorkflowInput } from "../functions/core/ports.ts";
 import { DocumentSecrets, type SecretsDocument } from "../functions/core/secrets.ts";
 import { ToolRegistry } from "../functions/core/tool.ts";
@@ -45,6 +45,7 @@ import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
 import { ensureTables, type LocalDynamo, startLocalDynamo } from "./dynamo.ts";
 import { listen } from "./http-server.ts";
+import { requestLine } from "./request-log.ts";
 import {
   LOCAL_IDEMPOTENCY_TABLE,
   LOCAL_REQUEST_TABLE,
@@ -113,6 +114,8 @@ export interface RuntimeOptions {
   graceMs?: number;
   /** Operator messages (stderr in the CLI). */
   log: (line: string) => void;
+  /** Prints a line per answered request through `log` (the CLI does; tests need not). */
+  logRequests?: boolean;
 }
 
 export interface Runtime {
@@ -416,6 +419,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         changeSignal: signals.wait,
         authenticator: keys.authenticator,
         onUnexpectedError: reportError,
+        ...(options.logRequests
+          ? { onAnswered: (answered: Answered) => void requestLine(answered).then(options.log) }
+          : {}),
       },
       {
         ...DEFAULT_FRONT_CONFIG,

@@ -5,6 +5,9 @@ import type { ToolResult } from "./tool.ts";
 /** The key of the request id in every orchestrated result's `_meta`. */
 export const REQUEST_ID_META_KEY = "rez-agent-mcp/requestId";
 
+/** The key of the call's status when answered (completed, failed, cancelled, working) in the same `_meta`. */
+export const STATUS_META_KEY = "rez-agent-mcp/status";
+
 /** What a call's CallToolResult is made from: a stored record, or the status document of the same call. */
 export interface CallState {
   id: string;
@@ -25,7 +28,7 @@ export function statusUrlOf(endpointUrl: string, id: string): string {
  * bridge answer alike, so a model sees the same thing through either.
  */
 export function callToolResultOf(call: CallState, endpointUrl: string): CallToolResult {
-  const _meta = { [REQUEST_ID_META_KEY]: call.id };
+  const _meta = { [REQUEST_ID_META_KEY]: call.id, [STATUS_META_KEY]: call.status };
   switch (call.status) {
     case "completed":
       return { ...(call.result ?? { content: [] }), _meta };

@@ -16,6 +16,18 @@ import { ArgumentValidator } from "./validation.ts";
 
 export interface FrontDeps extends Omit<ToolCallDeps, "validator"> {
   authenticator: Authenticator;
+  /** Told of every answered request (the local server prints a line for each); given a copy of the response. */
+  onAnswered?: (answered: Answered) => void;
+}
+
+/** One answered HTTP request, as the front saw it: never its body, arguments or headers. */
+export interface Answered {
+  method: string;
+  path: string;
+  /** The JSON-RPC method and tool name of a POST /mcp, once the message was read. */
+  rpc: { method?: string; tool?: string };
+  response: Response;
+  durationMs: number;
 }
 
 export type FrontHandler = (request: Request) => Promise<Response>;
@@ -71,7 +83,7 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     onUnexpectedError: deps.onUnexpectedError,
   });
 
-  async function postMcp(request: Request, principal: Principal): Promise<Response> {
+  async function postMcp(request: Request, principal: Principal, rpc: Answered["rpc"]): Promise<Response> {
     if (!isJsonContentType(request.headers.get("content-type"))) {
       return jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json");
     }
@@ -95,6 +107,9 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     }
     const envelope = checkEnvelope(message);
     if (!envelope.ok) return jsonRpcError(400, -32600, envelope.message);
+    rpc.method = (message as { method: string }).method;
+    const tool = (message as { params?: { name?: unknown } }).params?.name;
+    if (rpc.method === "tools/call" && typeof tool === "string") rpc.tool = tool.slice(0, 64);
     const params = checkParams(message);
     if (!params.ok)
       return jsonRpcResponseError((message as { id: string | number }).id, -32602, params.message);
@@ -149,7 +164,7 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     });
   }
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: Request, rpc: Answered["rpc"]): Promise<Response> {
     const url = new URL(request.url);
     const target = route(url.pathname, config.basePath);
     if (target.kind === "unknown") return notFound();
@@ -167,7 +182,7 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     }
     switch (target.kind) {
       case "mcp":
-        if (request.method === "POST") return postMcp(request, principal);
+        if (request.method === "POST") return postMcp(request, principal, rpc);
         return httpError(
           405,
           "method_not_allowed",
@@ -188,23 +203,38 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
   return {
     calls,
     handle: async (request) => {
-      try {
-        return await handle(request);
-      } catch (error) {
-        // A client that hung up (mid-body, or while waiting) is no server error: nobody is left to answer.
-        if (request.signal.aborted) return httpError(499, "client_closed", "The client closed the request");
-        if (error instanceof StoreUnavailable) {
-          return httpError(503, "store_unavailable", STORE_UNAVAILABLE_MESSAGE, { "retry-after": "1" });
-        }
-        deps.onUnexpectedError(error);
-        return httpError(
-          500,
-          "internal_error",
-          "Internal error. The operator can find the details in the logs.",
-        );
-      }
+      if (!deps.onAnswered) return answer(request, {});
+      const started = performance.now();
+      const rpc: Answered["rpc"] = {};
+      const response = await answer(request, rpc);
+      deps.onAnswered({
+        method: request.method,
+        path: new URL(request.url).pathname,
+        rpc,
+        response: response.clone(),
+        durationMs: performance.now() - started,
+      });
+      return response;
     },
   };
+
+  async function answer(request: Request, rpc: Answered["rpc"]): Promise<Response> {
+    try {
+      return await handle(request, rpc);
+    } catch (error) {
+      // A client that hung up (mid-body, or while waiting) is no server error: nobody is left to answer.
+      if (request.signal.aborted) return httpError(499, "client_closed", "The client closed the request");
+      if (error instanceof StoreUnavailable) {
+        return httpError(503, "store_unavailable", STORE_UNAVAILABLE_MESSAGE, { "retry-after": "1" });
+      }
+      deps.onUnexpectedError(error);
+      return httpError(
+        500,
+        "internal_error",
+        "Internal error. The operator can find the details in the logs.",
+      );
+    }
+  }
 }
 
 function notFound(): Response {

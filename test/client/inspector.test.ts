@@ -5,7 +5,7 @@ import { runToExit } from "./run-to-exit.ts";
 /** The MCP Inspector's CLI, as the README shows it, driving the bridge against the local runtime. */
 
 const INSPECTOR = new URL(
-  "../../node_modules/@modelcontextprotocol/inspector/cli/build/cli.js",
+  "../../node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js",
   import.meta.url,
 ).pathname;
 const BRIDGE = new URL("../../client/bridge.ts", import.meta.url).pathname;
@@ -16,13 +16,24 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
+/** The Inspector passes a stdio server only the environment it is given with -e. */
 const inspect = (...args: string[]) =>
-  runToExit([INSPECTOR, "--cli", process.execPath, BRIDGE, ...args], {
-    ...process.env,
-    REZ_AGENT_MCP_ENDPOINT: harness.runtime.mcpUrl,
-    REZ_AGENT_MCP_API_KEY: KEY,
-    REZ_AGENT_MCP_CONFIG: "/nonexistent/config.json",
-  });
+  runToExit(
+    [
+      INSPECTOR,
+      "--cli",
+      "-e",
+      `REZ_AGENT_MCP_ENDPOINT=${harness.runtime.mcpUrl}`,
+      "-e",
+      `REZ_AGENT_MCP_API_KEY=${KEY}`,
+      "-e",
+      "REZ_AGENT_MCP_CONFIG=/nonexistent/config.json",
+      process.execPath,
+      BRIDGE,
+      ...args,
+    ],
+    process.env,
+  );
 
 describe("the MCP Inspector CLI through the bridge", () => {
   it("lists the tools", async () => {
@@ -31,6 +42,29 @@ describe("the MCP Inspector CLI through the bridge", () => {
     const names = (JSON.parse(stdout) as { tools: { name: string }[] }).tools.map((t) => t.name);
     expect(names).toContain("golf_book_tee_time");
     expect(names).toContain("get_weather");
+  });
+
+  it("calls the HTTP endpoint directly, with the API key as a header", async () => {
+    const { code, stdout, stderr } = await runToExit(
+      [
+        INSPECTOR,
+        "--cli",
+        harness.runtime.mcpUrl,
+        "--header",
+        `x-api-key: ${KEY}`,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "get_weather",
+        "--tool-arg",
+        "location=Sample Links",
+      ],
+      { ...process.env, HOME: process.env.HOME ?? "/tmp" },
+    );
+    expect(stderr).not.toMatch(/401/);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as { structuredContent: { location: { name: string } } };
+    expect(result.structuredContent.location.name).toBe("Sample Links");
   });
 
   it("calls a tool", async () => {

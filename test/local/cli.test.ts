@@ -79,6 +79,19 @@ describe("npm start (local/main.ts)", () => {
     });
     const body = await response.json();
     expect(body.result.structuredContent.location.name).toBe("Sample Links");
+    // A line per request in the terminal: method, tool, status, duration, request id; no argument, no key.
+    const requestId = body.result._meta["rez-agent-mcp/requestId"];
+    await expect
+      .poll(() => first.output())
+      .toMatch(
+        new RegExp(
+          `\\d\\d:\\d\\d:\\d\\d tools/call get_weather → completed, \\d+ ms, request ${requestId}\n`,
+        ),
+      );
+    const lines = first.output().split("\n");
+    const afterBanner = lines.slice(lines.findIndex((line) => line.includes("tools/call get_weather")));
+    expect(afterBanner.join("\n")).not.toContain("Sample Links");
+    expect(afterBanner.join("\n")).not.toContain(key);
 
     // The key is stored hashed, readable by the owner only.
     const keysFile = join(dataDir, "api-keys.json");

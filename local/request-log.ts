@@ -1,0 +1,72 @@
+import { REQUEST_ID_META_KEY, STATUS_META_KEY } from "../functions/core/call-result.ts";
+import type { Answered } from "../functions/core/front.ts";
+
+/**
+ * The terminal line for one answered request: what was asked (JSON-RPC method and tool, or the status route), how
+ * it ended (the call's status, or the error), how long it took, and the request id. Never an argument, a header,
+ * a result or a key: those can hold secrets and personal details.
+ *
+ * @example "07:41:03 tools/call golf_book_tee_time → working, 38 ms, request 0b6c…"
+ */
+export async function requestLine(answered: Answered, now = new Date()): Promise<string> {
+  const { rpc, response } = answered;
+  const route = routeOf(answered.path);
+  const asked = rpc.method
+    ? `${rpc.method}${rpc.tool ? ` ${rpc.tool}` : ""}`
+    : `${answered.method} ${route.name}`;
+  const outcome = outcomeOf(await bodyOf(response), response.status);
+  const id = outcome.id ?? route.id;
+  const time = now.toTimeString().slice(0, 8);
+  return `${time} ${asked} → ${outcome.said}, ${Math.round(answered.durationMs)} ms${id ? `, request ${id}` : ""}`;
+}
+
+function routeOf(path: string): { name: string; id?: string } {
+  const match = /\/mcp\/status\/([^/]+)(\/cancel)?\/?$/.exec(path);
+  if (!match) return { name: path.endsWith("/mcp") || path.endsWith("/mcp/") ? "/mcp" : "(unknown path)" };
+  const id = /^[0-9a-f-]{36}$/i.test(match[1] ?? "") ? match[1] : undefined;
+  return { name: match[2] ? "cancel" : "status", ...(id ? { id } : {}) };
+}
+
+async function bodyOf(response: Response): Promise<unknown> {
+  if (!response.headers.get("content-type")?.includes("json")) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  try {
+    return await response.json();
+  } catch {
+    return undefined;
+  }
+}
+
+type Body = {
+  result?: {
+    task?: { taskId?: unknown; status?: unknown };
+    taskId?: unknown;
+    status?: unknown;
+    isError?: unknown;
+    _meta?: Record<string, unknown>;
+  };
+  error?: { code?: unknown; message?: unknown } | string;
+  id?: unknown;
+  status?: unknown;
+};
+
+function outcomeOf(body: unknown, httpStatus: number): { said: string; id?: string } {
+  const answer = (body ?? {}) as Body;
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  if (answer.error && typeof answer.error === "object") {
+    return { said: `error ${String(answer.error.code)} (HTTP ${httpStatus})` };
+  }
+  const result = answer.result;
+  if (result) {
+    // A task (tools/call with a task, tasks/get, tasks/cancel) or a tool result carrying its request's status.
+    const task = result.task ?? (text(result.taskId) ? result : undefined);
+    const id = text(task?.taskId) ?? text(result._meta?.[REQUEST_ID_META_KEY]);
+    const status = text(task?.status) ?? text(result._meta?.[STATUS_META_KEY]);
+    return { said: status ?? (result.isError ? "error" : "ok"), ...(id ? { id } : {}) };
+  }
+  // The status routes answer with the status document, or an HTTP error.
+  if (httpStatus < 400 && text(answer.status)) return { said: text(answer.status) as string };
+  return { said: `HTTP ${httpStatus}` };
+}
