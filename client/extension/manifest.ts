@@ -18,6 +18,9 @@ export const PRIVACY_POLICIES = [
   "https://docs.ntfy.sh/privacy",
 ];
 
+/** Claude Desktop's placeholder for a user_config value, filled in when it starts the server. */
+const setting = (key: string) => `\${user_config.${key}}`;
+
 /**
  * The MCP Bundle manifest (manifest_version 0.3, the one Claude Desktop reads): the bridge run by the Node that
  * ships with Claude Desktop, its settings asked for in a form, the API key kept in the OS keychain (`sensitive`).
@@ -44,9 +47,9 @@ export function extensionManifest() {
         command: "node",
         args: [`\${__dirname}/${ENTRY_POINT}`],
         env: {
-          REZ_AGENT_MCP_ENDPOINT: "${user_config.endpoint}",
-          REZ_AGENT_MCP_API_KEY: "${user_config.api_key}",
-          REZ_AGENT_MCP_ANSWER_DEADLINE: "${user_config.answer_deadline}",
+          REZ_AGENT_MCP_ENDPOINT: setting("endpoint"),
+          REZ_AGENT_MCP_API_KEY: setting("api_key"),
+          REZ_AGENT_MCP_ANSWER_DEADLINE: setting("answer_deadline"),
         },
       },
     },

@@ -52,7 +52,7 @@ async function systemNode(major: number): Promise<string | undefined> {
 /** Claude Desktop's substitution of ${__dirname} and ${user_config.*} into the manifest's mcp_config. */
 function substitute(text: string, dir: string, userConfig: Record<string, string>): string {
   return text
-    .replaceAll("${__dirname}", dir)
+    .replaceAll(`\${__dirname}`, dir)
     .replace(/\$\{user_config\.(\w+)\}/g, (_, key: string) => userConfig[key] ?? "");
 }
 
