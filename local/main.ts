@@ -152,7 +152,11 @@ if (flags.upstreams === "simulated") {
   lines.push("", "Simulated upstreams (POST <url>/__sim/fault to make one fail; see docs/tools.md):");
   if (nws) lines.push(`  NWS         ${nws.url}`);
   if (openMeteo) lines.push(`  Open-Meteo  ${openMeteo.url}`);
-  if (ntfySim) lines.push(`  ntfy        ${ntfySim.url}`);
+  if (ntfySim) {
+    lines.push(
+      `  ntfy        ${ntfySim.url} (pushes print here; poll them: curl -s '${ntfySim.url}/rez-agent-mcp-demo/json?poll=1')`,
+    );
+  }
   for (const [course, site] of Object.entries(golf)) lines.push(`  CPS Golf    ${site.url} (${course})`);
   lines.push("");
 }
@@ -166,7 +170,7 @@ if (runtime.recovered.restarted + runtime.recovered.failed > 0) {
     `Recovered calls left running by an earlier stop: ${runtime.recovered.restarted} re-run, ${runtime.recovered.failed} marked failed.`,
   );
 }
-// Claude Desktop runs the bridge with this same Node 22, whatever node its PATH finds.
+// The JSON alternative to the extension: the bridge run by this same Node 22, whatever node Claude Desktop's PATH finds.
 const desktop = {
   mcpServers: {
     "rez-agent-mcp": {
@@ -181,7 +185,8 @@ const desktop = {
 };
 lines.push(
   "",
-  "Claude Desktop: add this to claude_desktop_config.json (see docs/claude-desktop.md), then restart it:",
+  "Claude Desktop: build the one-click extension with `npm run mcpb` and open dist/rez-agent-mcp.mcpb (endpoint",
+  `${runtime.mcpUrl}, the API key above). Or add this to claude_desktop_config.json and restart it (docs/claude-desktop.md):`,
   JSON.stringify(desktop, null, 2),
   "",
   "Try it:",

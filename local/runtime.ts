@@ -62,7 +62,7 @@ import {
 } from "./simulators/cps-golf.ts";
 import { type NtfySimulator, startNtfySimulator } from "./simulators/ntfy.ts";
 import { startNwsSimulator } from "./simulators/nws.ts";
-import { startOpenMeteoSimulator } from "./simulators/open-meteo.ts";
+import { SIMULATED_PLACE_NAMES, startOpenMeteoSimulator } from "./simulators/open-meteo.ts";
 import type { Simulator } from "./simulators/sim-server.ts";
 import { checkStoreOpens, notePid, RecordCount, StartupError } from "./store-guard.ts";
 import { LocalWorkflow } from "./workflow.ts";
@@ -241,7 +241,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     let ntfyConfig: NtfyConfig = { baseUrl: DEFAULT_NTFY_BASE_URL };
     let secrets: SecretsDocument = options.secrets ?? {};
     if (options.upstreams === "simulated") {
-      simulators.ntfy = await startNtfySimulator();
+      simulators.ntfy = await startNtfySimulator({
+        // Simulated pushes reach no phone: the terminal shows them instead (title and tags, not the message).
+        onPush: (push) =>
+          options.log(
+            `push (simulated ntfy, topic ${push.topic}): ${push.title ? `"${push.title}"` : "(no title)"}${push.tags?.length ? ` [${push.tags.join(", ")}]` : ""}`,
+          ),
+      });
       cleanups.push(simulators.ntfy.close);
       ntfyConfig = { baseUrl: simulators.ntfy.url, topic: "rez-agent-mcp-demo" };
       simulators.nws = await startNwsSimulator();
@@ -252,6 +258,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         nwsBaseUrl: simulators.nws.url,
         geocodingBaseUrl: simulators.openMeteo.url,
         openMeteoBaseUrl: simulators.openMeteo.url,
+        geocoderNote:
+          `This is the simulated geocoder (--upstreams simulated): it knows only ${SIMULATED_PLACE_NAMES.join(", ")}. ` +
+          'Use one of those, a configured course, or coordinates as "lat,lon".',
       };
     }
     weatherConfig = { ...weatherConfig, ...options.weather };

@@ -11,6 +11,8 @@ export interface WeatherConfig {
   geocodingBaseUrl: string;
   /** Open-Meteo forecast, e.g. https://api.open-meteo.com */
   openMeteoBaseUrl: string;
+  /** Said when a place is not found, e.g. that the geocoder is a simulator and which places it knows. */
+  geocoderNote?: string;
 }
 
 export interface WeatherDeps {
@@ -166,7 +168,7 @@ async function geocode(name: string, deps: WeatherDeps): Promise<Place> {
   const first = (body as { results?: Record<string, unknown>[] } | null)?.results?.[0];
   if (!first || typeof first.latitude !== "number" || typeof first.longitude !== "number") {
     throw new ValidationFailed(
-      `No place named "${name}" was found. Try a city name, a configured course, or coordinates as "lat,lon".`,
+      `No place named "${name}" was found. ${deps.config.geocoderNote ?? 'Try a city name, a configured course, or coordinates as "lat,lon".'}`,
     );
   }
   const parts = [first.name, first.admin1, first.country].filter(

@@ -142,6 +142,9 @@ function forecast(url: URL, now: Date): SimAnswer {
   };
 }
 
+/** The place names the simulated geocoder knows (docs/tools.md lists them too). */
+export const SIMULATED_PLACE_NAMES: readonly string[] = PLACES.map((p) => p.name);
+
 /** A stand-in for Open-Meteo's geocoding (/v1/search) and forecast (/v1/forecast) APIs, on one port. */
 export function startOpenMeteoSimulator(now: () => Date = () => new Date()): Promise<Simulator> {
   return startSimulator((url): SimAnswer => {

@@ -14,6 +14,7 @@ export type Fault = (
 
 export interface SimAnswer {
   status: number;
+  /** Sent as JSON; a string with its own content-type header is sent as it is. */
   body: unknown;
   headers?: Record<string, string>;
 }
@@ -115,5 +116,6 @@ function matchesPath(path: string | string[] | undefined, pathname: string): boo
 function reply(res: ServerResponse, answer: SimAnswer) {
   if (res.destroyed) return;
   res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
-  res.end(answer.body === null ? undefined : JSON.stringify(answer.body));
+  const raw = typeof answer.body === "string" && answer.headers?.["content-type"] !== undefined;
+  res.end(answer.body === null ? undefined : raw ? answer.body : JSON.stringify(answer.body));
 }

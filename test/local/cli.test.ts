@@ -56,7 +56,7 @@ describe("npm start (local/main.ts)", () => {
     expect(key).toMatch(/^rez_[A-Za-z0-9_-]{43}$/);
     expect(first.output()).toContain("curl -s");
     // A Claude Desktop entry that runs the bridge with this Node, pointed at this endpoint with this key.
-    const entry = /Claude Desktop: .*\n(\{[\s\S]*?\n\})\n/.exec(first.output())?.[1] ?? "{}";
+    const entry = /Claude Desktop: [\s\S]*?\n(\{[\s\S]*?\n\})\n/.exec(first.output())?.[1] ?? "{}";
     expect(JSON.parse(entry).mcpServers["rez-agent-mcp"]).toEqual({
       command: process.execPath,
       args: [new URL("../../client/bridge.ts", import.meta.url).pathname],
