@@ -14,7 +14,7 @@ export async function requestLine(answered: Answered, now = new Date()): Promise
   const asked = rpc.method
     ? `${rpc.method}${rpc.tool ? ` ${rpc.tool}` : ""}`
     : `${answered.method} ${route.name}`;
-  const outcome = outcomeOf(await bodyOf(response), response.status);
+  const outcome = outcomeOf(await bodyOf(response), response.status, rpc.method !== undefined);
   const id = outcome.id ?? route.id;
   const time = now.toTimeString().slice(0, 8);
   return `${time} ${asked} → ${outcome.said}, ${Math.round(answered.durationMs)} ms${id ? `, request ${id}` : ""}`;
@@ -52,9 +52,14 @@ type Body = {
   status?: unknown;
 };
 
-function outcomeOf(body: unknown, httpStatus: number): { said: string; id?: string } {
+function outcomeOf(body: unknown, httpStatus: number, isRpc: boolean): { said: string; id?: string } {
   const answer = (body ?? {}) as Body;
   const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  // The status routes answer with the status document (which may carry the call's `error`), or an HTTP error.
+  if (!isRpc)
+    return {
+      said: httpStatus < 400 && text(answer.status) ? (answer.status as string) : `HTTP ${httpStatus}`,
+    };
   if (answer.error && typeof answer.error === "object") {
     return { said: `error ${String(answer.error.code)} (HTTP ${httpStatus})` };
   }
@@ -66,7 +71,5 @@ function outcomeOf(body: unknown, httpStatus: number): { said: string; id?: stri
     const status = text(task?.status) ?? text(result._meta?.[STATUS_META_KEY]);
     return { said: status ?? (result.isError ? "error" : "ok"), ...(id ? { id } : {}) };
   }
-  // The status routes answer with the status document, or an HTTP error.
-  if (httpStatus < 400 && text(answer.status)) return { said: text(answer.status) as string };
   return { said: `HTTP ${httpStatus}` };
 }

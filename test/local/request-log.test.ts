@@ -46,6 +46,15 @@ describe("the terminal line per request", () => {
       `07:41:03 GET status → completed, 38 ms, request ${ID}`,
     ],
     [
+      "a status poll of a failed call",
+      answered(`/mcp/status/${ID}`, {}, 200, {
+        id: ID,
+        status: "failed",
+        error: { code: "ValidationFailed", message: "No place named Atlantis" },
+      }),
+      `07:41:03 GET status → failed, 38 ms, request ${ID}`,
+    ],
+    [
       "a refused key",
       answered("/mcp", {}, 401, { error: "unauthorized" }),
       "07:41:03 GET /mcp → HTTP 401, 38 ms",
