@@ -26,18 +26,12 @@ export interface NtfySimulatorOptions {
 }
 
 /** A message as ntfy keeps it in its cache and answers it to a poll. */
-interface CachedMessage {
+type CachedMessage = Omit<ReceivedPush, "authorized"> & {
   id: string;
   time: number;
   expires: number;
   event: "message";
-  topic: string;
-  title?: string;
-  message: string;
-  priority: number;
-  tags?: string[];
-  click?: string;
-}
+};
 
 /** ntfy's `since`: "all", a unix time in seconds, a duration ("10m", "2h", "30s") or a message id. */
 function sinceFilter(
