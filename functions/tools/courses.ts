@@ -32,8 +32,10 @@ export interface CpsGolfSite {
   courseIds: string;
   classCode: string;
   memberStoreId: string;
-  /** How many days ahead the course takes bookings. */
+  /** How many days ahead the course takes bookings (when the site does not publish its rules). */
   bookingWindowDays: number;
+  /** The course-local clock time (HH:MM:SS) a date opens, bookingWindowDays before it (when the site does not say). */
+  releaseTime: string;
   bookingSteps: BookingStep[];
   /** Extra headers the site expects on API calls (x-siteid, x-terminalid, ...). */
   headers: Record<string, string>;
@@ -154,6 +156,10 @@ function parseSite(raw: Record<string, unknown>, where: string): CpsGolfSite {
   if (typeof days !== "number" || !Number.isInteger(days) || days < 0 || days > 365) {
     throw new Error(`${where}: "bookingWindowDays" must be a whole number of days from 0 to 365`);
   }
+  const releaseTime = raw.releaseTime ?? "00:00:00";
+  if (typeof releaseTime !== "string" || !/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/.test(releaseTime)) {
+    throw new Error(`${where}: "releaseTime" must be a clock time such as "07:00" or "07:00:00"`);
+  }
   const steps = raw.bookingSteps ?? [];
   if (!Array.isArray(steps) || steps.some((step) => !BOOKING_STEPS.includes(step as BookingStep))) {
     throw new Error(`${where}: "bookingSteps" may list ${BOOKING_STEPS.join(", ")}`);
@@ -176,6 +182,7 @@ function parseSite(raw: Record<string, unknown>, where: string): CpsGolfSite {
     classCode: text("classCode", "R"),
     memberStoreId: text("memberStoreId", "1"),
     bookingWindowDays: days,
+    releaseTime: releaseTime.length === 5 ? `${releaseTime}:00` : releaseTime,
     bookingSteps: steps as BookingStep[],
     headers: headers as Record<string, string>,
     paths: { ...DEFAULT_CPS_PATHS, ...paths },

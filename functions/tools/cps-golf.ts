@@ -1,6 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { NotConfigured, ToolError, UpstreamRejected, UpstreamUnavailable } from "../core/errors.ts";
 import type { Clock, GolfCredentials, Secrets } from "../core/ports.ts";
+import type { BookingRules } from "./booking-rules.ts";
 import type { Course, CpsGolfSite } from "./courses.ts";
 import type { UpstreamClient } from "./upstream.ts";
 
@@ -25,6 +26,10 @@ interface Session {
 export class CpsGolfSessions {
   readonly sessions = new Map<string, Session>();
   readonly keys = new Map<string, { jwks: JSONWebKeySet; fetchedAt: number }>();
+  /** The signed-in golfer's member class per course (GetUserInformation). */
+  readonly memberClasses = new Map<string, string>();
+  /** Booking rules per course and member class (BookingRuleModels). */
+  readonly rules = new Map<string, { rules: BookingRules; fetchedAt: number }>();
 }
 
 export interface GolfDeps {

@@ -2,7 +2,7 @@ import { NotConfigured, ValidationFailed } from "../core/errors.ts";
 import type { Course } from "./courses.ts";
 import { findCourse } from "./courses.ts";
 import type { GolfCourse } from "./cps-golf.ts";
-import { addDays, daysBetween, isCalendarDate, localParts } from "./local-time.ts";
+import { isCalendarDate, localParts } from "./local-time.ts";
 
 const listed = (courses: readonly Course[]) => courses.map((c) => `${c.name} (${c.id})`).join(", ");
 
@@ -49,19 +49,12 @@ export function golfCourses(courses: readonly Course[]): GolfCourse[] {
   return golf;
 }
 
-/** Checks a YYYY-MM-DD date against the course's calendar: a real day, not past, within its booking window. */
+/** Checks a YYYY-MM-DD date against the course's calendar: a real day, not past. (When it opens: booking-rules.ts.) */
 export function checkBookingDate(course: GolfCourse, date: string, now: Date): void {
   if (!isCalendarDate(date))
     throw new ValidationFailed(`"${date}" is not a date on the calendar (YYYY-MM-DD).`);
   const today = localParts(course.timeZone, now).date;
   if (date < today) {
     throw new ValidationFailed(`${date} is in the past: today at ${course.name} is ${today}.`);
-  }
-  const window = course.golf.bookingWindowDays;
-  if (daysBetween(today, date) > window) {
-    throw new ValidationFailed(
-      `${course.name} takes bookings up to ${window} days ahead (until ${addDays(today, window)}); ` +
-        `${date} is beyond that. Try again closer to the day.`,
-    );
   }
 }

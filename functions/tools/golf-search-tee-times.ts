@@ -2,6 +2,7 @@ import { UpstreamUnavailable, ValidationFailed } from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { PATTERNS } from "../core/validation.ts";
+import { isNotOpenYet, notOpenYet, openingOf } from "./booking-rules.ts";
 import { CpsGolfApi, type GolfCourse, type GolfDeps } from "./cps-golf.ts";
 import { checkBookingDate, golfCourse } from "./golf-courses.ts";
 import { dateString, localParts, timeOfDay, withOffset } from "./local-time.ts";
@@ -124,7 +125,8 @@ function slotsOf(body: unknown, label: string): Slot[] {
 }
 
 function teeTimeOf(slot: Slot, input: SearchInput, course: GolfCourse): TeeTime | undefined {
-  if (!slot.availableParticipantNo.includes(input.players)) return undefined;
+  // availableParticipantNo lists the free seat positions ([3, 4] is two seats), not the counts that fit.
+  if (slot.availableParticipantNo.length < input.players) return undefined;
   const fee = slot.shItemPrices?.find((p) => p.shItemCode === `GreenFee${input.holes}`);
   // A slot that lists prices but none for these holes cannot be played that way.
   if (slot.shItemPrices?.length && !fee) return undefined;
@@ -136,7 +138,7 @@ function teeTimeOf(slot: Slot, input: SearchInput, course: GolfCourse): TeeTime 
     teeSheetId: slot.teeSheetId,
     startTime: withOffset(slot.startTime, course.timeZone),
     holes: input.holes,
-    openSpots: Math.max(...slot.availableParticipantNo),
+    openSpots: slot.availableParticipantNo.length,
     price: typeof fee?.price === "number" ? fee.price : null,
   };
 }
@@ -217,7 +219,16 @@ export const golfSearchTeeTimes: ExecutableTool<GolfDeps> = {
       );
     }
     checkBookingDate(course, input.date, new Date(deps.clock.now()));
-    const teeTimes = await searchTeeTimes(course, input, deps);
+    const opening = await openingOf(course, deps, input.date);
+    if (!opening.open) throw notOpenYet(course, input.date, opening);
+    let teeTimes: TeeTime[];
+    try {
+      teeTimes = await searchTeeTimes(course, input, deps);
+    } catch (error) {
+      // The site is the judge: its rules may have changed since they were read.
+      if (isNotOpenYet(error)) throw notOpenYet(course, input.date, opening);
+      throw error;
+    }
     const structured = { course: course.name, date: input.date, teeTimes } as unknown as JsonObject;
     const result: ToolResult = {
       content: [{ type: "text", text: render(course, input, teeTimes) }],

@@ -2,7 +2,14 @@ import { generateKeyPair, type KeyObject, randomBytes, randomUUID } from "node:c
 import type { IncomingMessage } from "node:http";
 import { promisify } from "node:util";
 import { SignJWT } from "jose";
-import { addDays, dateString, daysBetween, localParts, timeOfDay } from "../../functions/tools/local-time.ts";
+import {
+  addDays,
+  dateString,
+  daysBetween,
+  localParts,
+  timeOfDay,
+  withOffset,
+} from "../../functions/tools/local-time.ts";
 import { type SimAnswer, type Simulator, startSimulator } from "./sim-server.ts";
 
 export interface SimGolfer {
@@ -11,6 +18,18 @@ export interface SimGolfer {
   golferId: number;
   acct: string;
   email: string;
+  /** The golfer's member class (GetUserInformation's memberClassCode); the site's classCode when not set. */
+  memberClassCode?: string;
+}
+
+/**
+ * When a member class may book a date: `daysInAdvance` days before it (or `daysInAdvanceWeekend` for a Saturday or
+ * Sunday, when not 0) at `time` (HH:MM:SS, course-local), as BookingRuleModels reports it.
+ */
+export interface ReleaseRule {
+  daysInAdvance: number;
+  daysInAdvanceWeekend: number;
+  time: string;
 }
 
 /** The sign-in the simulated course accepts unless told otherwise (simulated mode needs no real account). */
@@ -40,6 +59,17 @@ export interface GolfSimulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Whether the pricing answer carries the tee time's start (some sites' do not). */
   pricingHasStartTime?: boolean;
+  /** Release rules per member class; by default every class books bookingWindowDays ahead from midnight. */
+  releaseRules?: Record<string, ReleaseRule>;
+  /** BookingRuleModels' per-course limits. */
+  maximumDailyBookings?: number;
+  noShowLimit?: number;
+}
+
+/** What rival golfers do at each release: `afterMs` after it, they book the `count` earliest open tee times. */
+export interface Rivals {
+  afterMs: number;
+  count: number;
 }
 
 /** What the identity server can be told to do wrong with the tokens it issues. */
@@ -60,6 +90,17 @@ export interface GolfSimulator extends Simulator {
   revokeTokens(): void;
   /** Revokes every token right after the next request to this API endpoint ("TeeTimePricesCalculation"). */
   revokeTokensAfter(endpoint: string): void;
+  /**
+   * That date opens `inMs` from now (rounded up to a whole second, the rules' resolution): until then its searches
+   * and holds get the site's "not able to book" answer, and the rules BookingRuleModels reports give that instant.
+   * The first `falseEmpties` searches after it answer NO_TEETIMES although times are open, as busy sites do.
+   * Returns the release instant (epoch ms).
+   */
+  release(date: string, inMs: number, falseEmpties?: number): number;
+  /** Rivals at every later release (none when undefined). */
+  setRivals(rivals: Rivals | undefined): void;
+  /** When a date opens for a member class, by the current rules (epoch ms). */
+  releaseOf(date: string, classCode?: string): number;
 }
 
 export interface SimReservation {
@@ -68,8 +109,17 @@ export interface SimReservation {
   teeSheetId: number;
   startTime: string;
   players: number;
+  /** The seat positions it holds on the tee time. */
+  seats: number[];
   confirmationKey: string;
+  /** When the site confirmed it (epoch ms). */
+  bookedAt: number;
+  by: "golfer" | "rival";
+  cancelled?: boolean;
 }
+
+/** The site's answer to a search or hold of a date not released yet (a 400, as CPS Golf sites give it). */
+export const NOT_RELEASED_MESSAGE = "Sorry, you are not able to book this tee time currently.";
 
 const API = "/onlineres/onlineapi/api/v1/onlinereservation/";
 const FIRST_TEE_MINUTES = 7 * 60;
@@ -121,8 +171,26 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   let tokenFault: TokenFault | undefined;
   let tokenFaultsLeft = 0;
   let revokeAfter: string | undefined;
-  const booked = new Map<number, number>();
-  const holds = new Map<string, { teeSheetId: number; players: number; golferId: number; expires: number }>();
+  /** Seat positions booked per tee sheet. */
+  const booked = new Map<number, Set<number>>();
+  const holds = new Map<
+    string,
+    { teeSheetId: number; players: number; seats: number[]; golferId: number; expires: number }
+  >();
+  const rules: Record<string, ReleaseRule> = options.releaseRules
+    ? structuredClone(options.releaseRules)
+    : { [config.classCode]: { daysInAdvance: config.bookingWindowDays, daysInAdvanceWeekend: 0, time: "00:00:00" } };
+  let rivals: Rivals | undefined;
+  let falseEmptiesLeft = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, run: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+    }, Math.max(0, ms));
+    timer.unref();
+    timers.add(timer);
+  };
   const pricings = new Map<string, { sessionId: string; teeSheetId: number; players: number }>();
   const registered = new Set<string>();
   const reservations: SimReservation[] = [];
@@ -130,14 +198,28 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
 
   const today = () => localParts(config.timeZone, new Date()).date;
 
+  const ruleOf = (classCode: string): ReleaseRule =>
+    rules[classCode] ?? rules[config.classCode] ?? (Object.values(rules)[0] as ReleaseRule);
+
+  function releaseOf(date: string, classCode = config.classCode): number {
+    const rule = ruleOf(classCode);
+    const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
+    const weekend = weekday === 0 || weekday === 6;
+    const days = weekend && rule.daysInAdvanceWeekend > 0 ? rule.daysInAdvanceWeekend : rule.daysInAdvance;
+    return Date.parse(withOffset(`${addDays(date, -days)}T${rule.time}`, config.timeZone));
+  }
+
+  /** A tee sheet of a day from today on (released or not). */
   function slotOf(teeSheetId: number): { date: string; time: string } | undefined {
     const slot = teeSheetId % 100;
     if (!Number.isInteger(teeSheetId) || teeSheetId < 100 || slot >= SLOTS_PER_DAY) return undefined;
     const date = addDays(EPOCH, Math.floor(teeSheetId / 100));
-    const offset = daysBetween(today(), date);
-    if (offset < 0 || offset > config.bookingWindowDays) return undefined;
+    if (daysBetween(today(), date) < 0 || daysBetween(today(), date) > 366) return undefined;
     return { date, time: slotTime(slot) };
   }
+
+  const released = (date: string, classCode: string) => Date.now() >= releaseOf(date, classCode);
+  const classOf = (golfer: SimGolfer) => golfer.memberClassCode ?? config.classCode;
 
   function teeSheetId(date: string, time: string): number {
     const day = daysBetween(EPOCH, date);
@@ -145,14 +227,23 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     return day * 100 + ((hh ?? 0) * 60 + (mm ?? 0) - FIRST_TEE_MINUTES) / INTERVAL_MINUTES;
   }
 
-  function openSpots(id: number): number {
+  /** The seat positions of a tee time neither booked nor held (holds expire after about 10 minutes). */
+  function freeSeats(id: number): number[] {
     const now = Date.now();
-    let held = 0;
+    const taken = new Set(booked.get(id));
     for (const [session, hold] of holds) {
       if (hold.expires <= now) holds.delete(session);
-      else if (hold.teeSheetId === id) held += hold.players;
+      else if (hold.teeSheetId === id) for (const seat of hold.seats) taken.add(seat);
     }
-    return Math.max(0, config.spotsPerTeeTime - (booked.get(id) ?? 0) - held);
+    return Array.from({ length: config.spotsPerTeeTime }, (_, i) => i + 1).filter((seat) => !taken.has(seat));
+  }
+
+  const openSpots = (id: number): number => freeSeats(id).length;
+
+  function book(id: number, seats: number[]): void {
+    const taken = booked.get(id) ?? new Set<number>();
+    for (const seat of seats) taken.add(seat);
+    booked.set(id, taken);
   }
 
   async function issueToken(golfer: SimGolfer): Promise<string> {
@@ -214,9 +305,9 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     return session && session.expires > Date.now() ? session.golfer : undefined;
   }
 
-  function search(url: URL): SimAnswer {
+  function search(golfer: SimGolfer, url: URL): SimAnswer {
     const q = url.searchParams;
-    if (q.get("classCode") !== config.classCode || q.get("memberStoreId") !== config.memberStoreId) {
+    if (!rules[q.get("classCode") ?? ""] || q.get("memberStoreId") !== config.memberStoreId) {
       return json(400, { message: "Invalid class code or member store" });
     }
     if (q.get("courseIds") !== config.courseIds) return json(400, { message: "Invalid course ids" });
@@ -225,12 +316,18 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     // Date.parse reads "Wed Oct 29 2025" as local midnight: the local getters give back the day asked for.
     const date = `${asked.getFullYear()}-${String(asked.getMonth() + 1).padStart(2, "0")}-${String(asked.getDate()).padStart(2, "0")}`;
     if (dateString(date) !== q.get("searchDate")) return json(400, { message: "Invalid searchDate" });
+    if (!released(date, classOf(golfer))) return json(400, { message: NOT_RELEASED_MESSAGE });
+    if (falseEmptiesLeft > 0) {
+      falseEmptiesLeft -= 1;
+      return json(200, { messageKey: "NO_TEETIMES", content: "NO_TEETIMES" });
+    }
     const slots = [];
     for (let slot = 0; slot < SLOTS_PER_DAY; slot++) {
       const time = slotTime(slot);
       const id = teeSheetId(date, time);
       if (!slotOf(id)) continue;
-      const open = openSpots(id);
+      const free = freeSeats(id);
+      const open = free.length;
       if (open === 0) continue;
       slots.push({
         teeSheetId: id,
@@ -241,7 +338,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
         participants: config.spotsPerTeeTime - open,
         minPlayer: 1,
         maxPlayer: config.spotsPerTeeTime,
-        availableParticipantNo: Array.from({ length: open }, (_, i) => i + 1),
+        availableParticipantNo: free,
         shItemPrices: [
           { shItemCode: "GreenFee18", price: PRICES[18], itemDesc: "18 Holes" },
           { shItemCode: "GreenFee9", price: PRICES[9], itemDesc: "9 Holes" },
@@ -253,7 +350,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
 
   function upcomingOf(golferId: number) {
     const now = `${today()}T00:00:00`;
-    return reservations.filter((r) => r.golferId === golferId && r.startTime >= now);
+    return reservations.filter((r) => r.golferId === golferId && !r.cancelled && r.startTime >= now);
   }
 
   function lock(golfer: SimGolfer, body: Record<string, unknown>): SimAnswer {
@@ -272,9 +369,11 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
       return json(400, { message: "Golfer does not match the signed-in user" });
     }
     const id = ids[0] as number;
-    if (!slotOf(id))
-      return json(200, { sessionId: "", error: "The selected tee time does not exist.", warning: "" });
-    if (openSpots(id) < players) {
+    const slot = slotOf(id);
+    if (!slot) return json(200, { sessionId: "", error: "The selected tee time does not exist.", warning: "" });
+    if (!released(slot.date, classOf(golfer))) return json(400, { message: NOT_RELEASED_MESSAGE });
+    const free = freeSeats(id);
+    if (free.length < players) {
       return json(200, {
         sessionId: "",
         error: "The selected tee time is no longer available.",
@@ -285,6 +384,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     holds.set(sessionId, {
       teeSheetId: id,
       players,
+      seats: free.slice(0, players),
       golferId: golfer.golferId,
       expires: Date.now() + HOLD_MS,
     });
@@ -334,24 +434,171 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     if (card?.cardNumber || card?.cvv) return json(400, { message: "Card data is not accepted" });
     holds.delete(sessionId);
     pricings.delete(pricingId as string);
-    booked.set(hold.teeSheetId, (booked.get(hold.teeSheetId) ?? 0) + hold.players);
-    const slot = slotOf(hold.teeSheetId);
-    const reservation: SimReservation = {
-      reservationId: nextReservationId++,
-      golferId: golfer.golferId,
-      teeSheetId: hold.teeSheetId,
-      startTime: slot ? `${slot.date}T${slot.time}:00` : "",
-      players: hold.players,
-      confirmationKey: randomBytes(4).toString("hex").toUpperCase(),
-    };
-    reservations.push(reservation);
+    const reservation = recordReservation(golfer.golferId, hold.teeSheetId, hold.seats, "golfer");
     return json(200, {
       reservationId: reservation.reservationId,
-      bookingIds: Array.from({ length: hold.players }, (_, i) => reservation.reservationId * 10 + i),
+      bookingIds: bookingIdsOf(reservation),
       confirmationKey: reservation.confirmationKey,
       reservationResult: 1,
       bookingGolferId: golfer.golferId,
     });
+  }
+
+  function recordReservation(
+    golferId: number,
+    teeSheetId: number,
+    seats: number[],
+    by: SimReservation["by"],
+  ): SimReservation {
+    book(teeSheetId, seats);
+    const slot = slotOf(teeSheetId);
+    const reservation: SimReservation = {
+      reservationId: nextReservationId++,
+      golferId,
+      teeSheetId,
+      startTime: slot ? `${slot.date}T${slot.time}:00` : "",
+      players: seats.length,
+      seats,
+      confirmationKey: randomBytes(4).toString("hex").toUpperCase(),
+      bookedAt: Date.now(),
+      by,
+    };
+    reservations.push(reservation);
+    return reservation;
+  }
+
+  /** UnLockTeeTimes: the golfer's holds on those tee times are released (with that session, when given). */
+  function unlock(golfer: SimGolfer, body: Record<string, unknown>): SimAnswer {
+    const ids = Array.isArray(body.teeSheetIds) ? body.teeSheetIds : [];
+    let released = 0;
+    for (const [session, hold] of holds) {
+      const mine = hold.golferId === golfer.golferId && ids.includes(hold.teeSheetId);
+      if (mine && (!body.sessionId || body.sessionId === session)) {
+        holds.delete(session);
+        released += 1;
+      }
+    }
+    return json(200, { isSuccess: true, released });
+  }
+
+  /** CancelReservation: by the reservation's booking ids, for the golfer who made it. */
+  function cancel(golfer: SimGolfer, body: Record<string, unknown>): SimAnswer {
+    const detail = (body.cancelDetail ?? {}) as Record<string, unknown>;
+    const ids = Array.isArray(body.bookingIds) ? body.bookingIds : [];
+    const reservation = reservations.find(
+      (r) => r.reservationId === detail.reservationId && !r.cancelled && r.golferId === golfer.golferId,
+    );
+    const bookingIds = reservation ? bookingIdsOf(reservation) : [];
+    if (
+      !reservation ||
+      body.golferId !== golfer.golferId ||
+      ids.length === 0 ||
+      !ids.every((id) => bookingIds.includes(id as number))
+    ) {
+      return json(200, { isSuccess: false, errors: ["The reservation was not found."], data: null });
+    }
+    reservation.cancelled = true;
+    const seats = booked.get(reservation.teeSheetId);
+    for (const seat of reservation.seats) seats?.delete(seat);
+    return json(200, {
+      isSuccess: true,
+      errors: [],
+      data: { cancellationIds: bookingIds.map((id) => id + 900_000) },
+    });
+  }
+
+  const bookingIdsOf = (r: SimReservation) =>
+    Array.from({ length: r.players }, (_, i) => r.reservationId * 10 + i);
+
+  function bookingRules(url: URL): SimAnswer {
+    const classCode = url.searchParams.get("classcode") ?? "";
+    const rule = rules[classCode];
+    if (!rule) return json(400, { message: "Invalid class code" });
+    const courseId = Number(config.courseIds.split(",")[0]);
+    return json(200, {
+      bookingRuleByClass: [
+        {
+          classCode,
+          bookingRuleByCourse: [
+            {
+              bookingRuleId: 6,
+              courseId,
+              daysInAdvance: rule.daysInAdvance,
+              daysInAdvanceWeekend: rule.daysInAdvanceWeekend,
+              // The clock time is what counts; the date part is whenever the rule was last edited.
+              time: `2024-07-16T${rule.time}`,
+            },
+          ],
+        },
+      ],
+      bookingRuleByCourses: [
+        {
+          courseId,
+          noShowLimit: config.noShowLimit ?? 2,
+          maximumDailyBookings: config.maximumDailyBookings ?? 1,
+          daysInAdvance: rule.daysInAdvance,
+        },
+      ],
+    });
+  }
+
+  /** At a release, `afterMs` later, rivals book every open seat of the released date's `count` earliest times. */
+  function rivalsAt(date: string): void {
+    if (!rivals) return;
+    const { afterMs, count } = rivals;
+    later(afterMs, () => {
+      let taken = 0;
+      for (let slot = 0; slot < SLOTS_PER_DAY && taken < count; slot++) {
+        const id = teeSheetId(date, slotTime(slot));
+        const free = freeSeats(id);
+        if (free.length === 0) continue;
+        recordReservation(0, id, free, "rival");
+        taken += 1;
+      }
+    });
+  }
+
+  function release(date: string, inMs: number, falseEmpties = 0): number {
+    const instant = Math.ceil((Date.now() + inMs) / 1000) * 1000;
+    const local = localParts(config.timeZone, new Date(instant));
+    const seconds = String(new Date(instant).getUTCSeconds()).padStart(2, "0");
+    const time = `${timeOfDay(local.hour, local.minute)}:${seconds}`;
+    const days = daysBetween(local.date, date);
+    // The rules every class reports change so that this date opens at this instant.
+    for (const rule of Object.values(rules)) {
+      rule.daysInAdvance = days;
+      rule.daysInAdvanceWeekend = days;
+      rule.time = time;
+    }
+    later(instant - Date.now(), () => {
+      falseEmptiesLeft = falseEmpties;
+      rivalsAt(date);
+    });
+    return instant;
+  }
+
+  function control(url: URL, text: string): SimAnswer | undefined {
+    if (url.pathname === "/__sim/release") {
+      const { date, inMs, falseEmpties } = JSON.parse(text || "{}") as {
+        date?: string;
+        inMs?: number;
+        falseEmpties?: number;
+      };
+      if (typeof date !== "string" || typeof inMs !== "number" || inMs < 0) {
+        return json(400, { message: 'send {"date": "YYYY-MM-DD", "inMs": 5000}' });
+      }
+      const instant = release(date, inMs, falseEmpties ?? 0);
+      return json(200, { date, releasesAt: new Date(instant).toISOString(), rules });
+    }
+    if (url.pathname === "/__sim/rivals") {
+      const body = JSON.parse(text || "{}") as Partial<Rivals>;
+      if (body.count === 0) rivals = undefined;
+      else if (typeof body.afterMs === "number" && typeof body.count === "number") {
+        rivals = { afterMs: body.afterMs, count: body.count };
+      } else return json(400, { message: 'send {"afterMs": 300, "count": 2} ({"count": 0} stops them)' });
+      return json(200, { rivals: rivals ?? null });
+    }
+    return undefined;
   }
 
   function upcoming(golfer: SimGolfer, url: URL): SimAnswer {
@@ -363,6 +610,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     const all = upcomingOf(golfer.golferId).slice().reverse();
     const items = all.slice((page - 1) * size, page * size).map((r) => ({
       reservationId: r.reservationId,
+      bookingIds: bookingIdsOf(r),
       startTime: r.startTime,
       courseName: config.courseName,
       numberOfPlayer: r.players,
@@ -397,7 +645,20 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     const route = `${request.method} ${endpoint}`;
     switch (route) {
       case "GET TeeTimes":
-        return search(url);
+        return search(golfer, url);
+      case "GET BookingRuleModels":
+        return bookingRules(url);
+      case "GET GetUserInformation":
+        return json(200, {
+          golferId: golfer.golferId,
+          memberClassCode: classOf(golfer),
+          email: golfer.email,
+          acct: golfer.acct,
+        });
+      case "POST UnLockTeeTimes":
+        return unlock(golfer, body);
+      case "POST CancelReservation":
+        return cancel(golfer, body);
       case "POST CheckBookingLimit":
         return upcomingOf(golfer.golferId).length >= config.maxReservations
           ? json(200, { isSuccess: false, message: "You have reached the maximum number of reservations." })
@@ -430,6 +691,23 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
       tokens.clear();
       return { status: 204, body: null };
     }
+    if (request.method === "POST" && url.pathname.startsWith("/__sim/")) {
+      const answer = control(url, text);
+      if (answer) return answer;
+    }
+    if (url.pathname === "/__sim/reservations" && request.method === "GET") {
+      return json(200, {
+        reservations: reservations.map((r) => ({
+          reservationId: r.reservationId,
+          teeSheetId: r.teeSheetId,
+          teeTime: r.startTime,
+          players: r.players,
+          bookedAt: new Date(r.bookedAt).toISOString(),
+          by: r.by,
+          ...(r.cancelled ? { cancelled: true } : {}),
+        })),
+      });
+    }
     if (url.pathname === "/identityapi/connect/token" && request.method === "POST") return signIn(text);
     if (url.pathname === "/identityapi/.well-known/openid-configuration/jwks")
       return json(200, { keys: [(await signing).jwk] });
@@ -446,12 +724,22 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   });
 
   const healSite = simulator.heal;
+  const closeSite = simulator.close;
   return Object.assign(simulator, {
+    close: async () => {
+      for (const timer of timers) clearTimeout(timer);
+      await closeSite();
+    },
     teeSheetId,
     openSpots,
     takeSpots(id: number, count: number) {
-      booked.set(id, (booked.get(id) ?? 0) + count);
+      book(id, freeSeats(id).slice(0, count));
     },
+    release,
+    setRivals(next: Rivals | undefined) {
+      rivals = next;
+    },
+    releaseOf,
     reservations,
     failTokens(fault: TokenFault, times?: number) {
       tokenFault = fault;

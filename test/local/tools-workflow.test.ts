@@ -216,7 +216,7 @@ describe("golf_search_tee_times and golf_get_reservations through the state mach
 
   it.each([
     ["a date in the past", () => ({ date: inDays(-1) }), /is in the past/],
-    ["a date beyond the booking window", () => ({ date: inDays(30) }), /up to 14 days ahead/],
+    ["a date not open yet", () => ({ date: inDays(30) }), /has not opened .* for booking yet: .* 14 days ahead/],
     [
       "an unknown course",
       () => ({ date: inDays(1), course: "Augusta" }),

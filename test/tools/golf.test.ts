@@ -145,7 +145,11 @@ describe("golf_search_tee_times", () => {
 
   it.each([
     ["a date in the past", { date: inDays(-1) }, /is in the past: today at Sample Links is/],
-    ["a date beyond the booking window", { date: inDays(15) }, /takes bookings up to 14 days ahead/],
+    [
+      "a date not open yet",
+      { date: inDays(15) },
+      /Sample Links has not opened .* for booking yet: it opens on .* from 00:00 course time .* 14 days ahead by the site's booking rules \(member class R\)\. golf_book_when_open/,
+    ],
     ["a date that is not on the calendar", { date: "2027-02-30" }, /not a date on the calendar/],
     [
       "an end time before the start time",
