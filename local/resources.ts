@@ -14,6 +14,10 @@ export const WORKFLOW_FUNCTIONS = {
   golf_search_tee_times: { placeholder: "GolfSearchTeeTimesFunctionArn", name: "golf-search-tee-times" },
   golf_book_tee_time: { placeholder: "GolfBookTeeTimeFunctionArn", name: "golf-book-tee-time" },
   golf_get_reservations: { placeholder: "GolfGetReservationsFunctionArn", name: "golf-get-reservations" },
+  golf_cancel_reservation: {
+    placeholder: "GolfCancelReservationFunctionArn",
+    name: "golf-cancel-reservation",
+  },
 } as const;
 
 /** The values of every `${Placeholder}` in the ASL file, locally (the CDK stack's definitionSubstitutions on AWS). */

@@ -23,6 +23,7 @@ import {
   BOOKING_REPLAY_SECONDS,
   createGolfBookTeeTimeHandler,
 } from "../functions/handlers/golf-book-tee-time.ts";
+import { createGolfCancelReservationHandler } from "../functions/handlers/golf-cancel-reservation.ts";
 import { createGolfGetReservationsHandler } from "../functions/handlers/golf-get-reservations.ts";
 import { createGolfSearchTeeTimesHandler } from "../functions/handlers/golf-search-tee-times.ts";
 import {
@@ -354,6 +355,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         idempotencyFor(BOOKING_REPLAY_SECONDS),
       ),
       golf_get_reservations: createGolfGetReservationsHandler(golf, handlerRuntime),
+      golf_cancel_reservation: createGolfCancelReservationHandler(
+        golf,
+        handlerRuntime,
+        idempotencyFor(PUSH_REPLAY_SECONDS),
+      ),
       ...options.toolHandlers,
     };
 

@@ -65,6 +65,12 @@ export const TOOL_FUNCTIONS = {
     seconds: 60,
     uses: ["golf"],
   },
+  golf_cancel_reservation: {
+    entry: "golf-cancel-reservation",
+    placeholder: "GolfCancelReservationFunctionArn",
+    seconds: 60,
+    uses: ["golf", "idempotency"],
+  },
 } as const;
 
 export interface RezAgentMcpStackProps extends StackProps {

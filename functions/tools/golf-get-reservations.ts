@@ -11,8 +11,8 @@ export const golfGetReservationsDefinition = {
   title: "Upcoming tee time reservations",
   description:
     "Lists the golfer's upcoming reservations, soonest first, at one configured course or (with no course given) " +
-    "at every course that takes bookings. Each has its confirmation key, start time, players and the link where " +
-    "the person can cancel it on the course's site (cancelling is not done through this server).",
+    "at every course that takes bookings. Each has its reservationId (golf_cancel_reservation cancels by it), " +
+    "confirmation key, start time, players and the link where the person can also cancel it on the course's site.",
   inputSchema: {
     type: "object",
     properties: {
@@ -54,20 +54,24 @@ export interface Reservation {
   cancelUrl: string;
 }
 
-interface Item {
+/** An UpcomingReservation item, as sites answer it (fields vary; each is checked where it is used). */
+export interface Item {
   reservationId?: unknown;
   startTime?: unknown;
   courseName?: unknown;
   numberOfPlayer?: unknown;
   reservationConfirmKey?: unknown;
+  teeSheetId?: unknown;
+  holes?: unknown;
+  bookingIds?: unknown;
+  reservationDetail?: { bookingId?: unknown }[];
 }
 
 /** A bound on pages followed, in case a site reports more pages than it has. */
 const MAX_PAGES = 20;
 
-/** The golfer's upcoming reservations at a course, every page, past ones left out. */
-export async function upcomingReservations(course: GolfCourse, deps: GolfDeps): Promise<Reservation[]> {
-  const api = new CpsGolfApi(course, deps);
+/** Every page of the signed-in golfer's upcoming reservations, as the site lists them. */
+export async function upcomingItems(api: CpsGolfApi): Promise<Item[]> {
   const golfer = await api.golfer();
   const items: Item[] = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
@@ -77,16 +81,21 @@ export async function upcomingReservations(course: GolfCourse, deps: GolfDeps): 
     } | null;
     if (!answer || !Array.isArray(answer.items)) {
       throw new UpstreamUnavailable(
-        `The ${course.name} booking site answered with reservations that cannot be read.`,
-        {
-          upstream: "cps-golf",
-        },
+        `The ${api.course.name} booking site answered with reservations that cannot be read.`,
+        { upstream: "cps-golf" },
       );
     }
     items.push(...(answer.items as Item[]));
     const pages = typeof answer.totalPages === "number" ? answer.totalPages : 1;
     if (page >= pages || answer.items.length === 0) break;
   }
+  return items;
+}
+
+/** The golfer's upcoming reservations at a course, every page, past ones left out. */
+export async function upcomingReservations(course: GolfCourse, deps: GolfDeps): Promise<Reservation[]> {
+  const api = new CpsGolfApi(course, deps);
+  const items = await upcomingItems(api);
   const now = deps.clock.now();
   return items
     .filter((item) => typeof item.reservationId === "number" && typeof item.startTime === "string")

@@ -95,6 +95,11 @@ export async function runSession(rehearsal: Rehearsal) {
           : "the booking is not listed",
     );
     await step(
+      "golf_cancel_reservation (standard)",
+      () => call("golf_cancel_reservation", { reservationId: booked.structuredContent?.reservationId }),
+      (r) => (r.isError ? r.content[0]?.text : undefined),
+    );
+    await step(
       "send_push_notification (standard)",
       () => call("send_push_notification", { title: "Rehearsal", message: "Hello from the rehearsal" }),
       (r) => (r.isError ? r.content[0]?.text : undefined),

@@ -179,15 +179,24 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   >();
   const rules: Record<string, ReleaseRule> = options.releaseRules
     ? structuredClone(options.releaseRules)
-    : { [config.classCode]: { daysInAdvance: config.bookingWindowDays, daysInAdvanceWeekend: 0, time: "00:00:00" } };
+    : {
+        [config.classCode]: {
+          daysInAdvance: config.bookingWindowDays,
+          daysInAdvanceWeekend: 0,
+          time: "00:00:00",
+        },
+      };
   let rivals: Rivals | undefined;
   let falseEmptiesLeft = 0;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, run: () => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      run();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        run();
+      },
+      Math.max(0, ms),
+    );
     timer.unref();
     timers.add(timer);
   };
@@ -370,7 +379,8 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     }
     const id = ids[0] as number;
     const slot = slotOf(id);
-    if (!slot) return json(200, { sessionId: "", error: "The selected tee time does not exist.", warning: "" });
+    if (!slot)
+      return json(200, { sessionId: "", error: "The selected tee time does not exist.", warning: "" });
     if (!released(slot.date, classOf(golfer))) return json(400, { message: NOT_RELEASED_MESSAGE });
     const free = freeSeats(id);
     if (free.length < players) {

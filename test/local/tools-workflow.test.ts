@@ -216,7 +216,11 @@ describe("golf_search_tee_times and golf_get_reservations through the state mach
 
   it.each([
     ["a date in the past", () => ({ date: inDays(-1) }), /is in the past/],
-    ["a date not open yet", () => ({ date: inDays(30) }), /has not opened .* for booking yet: .* 14 days ahead/],
+    [
+      "a date not open yet",
+      () => ({ date: inDays(30) }),
+      /has not opened .* for booking yet: .* 14 days ahead/,
+    ],
     [
       "an unknown course",
       () => ({ date: inDays(1), course: "Augusta" }),
@@ -250,6 +254,40 @@ describe("golf_search_tee_times and golf_get_reservations through the state mach
     const { status, text } = await call("golf_search_tee_times", { date: inDays(2) });
     expect(status).toMatchObject({ status: "failed", error: { type: "UpstreamRejected" } });
     expect(text).toContain("failed verification (its signature does not match the site's keys)");
+  });
+});
+
+describe("golf_cancel_reservation through the state machine", () => {
+  it("cancels once for a request re-sent with the same Idempotency-Key, with one event", async () => {
+    const teeSheetId = site.teeSheetId(inDays(5), "14:00");
+    const booked = await call("golf_book_tee_time", { teeSheetId, players: 2 });
+    const reservationId = booked.result.structuredContent?.reservationId;
+    const headers = { "idempotency-key": `cancel-${reservationId}` };
+    const before = count(site, "CancelReservation");
+    const first = await call("golf_cancel_reservation", { reservationId }, headers);
+    expect(first.status).toMatchObject({ status: "completed" });
+    const again = await call("golf_cancel_reservation", { reservationId }, headers);
+    expect(again.id).toBe(first.id);
+    expect(again.result.structuredContent).toEqual(first.result.structuredContent);
+    expect(count(site, "CancelReservation") - before).toBe(1);
+    expect(site.openSpots(teeSheetId)).toBe(4);
+    const events = (await readEvents(harness.runtime)).filter((e) => e.detail.requestId === first.id);
+    expect(events.map((e) => e["detail-type"])).toEqual(["Tool Call Completed"]);
+  });
+
+  it("fails without retrying, saying to check, when the site takes the cancellation and never answers", async () => {
+    const booked = await call("golf_book_tee_time", {
+      teeSheetId: site.teeSheetId(inDays(5), "14:10"),
+      players: 1,
+    });
+    site.fail({ kind: "drop", path: "CancelReservation" }, 1);
+    const before = count(site, "CancelReservation");
+    const { status, text } = await call("golf_cancel_reservation", {
+      reservationId: booked.result.structuredContent?.reservationId,
+    });
+    expect(status).toMatchObject({ status: "failed", error: { type: "OutcomeUnknown" } });
+    expect(text).toMatch(/may or may not be cancelled\. Check with golf_get_reservations/);
+    expect(count(site, "CancelReservation") - before).toBe(1);
   });
 });
 

@@ -104,7 +104,7 @@ describe("the API", () => {
 describe("the functions", () => {
   it("are Node.js 22 on arm64, traced, each with its own retained log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    expect(functions).toHaveLength(9);
+    expect(functions).toHaveLength(10);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs22.x",
@@ -258,7 +258,12 @@ describe("least privilege", () => {
     const readers = resources("AWS::IAM::Policy")
       .filter(([, p]) => JSON.stringify(p.Properties).includes("CpsGolfCredentials"))
       .flatMap(([, p]) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref.replace(/Role.*/, "")));
-    expect(readers.sort()).toEqual(["GolfBookTeeTime", "GolfGetReservations", "GolfSearchTeeTimes"]);
+    expect(readers.sort()).toEqual([
+      "GolfBookTeeTime",
+      "GolfCancelReservation",
+      "GolfGetReservations",
+      "GolfSearchTeeTimes",
+    ]);
   });
 });
 

@@ -121,6 +121,7 @@ const TASKS: Record<string, string> = {
   golf_search_tee_times: "Search tee times",
   golf_book_tee_time: "Book tee time",
   golf_get_reservations: "Get reservations",
+  golf_cancel_reservation: "Cancel reservation",
 };
 
 async function run(

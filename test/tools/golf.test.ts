@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   BookingIncomplete,
   NotConfigured,
+  OutcomeUnknown,
   type ToolError,
   UpstreamRejected,
   UpstreamUnavailable,
@@ -21,6 +22,7 @@ import {
   resolveBooking,
   SITE_HOLD_MS,
 } from "../../functions/tools/golf-book-tee-time.ts";
+import { golfCancelReservation } from "../../functions/tools/golf-cancel-reservation.ts";
 import { golfGetReservations, type Reservation } from "../../functions/tools/golf-get-reservations.ts";
 import { golfSearchTeeTimes, type TeeTime } from "../../functions/tools/golf-search-tee-times.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
@@ -456,5 +458,52 @@ describe("resolving a booking that was cut off, by asking the site", () => {
     const later = { now: () => now + SITE_HOLD_MS + 1 };
     const old = await resolve({ teeSheetId: 5, players: 2 }, { ...deps({ clock: later }), journal });
     expect(old).toMatchObject({ error: { name: "BookingIncomplete", message: /so it was not booked/ } });
+  });
+});
+
+describe("golf_cancel_reservation", () => {
+  const cancel = (args: Record<string, unknown>, d = deps()) =>
+    golfCancelReservation.execute(args as never, d);
+
+  it("cancels the golfer's own reservation on the site, frees its spots, and says what was cancelled", async () => {
+    const date = inDays(6);
+    const id = site.teeSheetId(date, "10:40");
+    const booking = await book({ teeSheetId: id, players: 3 });
+    expect(site.openSpots(id)).toBe(1);
+    const result = await cancel({ reservationId: booking.reservationId });
+    expect(result.structuredContent).toMatchObject({
+      reservationId: booking.reservationId,
+      course: "Sample Links",
+      players: 3,
+      startTime: expect.stringMatching(new RegExp(`^${date}T10:40:00-0[78]:00$`)),
+    });
+    expect(result.content[0]?.text).toMatch(
+      /^Cancelled reservation \d+ at Sample Links on .* at 10:40 for 3 players\.$/,
+    );
+    expect(site.openSpots(id)).toBe(4);
+    expect(site.reservations.find((r) => r.reservationId === booking.reservationId)?.cancelled).toBe(true);
+  });
+
+  it("refuses a reservation that is not among the golfer's upcoming ones, and cancels nothing", async () => {
+    const booking = await book({ teeSheetId: site.teeSheetId(inDays(6), "11:00"), players: 1 });
+    await cancel({ reservationId: booking.reservationId });
+    const sent = () => site.requests.filter((r) => r.includes("CancelReservation")).length;
+    const before = sent();
+    const error = await failure(cancel({ reservationId: booking.reservationId }));
+    expect(error).toBeInstanceOf(ValidationFailed);
+    expect(error.message).toMatch(
+      /is not among the golfer's upcoming reservations .* golf_get_reservations lists them/,
+    );
+    expect(sent()).toBe(before);
+  });
+
+  it("says the outcome is unknown, and does not send again, when the site takes the cancellation and never answers", async () => {
+    const booking = await book({ teeSheetId: site.teeSheetId(inDays(6), "11:20"), players: 2 });
+    site.fail({ kind: "drop", path: "CancelReservation" }, 1);
+    const before = site.requests.filter((r) => r.includes("CancelReservation")).length;
+    const error = await failure(cancel({ reservationId: booking.reservationId }));
+    expect(error).toBeInstanceOf(OutcomeUnknown);
+    expect(error.message).toMatch(/may or may not be cancelled\. Check with golf_get_reservations/);
+    expect(site.requests.filter((r) => r.includes("CancelReservation")).length - before).toBe(1);
   });
 });
