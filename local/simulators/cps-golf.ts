@@ -64,6 +64,8 @@ export interface GolfSimulatorOptions {
   /** BookingRuleModels' per-course limits. */
   maximumDailyBookings?: number;
   noShowLimit?: number;
+  /** The site's name in its Configuration (the <name> of https://<name>.cps.golf). */
+  siteName?: string;
 }
 
 /** What rival golfers do at each release: `afterMs` after it, they book the `count` earliest open tee times. */
@@ -634,9 +636,66 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     });
   }
 
+  const siteName = config.siteName ?? config.courseName.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
+
+  /** The site's public configuration, which the Angular app reads first (no sign-in). */
+  function configuration(): SimAnswer {
+    return json(200, {
+      clientId: config.clientId,
+      production: true,
+      onlineApi: `${simulator.url}${API.replace(/\/$/, "")}`,
+      authorityBaseUrl: `${simulator.url}/identityapi`,
+      siteName,
+      apiKey: "",
+      buildNumber: "26.1.2.26379768992",
+      websiteId: ZERO_GUID,
+    });
+  }
+
+  /** GetAllOptions and OnlineCourses: public reads of the site's ids, before any sign-in. */
+  function publicRead(endpoint: string, request: IncomingMessage): SimAnswer | undefined {
+    if (endpoint === `GetAllOptions/${siteName}`) {
+      return json(200, {
+        webSiteId: config.websiteId ?? ZERO_GUID,
+        reservationOptions: { webSiteId: config.websiteId ?? ZERO_GUID, siteId: 1, terminalId: 3 },
+        courseOptions: config.courseIds.split(",").map((id, i) => ({
+          courseId: Number(id),
+          courseName: i === 0 ? config.courseName : `${config.courseName} ${i + 1}`,
+        })),
+      });
+    }
+    if (endpoint === "OnlineCourses") {
+      if (config.websiteId && request.headers["x-websiteid"] !== config.websiteId) {
+        return json(400, { message: "Invalid websiteid request header" });
+      }
+      return json(
+        200,
+        config.courseIds.split(",").map((id, i) => ({
+          websiteId: config.websiteId ?? ZERO_GUID,
+          timezoneId: config.timeZone,
+          storeId: Number(config.memberStoreId),
+          courseId: Number(id),
+          courseName: i === 0 ? config.courseName : `${config.courseName} ${i + 1}`,
+          siteId: 1,
+          holes: 18,
+          active: true,
+        })),
+      );
+    }
+    return undefined;
+  }
+
   function api(endpoint: string, url: URL, request: IncomingMessage, text: string): SimAnswer {
     const headers = request.headers;
-    if (headers["x-componentid"] !== "1" || headers["client-id"] !== config.clientId) {
+    if (headers["x-componentid"] !== "1") {
+      return json(400, { message: "Invalid componentid request header" });
+    }
+    if (request.method === "GET") {
+      const open = publicRead(endpoint, request);
+      if (open) return open;
+    }
+    if (headers["client-id"] !== config.clientId) {
       return json(400, { message: "Invalid componentid request header" });
     }
     if (config.websiteId && headers["x-websiteid"] !== config.websiteId) {
@@ -719,6 +778,8 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
       });
     }
     if (url.pathname === "/identityapi/connect/token" && request.method === "POST") return signIn(text);
+    if (url.pathname === "/onlineresweb/Home/Configuration" && request.method === "GET")
+      return configuration();
     if (url.pathname === "/identityapi/.well-known/openid-configuration/jwks")
       return json(200, { keys: [(await signing).jwk] });
     if (url.pathname.startsWith(API)) {

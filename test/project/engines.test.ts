@@ -31,7 +31,7 @@ describe("the Node requirement", () => {
     const pkg = await readJson("package.json");
     expect(pkg.engines).toEqual({ node: ">=20" });
     expect(await readFile(`${ROOT}README.md`, "utf8")).toContain("Node.js 20 or newer");
-    for (const script of ["start", "test", "bench", "rehearse", "mcpb", "service"]) {
+    for (const script of ["start", "test", "bench", "rehearse", "mcpb", "service", "courses"]) {
       expect(pkg.scripts[script]).toMatch(/^node bin\/require-node\.mjs && /);
     }
   });
