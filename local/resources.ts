@@ -13,6 +13,7 @@ export const WORKFLOW_FUNCTIONS = {
   send_push_notification: { placeholder: "SendPushNotificationFunctionArn", name: "send-push-notification" },
   golf_search_tee_times: { placeholder: "GolfSearchTeeTimesFunctionArn", name: "golf-search-tee-times" },
   golf_book_tee_time: { placeholder: "GolfBookTeeTimeFunctionArn", name: "golf-book-tee-time" },
+  golf_book_when_open: { placeholder: "GolfBookWhenOpenFunctionArn", name: "golf-book-when-open" },
   golf_get_reservations: { placeholder: "GolfGetReservationsFunctionArn", name: "golf-get-reservations" },
   golf_cancel_reservation: {
     placeholder: "GolfCancelReservationFunctionArn",

@@ -23,6 +23,7 @@ import {
   BOOKING_REPLAY_SECONDS,
   createGolfBookTeeTimeHandler,
 } from "../functions/handlers/golf-book-tee-time.ts";
+import { createGolfBookWhenOpenHandler } from "../functions/handlers/golf-book-when-open.ts";
 import { createGolfCancelReservationHandler } from "../functions/handlers/golf-cancel-reservation.ts";
 import { createGolfGetReservationsHandler } from "../functions/handlers/golf-get-reservations.ts";
 import { createGolfSearchTeeTimesHandler } from "../functions/handlers/golf-search-tee-times.ts";
@@ -355,6 +356,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         idempotencyFor(BOOKING_REPLAY_SECONDS),
       ),
       golf_get_reservations: createGolfGetReservationsHandler(golf, handlerRuntime),
+      golf_book_when_open: createGolfBookWhenOpenHandler(
+        golf,
+        handlerRuntime,
+        idempotencyFor(BOOKING_REPLAY_SECONDS),
+      ) as ToolHandler,
       golf_cancel_reservation: createGolfCancelReservationHandler(
         golf,
         handlerRuntime,

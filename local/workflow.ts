@@ -20,15 +20,18 @@ import type {
 import type { LocalEventBus, PutEventsEntry } from "./bus.ts";
 
 export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", import.meta.url);
+export const SCHEDULED_BOOKING_ASL = new URL("../statemachines/scheduled-booking.asl.json", import.meta.url);
 
 /** A tool function as the workflow invokes it: the payload in, the function's result out. */
 export type LocalFunction = (payload: JsonObject) => Promise<unknown>;
 
 export interface LocalWorkflowOptions {
-  /** The definition's text, placeholders and all (default: the ASL file; the rehearsal passes the template's). */
+  /** The tool-call definition's text, placeholders and all (default: the ASL file; the rehearsal passes the template's). */
   definitionText?: string;
+  /** The scheduled-booking definition's text (default: its ASL file). */
+  scheduledDefinitionText?: string;
   /** The state machines' ARNs (default: the local ones). */
-  stateMachineArns?: { standard: string; express: string };
+  stateMachineArns?: Record<WorkflowKind, string>;
   /** `${Placeholder}` values of the ASL file, as the CDK stack's definitionSubstitutions give them on AWS. */
   substitutions: Record<string, string>;
   /** Functions by the ARN the substitutions give them. */
@@ -68,6 +71,13 @@ interface TaskState {
   Resource?: string;
 }
 
+/** One state machine, ready to run: its Task states mapped to local adapters. */
+interface Machine {
+  machine: StateMachine;
+  handlers: Record<string, (input: unknown) => Promise<unknown>>;
+  retryOverrides: Record<string, number> | undefined;
+}
+
 /** The error a Lambda function's failure becomes in Step Functions: its type, and a Cause in Lambda's JSON. */
 class LambdaError extends Error {
   constructor(error: unknown) {
@@ -100,36 +110,45 @@ export class LocalWorkflow implements WorkflowStarter {
     "arn:aws:states:local:000000000000:stateMachine:rez-agent-mcp-tool-call";
   static readonly EXPRESS_STATE_MACHINE_ARN =
     "arn:aws:states:local:000000000000:stateMachine:rez-agent-mcp-tool-call-express";
-  readonly #machine: StateMachine;
-  readonly #handlers: Record<string, (input: unknown) => Promise<unknown>>;
-  readonly #retryOverrides: Record<string, number> | undefined;
+  static readonly SCHEDULED_STATE_MACHINE_ARN =
+    "arn:aws:states:local:000000000000:stateMachine:rez-agent-mcp-scheduled-booking";
+  /** The tool-call machine (express and standard kinds) and the scheduled-booking one. */
+  readonly #machines: Record<"toolCall" | "scheduled", Machine>;
   readonly #running = new Map<string, { abort: () => void; done: Promise<ExecutionState> }>();
   /** How recent standard executions ended, for `describe` (bounded: the oldest are forgotten first). */
   readonly #ended = new Map<string, ExecutionState>();
   readonly #options: LocalWorkflowOptions;
-  readonly #arns: { standard: string; express: string };
+  readonly #arns: Record<WorkflowKind, string>;
 
   constructor(options: LocalWorkflowOptions) {
     this.#options = options;
-    const definition = JSON.parse(
-      substitute(options.definitionText ?? readFileSync(TOOL_CALL_ASL, "utf8"), options.substitutions),
-    ) as StateMachineDefinition & { States: Record<string, TaskState> };
     this.#arns = options.stateMachineArns ?? {
       standard: LocalWorkflow.STATE_MACHINE_ARN,
       express: LocalWorkflow.EXPRESS_STATE_MACHINE_ARN,
+      scheduled: LocalWorkflow.SCHEDULED_STATE_MACHINE_ARN,
     };
-    this.#machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
-    this.#handlers = {};
+    this.#machines = {
+      toolCall: this.#load(options.definitionText ?? readFileSync(TOOL_CALL_ASL, "utf8")),
+      scheduled: this.#load(options.scheduledDefinitionText ?? readFileSync(SCHEDULED_BOOKING_ASL, "utf8")),
+    };
+  }
+
+  #load(text: string): Machine {
+    const definition = JSON.parse(substitute(text, this.#options.substitutions)) as StateMachineDefinition & {
+      States: Record<string, TaskState>;
+    };
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    const handlers: Machine["handlers"] = {};
     const retrying: string[] = [];
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== "Task") continue;
-      this.#handlers[name] = this.#adapterFor(name, state.Resource ?? "");
+      handlers[name] = this.#adapterFor(name, state.Resource ?? "");
       if ("Retry" in state) retrying.push(name);
     }
-    this.#retryOverrides =
-      options.retryDelayMs === undefined
-        ? undefined
-        : Object.fromEntries(retrying.map((name) => [name, options.retryDelayMs as number]));
+    const delay = this.#options.retryDelayMs;
+    const retryOverrides =
+      delay === undefined ? undefined : Object.fromEntries(retrying.map((name) => [name, delay]));
+    return { machine, handlers, retryOverrides };
   }
 
   #adapterFor(state: string, resource: string): (input: unknown) => Promise<unknown> {
@@ -176,7 +195,7 @@ export class LocalWorkflow implements WorkflowStarter {
 
   executionArn(requestId: string, kind: WorkflowKind = "standard"): string {
     const machine = this.#arns[kind];
-    const separator = kind === "standard" ? ":execution:" : ":express:";
+    const separator = kind === "express" ? ":express:" : ":execution:";
     return `${machine.replace(":stateMachine:", separator)}:${requestId}`;
   }
 
@@ -186,11 +205,11 @@ export class LocalWorkflow implements WorkflowStarter {
 
   async start(input: WorkflowInput, kind: WorkflowKind): Promise<"started" | "exists"> {
     // A standard name already running or run is not started again, as in Step Functions.
-    if (kind === "standard" && (this.#running.has(input.requestId) || this.#ended.has(input.requestId))) {
+    if (kind !== "express" && (this.#running.has(input.requestId) || this.#ended.has(input.requestId))) {
       return "exists";
     }
     const done = this.#execute(input, kind);
-    const onEnded = kind === "standard" ? this.#options.onStandardEnded : this.#options.onAsyncExpressEnded;
+    const onEnded = kind === "express" ? this.#options.onAsyncExpressEnded : this.#options.onStandardEnded;
     if (onEnded) {
       void done.then(async (state) => {
         // Locally an abort is a cancel (the record is already settled) or a stop (the record stays working, to be
@@ -218,10 +237,11 @@ export class LocalWorkflow implements WorkflowStarter {
 
   #execute(input: WorkflowInput, kind: WorkflowKind): Promise<ExecutionState> {
     const machineArn = this.#arns[kind];
-    const execution = this.#machine.run(input, {
+    const { machine, handlers, retryOverrides } = this.#machines[kind === "scheduled" ? "scheduled" : "toolCall"];
+    const execution = machine.run(input, {
       overrides: {
-        taskResourceLocalHandlers: this.#handlers as never,
-        ...(this.#retryOverrides ? { retryIntervalOverrides: this.#retryOverrides } : {}),
+        taskResourceLocalHandlers: handlers as never,
+        ...(retryOverrides ? { retryIntervalOverrides: retryOverrides } : {}),
       },
       context: {
         Execution: {

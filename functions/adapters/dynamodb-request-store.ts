@@ -396,6 +396,7 @@ function fromItem(item: Record<string, unknown>): RequestRecord {
   };
   for (const key of [
     "workingSince",
+    "plannedAt",
     "toolStartedAt",
     "cancelRequestedAt",
     "settledAt",

@@ -24,6 +24,7 @@ export interface SfnConnection {
 export interface StateMachineArns {
   standard: string;
   express: string;
+  scheduled: string;
 }
 
 const FINISHED = new Set(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
@@ -60,7 +61,7 @@ export class StepFunctionsStarter implements WorkflowStarter {
   }
 
   executionArn(requestId: string, kind: WorkflowKind): string {
-    const separator = kind === "standard" ? ":execution:" : ":express:";
+    const separator = kind === "express" ? ":express:" : ":execution:";
     return `${this.#arns[kind].replace(":stateMachine:", separator)}:${requestId}`;
   }
 

@@ -15,6 +15,8 @@ export interface CallState {
   status: Status;
   statusMessage: string;
   result?: ToolResult;
+  /** Set once a scheduled call has recorded its plan: its answer is the plan, not "still running". */
+  plannedAt?: string;
 }
 
 /** The status URL of a call, from the MCP endpoint's URL. */
@@ -36,6 +38,22 @@ export function callToolResultOf(call: CallState, endpointUrl: string): CallTool
     case "cancelled":
       return { content: [{ type: "text", text: call.statusMessage }], isError: true, _meta };
     default: {
+      if (call.plannedAt) {
+        return {
+          content: [
+            {
+              type: "text",
+              text: `${call.statusMessage} (request id ${call.id}: list_requests shows it, get_request_status tells how it went, cancel_request stops it.)`,
+            },
+          ],
+          structuredContent: {
+            requestId: call.id,
+            status: call.status,
+            statusUrl: statusUrlOf(endpointUrl, call.id),
+          },
+          _meta,
+        };
+      }
       const said = call.statusMessage ? ` ${call.statusMessage}` : "";
       const text = `The ${call.tool} call is still running (request id ${call.id}).${said} Call get_request_status with this requestId and wait: 20 to wait for its result.`;
       return {

@@ -83,6 +83,6 @@ export const EVENT_RULES = {
   notifyOnBooking: {
     source: [EVENT_SOURCE],
     "detail-type": [DETAIL_TYPES.completed],
-    detail: { tool: ["golf_book_tee_time"] },
+    detail: { tool: ["golf_book_tee_time", "golf_book_when_open"] },
   },
 } as const satisfies Record<string, EventPattern>;

@@ -78,10 +78,11 @@ export interface WorkflowInput extends JsonObject {
 }
 
 /**
- * Which deployment of the tool-call state machine runs a call: `express` for read-only tools (started synchronously,
- * the answer comes back in the call), `standard` for side effects (a durable execution, started exactly once).
+ * Which state machine runs a call: the tool-call machine as `express` for read-only tools (started synchronously,
+ * the answer comes back in the call) or `standard` for side effects (a durable execution, started exactly once);
+ * `scheduled` is the scheduled-booking machine, a standard execution that waits for a release.
  */
-export type WorkflowKind = "express" | "standard";
+export type WorkflowKind = "express" | "standard" | "scheduled";
 
 /** An execution as Step Functions describes it; `NOT_FOUND` when no execution has that name. */
 export interface ExecutionState {

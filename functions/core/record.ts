@@ -31,6 +31,8 @@ export interface RequestRecord {
    * it, so the sweeper finds the calls still working without a scan.
    */
   workingSince?: string;
+  /** When a scheduled call recorded its plan (its statusMessage says when and what it will book). */
+  plannedAt?: string;
   /** When the workflow began the tool's side effect; after this a cancel can no longer stop it. */
   toolStartedAt?: string;
   /** When a cancel arrived too late to stop the side effect; the call's real outcome is still recorded. */

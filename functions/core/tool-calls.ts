@@ -29,6 +29,7 @@ import {
 import { type RequestRecord, type Settlement, type StatusView, toStatusView } from "./record.ts";
 import { isTerminal } from "./status.ts";
 import { type ToolDefinition, type ToolRegistry, workflowKindOf } from "./tool.ts";
+import type { WorkflowKind } from "./ports.ts";
 import type { ArgumentValidator } from "./validation.ts";
 import { waitForTerminal } from "./watch.ts";
 
@@ -111,7 +112,12 @@ export class ToolCalls {
         context.endpointUrl,
       );
     }
-    const options = { changeSignal: this.#deps.changeSignal, abortSignal: context.signal };
+    const options = {
+      changeSignal: this.#deps.changeSignal,
+      abortSignal: context.signal,
+      // A scheduled call answers as soon as its plan is recorded: its outcome comes at the release.
+      ...(kind === "scheduled" ? { enough: (r: RequestRecord) => r.plannedAt !== undefined } : {}),
+    };
     // The call is accepted: a store that goes away while we wait costs the answer, never the call.
     const latest =
       (await waitForTerminal(this.#deps.store, record.id, this.#config.syncBudgetMs, options).catch(
@@ -247,7 +253,7 @@ export class ToolCalls {
     const definition = this.#deps.tools.get(record.tool);
     if (definition?.effect?.resolves && record.toolStartedAt) {
       // The side effect may have happened: the workflow asks the upstream what became of it, and runs nothing.
-      await this.#deps.starter.start({ ...workflowInput(record), resolve: true }, "standard");
+      await this.#deps.starter.start({ ...workflowInput(record), resolve: true }, workflowKindOf(definition));
       return "restarted";
     }
     const safe =
@@ -436,7 +442,7 @@ export class ToolCalls {
     definition: ToolDefinition,
     args: JsonObject,
     context: CallContext,
-    kind: "express" | "standard",
+    kind: WorkflowKind,
   ): Promise<{ record: RequestRecord; runsHere?: WorkflowInput }> {
     const { owner } = context.principal;
     const key = context.idempotencyKey;
@@ -477,7 +483,7 @@ export class ToolCalls {
     if (kind === "express" && !context.task) return { record, runsHere: input };
     try {
       const started = await this.#start(input, kind);
-      if (started === "exists" && kind === "standard") await this.#adoptEarlierExecution(record);
+      if (started === "exists" && kind !== "express") await this.#adoptEarlierExecution(record);
     } catch (error) {
       await this.#startFailed(record, error);
     }
@@ -488,7 +494,7 @@ export class ToolCalls {
    * Starts an execution, asking again when the answer is unclear: a start of the same name and input is idempotent
    * in Step Functions, so a second try cannot make a second run.
    */
-  async #start(input: WorkflowInput, kind: "express" | "standard"): Promise<"started" | "exists"> {
+  async #start(input: WorkflowInput, kind: WorkflowKind): Promise<"started" | "exists"> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#deps.starter.start(input, kind);

@@ -1,3 +1,4 @@
+import type { WorkflowKind } from "./ports.ts";
 import type { JsonObject } from "./json.ts";
 
 /** MCP tool annotations: hints for the client, kept honest. */
@@ -35,6 +36,8 @@ export interface ToolDefinition {
    * `front`: answered by the front handler from the request store, with no workflow.
    */
   runs: "workflow" | "front";
+  /** `scheduled`: the call runs on the scheduled-booking state machine (it waits, then acts), not the tool-call one. */
+  workflow?: "scheduled";
   /**
    * For a tool with a side effect: what is true when its run stopped without an outcome, and what the person should
    * check before trying again. Never "try again" alone: the effect may have happened.
@@ -48,7 +51,8 @@ export interface ToolDefinition {
 }
 
 /** Read-only tools run as express executions (fast, answered in the call); side effects as durable standard ones. */
-export function workflowKindOf(definition: Pick<ToolDefinition, "annotations">): "express" | "standard" {
+export function workflowKindOf(definition: Pick<ToolDefinition, "annotations" | "workflow">): WorkflowKind {
+  if (definition.workflow) return definition.workflow;
   return definition.annotations.readOnlyHint ? "express" : "standard";
 }
 

@@ -7,6 +7,8 @@ export interface WatchOptions {
   changeSignal?: ChangeSignal;
   /** Stops waiting when aborted (the client went away). */
   abortSignal?: AbortSignal;
+  /** Stops waiting, too, at a record this says is far enough along (a scheduled call that recorded its plan). */
+  enough?: (record: RequestRecord) => boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function waitForTerminal(
     let unavailable: StoreUnavailable | undefined;
     try {
       last = await store.get(id);
-      if (!last || isTerminal(last.status)) return last;
+      if (!last || isTerminal(last.status) || options.enough?.(last)) return last;
     } catch (error) {
       // The store away for a moment is no news: keep the last read and try again until the deadline.
       if (!(error instanceof StoreUnavailable)) throw error;

@@ -47,6 +47,7 @@ export function awsFrontDeps(
       {
         standard: requiredEnv(env, "STATE_MACHINE_ARN"),
         express: requiredEnv(env, "EXPRESS_STATE_MACHINE_ARN"),
+        scheduled: requiredEnv(env, "SCHEDULED_STATE_MACHINE_ARN"),
       },
       async () => {
         const sdk = await import("@aws-sdk/client-sfn");

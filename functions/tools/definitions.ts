@@ -2,6 +2,7 @@ import type { ToolDefinition } from "../core/tool.ts";
 import { getRequestStatusDefinition } from "./get-request-status.ts";
 import { getWeatherDefinition } from "./get-weather.ts";
 import { golfBookTeeTimeDefinition } from "./golf-book-tee-time.ts";
+import { golfBookWhenOpenDefinition } from "./golf-book-when-open.ts";
 import { golfCancelReservationDefinition } from "./golf-cancel-reservation.ts";
 import { golfGetReservationsDefinition } from "./golf-get-reservations.ts";
 import { golfSearchTeeTimesDefinition } from "./golf-search-tee-times.ts";
@@ -12,6 +13,7 @@ import { sendPushNotificationDefinition } from "./send-push-notification.ts";
 export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
   golfSearchTeeTimesDefinition,
   golfBookTeeTimeDefinition,
+  golfBookWhenOpenDefinition,
   golfGetReservationsDefinition,
   golfCancelReservationDefinition,
   getWeatherDefinition,

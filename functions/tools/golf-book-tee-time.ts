@@ -67,7 +67,7 @@ export interface Booking {
   totalDueAtCourse: number | null;
 }
 
-interface BookingRequest {
+export interface BookingRequest {
   teeSheetId: number;
   players: number;
   holes: 9 | 18;
@@ -405,7 +405,17 @@ function reasonOf(error: unknown): string {
   return "an unexpected error.";
 }
 
-function render(booking: Booking): string {
+/** One booking of a tee sheet: lock → price → (register) → reserve, noting the journal before it reserves. */
+export function bookTeeSheet(
+  course: GolfCourse,
+  request: BookingRequest,
+  deps: GolfDeps,
+  journal?: BookingJournal,
+): Promise<Booking> {
+  return new Booker(course, request, deps).book(journal);
+}
+
+export function render(booking: Booking): string {
   const when = booking.startTime
     ? `${booking.startTime.slice(0, 10)} at ${booking.startTime.slice(11, 16)}`
     : "the booked time";

@@ -96,7 +96,7 @@ export interface TeeTime {
   price: number | null;
 }
 
-interface SearchInput {
+export interface SearchInput {
   date: string;
   players: number;
   holes: 9 | 18;

@@ -205,14 +205,23 @@ export async function startRehearsal(log: (line: string) => void = () => {}): Pr
       });
     }
     const express = assembly.stateMachines.find((machine) => machine.type === "EXPRESS");
-    const standard = assembly.stateMachines.find((machine) => machine.type === "STANDARD");
-    if (!express || !standard) throw new Error("The template needs a STANDARD and an EXPRESS state machine");
-    const arns = { standard: standard.arn, express: express.arn };
+    const scheduled = assembly.stateMachines.find((machine) => /Scheduled/.test(machine.logicalId));
+    const standard = assembly.stateMachines.find(
+      (machine) => machine.type === "STANDARD" && machine !== scheduled,
+    );
+    if (!express || !standard || !scheduled) {
+      throw new Error("The template needs the tool-call machine (STANDARD and EXPRESS) and the scheduled-booking one");
+    }
+    const arns = { standard: standard.arn, express: express.arn, scheduled: scheduled.arn };
     for (const spec of assembly.stateMachines) {
+      const kind = spec === scheduled ? "scheduled" : spec === express ? "express" : "standard";
       const workflow = new LocalWorkflow({
+        // Each runner runs its own machine's definition, whichever kind a start names.
         definitionText: spec.definitionText,
+        scheduledDefinitionText: spec.definitionText,
         substitutions: spec.substitutions,
-        stateMachineArns: arns,
+        // The stand-in starts every STANDARD machine as "standard": each runner's standard ARN is its own.
+        stateMachineArns: { ...arns, standard: spec.type === "STANDARD" ? spec.arn : standard.arn },
         functions: Object.fromEntries(
           assembly.functions.map((fn) => [fn.arn, (payload: JsonObject) => host(fn.arn).invoke(payload)]),
         ),
@@ -227,7 +236,7 @@ export async function startRehearsal(log: (line: string) => void = () => {}): Pr
               Source: "aws.states",
               DetailType: "Step Functions Execution Status Change",
               Detail: {
-                executionArn: workflow.executionArn(input.requestId, "standard"),
+                executionArn: workflow.executionArn(input.requestId, kind),
                 stateMachineArn: spec.arn,
                 name: input.requestId,
                 status: state.status,

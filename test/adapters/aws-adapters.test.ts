@@ -40,12 +40,12 @@ describe("StepFunctionsStarter", () => {
     DescribeExecutionCommand,
   };
   const starterOver = (client: ReturnType<typeof recorder>["client"]) =>
-    new StepFunctionsStarter({ standard: ARN, express: EXPRESS_ARN }, async () => ({ sdk: SDK, client }));
+    new StepFunctionsStarter({ standard: ARN, express: EXPRESS_ARN, scheduled: `${ARN}-scheduled` }, async () => ({ sdk: SDK, client }));
 
   it("names the execution after the request, and knows its ARN and console page before starting it", async () => {
     const { sent, client } = recorder();
     let connects = 0;
-    const starter = new StepFunctionsStarter({ standard: ARN, express: EXPRESS_ARN }, async () => {
+    const starter = new StepFunctionsStarter({ standard: ARN, express: EXPRESS_ARN, scheduled: `${ARN}-scheduled` }, async () => {
       connects += 1;
       return { sdk: SDK, client };
     });

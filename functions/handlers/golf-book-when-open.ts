@@ -1,0 +1,56 @@
+import { bookingJournal } from "../adapters/booking-journal.ts";
+import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
+import type { JsonObject } from "../core/json.ts";
+import type { ToolInvocation, ToolOutcome } from "../core/tool-invocation.ts";
+import type { GolfDeps } from "../tools/cps-golf.ts";
+import {
+  golfBookWhenOpen,
+  type Plan,
+  planBookingWhenOpen,
+  resolveBookingWhenOpen,
+  warmUpBookingWhenOpen,
+} from "../tools/golf-book-when-open.ts";
+import { idempotencyStoreFromEnv } from "./environment.ts";
+import { BOOKING_REPLAY_SECONDS } from "./golf-book-tee-time.ts";
+import { golfDepsFromEnv } from "./golf.ts";
+import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
+
+/** A step of the scheduled-booking state machine: `phase` says which; `plan` is what the planning found. */
+type Invocation = ToolInvocation & { phase?: "plan" | "warmup" | "race"; plan?: JsonObject };
+
+/**
+ * The scheduled booking's function, one per state: Plan and Warm up read the site's rules and return the plan (they
+ * book nothing and are safe to retry); Race books, idempotent per request id with a journal, so it books at most
+ * once however it is retried or re-driven; with `resolve` it asks the site what became of a race that was cut off.
+ */
+export function createGolfBookWhenOpenHandler(deps: GolfDeps, runtime: HandlerRuntime, store: IdempotencyStore) {
+  const withJournal = (event: ToolInvocation) => ({ ...deps, journal: bookingJournal(store, event.requestId) });
+  const planning = (tool: typeof planBookingWhenOpen) => async (event: Invocation) => {
+    const outcome = await toolHandler(tool, deps, runtime)(event);
+    return (JSON.parse(outcome.resultJson) as { structuredContent: Plan }).structuredContent;
+  };
+  const plan = planning(planBookingWhenOpen);
+  const warmUp = planning(warmUpBookingWhenOpen);
+  const race = idempotentByRequest(
+    golfBookWhenOpen.definition.name,
+    (event) => toolHandler(golfBookWhenOpen, withJournal(event), runtime)(event),
+    store,
+  );
+  return (event: Invocation, context?: { getRemainingTimeInMillis(): number }): Promise<ToolOutcome | Plan> => {
+    if (event.resolve === true) return toolHandler(resolveBookingWhenOpen, withJournal(event), runtime)(event);
+    if (event.phase === "plan") return plan(event);
+    if (event.phase === "warmup") return warmUp(event);
+    // The race reads the plan among its arguments.
+    const { plan: found, phase: _phase, ...invocation } = event;
+    return race({ ...invocation, arguments: { ...event.arguments, ...(found ? { plan: found } : {}) } }, context);
+  };
+}
+
+/** The Lambda entry point. */
+export const handler = toolEntry("golf_book_when_open", (runtime, { tracer }) =>
+  createGolfBookWhenOpenHandler(
+    golfDepsFromEnv(process.env),
+    runtime,
+    idempotencyStoreFromEnv(process.env, BOOKING_REPLAY_SECONDS, tracer),
+  ),
+);

@@ -1,0 +1,292 @@
+import { BookingIncomplete, UpstreamRejected, UpstreamUnavailable, ValidationFailed } from "../core/errors.ts";
+import type { JsonObject } from "../core/json.ts";
+import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
+import { PATTERNS } from "../core/validation.ts";
+import { isNotOpenYet, openingOf } from "./booking-rules.ts";
+import { CpsGolfApi, type GolfCourse, type GolfDeps } from "./cps-golf.ts";
+import {
+  type Booking,
+  type BookingDeps,
+  bookTeeSheet,
+  golfBookTeeTimeDefinition,
+  render,
+  resolveBooking,
+} from "./golf-book-tee-time.ts";
+import { checkBookingDate, golfCourse } from "./golf-courses.ts";
+import {
+  courseArgument,
+  holesArgument,
+  playersArgument,
+  type SearchInput,
+  searchTeeTimes,
+  type TeeTime,
+} from "./golf-search-tee-times.ts";
+
+export const golfBookWhenOpenDefinition = {
+  name: "golf_book_when_open",
+  title: "Book a tee time the moment its date opens",
+  description:
+    "Schedules a booking for a date the course has not opened yet (or books at once if it has): at the second the " +
+    "course releases the date, the server books the best open tee time in the window, once, even while nobody is " +
+    "awake. Answers at once with the plan (when the date opens, course time and UTC). The result, a push " +
+    "notification and an event follow at the release; list_requests shows it meanwhile, cancel_request stops it " +
+    "before the release. Destructive: confirm the course, date, window and players with the person first.",
+  inputSchema: {
+    type: "object",
+    properties: {
+      course: courseArgument,
+      date: { type: "string", pattern: PATTERNS.date.pattern, description: "YYYY-MM-DD, local to the course" },
+      players: { ...playersArgument, default: 1, description: "1-4 players, all in the same tee time" },
+      holes: holesArgument,
+      startTime: {
+        type: "string",
+        pattern: PATTERNS.timeOfDay.pattern,
+        description: "Earliest acceptable tee time, HH:MM local",
+      },
+      endTime: {
+        type: "string",
+        pattern: PATTERNS.timeOfDay.pattern,
+        description: "Latest acceptable tee time, HH:MM local",
+      },
+      preference: {
+        type: "string",
+        enum: ["earliest", "latest", "closest"],
+        default: "earliest",
+        description: "Which open tee time to take first: earliest, latest, or closest to closestTo",
+      },
+      closestTo: {
+        type: "string",
+        pattern: PATTERNS.timeOfDay.pattern,
+        description: "HH:MM local, with preference closest",
+      },
+      maxPrice: {
+        type: "number",
+        minimum: 0,
+        description: "Highest green fee per player; tee times above it (or without a listed price) are skipped",
+      },
+    },
+    required: ["date"],
+    additionalProperties: false,
+  },
+  outputSchema: golfBookTeeTimeDefinition.outputSchema,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  runs: "workflow",
+  workflow: "scheduled",
+  effect: {
+    unknown: "the tee time may or may not be booked",
+    check: "Check with golf_get_reservations before booking again.",
+    resolves: true,
+  },
+} as const satisfies ToolDefinition;
+
+/** When the scheduled execution wakes, races and gives up; ISO 8601 instants, as the Wait states read them. */
+export interface Plan {
+  opensAt: string;
+  wakeAt: string;
+  deadline: string;
+  statusMessage: string;
+}
+
+interface Want extends SearchInput {
+  preference: "earliest" | "latest" | "closest";
+  closestTo?: string;
+  maxPrice?: number;
+}
+
+/** How long before the release the execution wakes to sign in and read the rules again. */
+export const WARM_UP_LEAD_MS = 60_000;
+/** How long after the release the race goes on trying (popular morning times go within a minute). */
+export const RACE_WINDOW_MS = 2 * 60_000;
+/** The longest one race invocation runs (its Task times out at 150 s). */
+const RACE_RUN_MS = 100_000;
+
+function wantOf(args: JsonObject): Want {
+  const want: Want = {
+    date: String(args.date),
+    players: typeof args.players === "number" ? args.players : 1,
+    holes: args.holes === 9 ? 9 : 18,
+    preference: args.preference === "latest" || args.preference === "closest" ? args.preference : "earliest",
+  };
+  if (typeof args.startTime === "string") want.startTime = args.startTime;
+  if (typeof args.endTime === "string") want.endTime = args.endTime;
+  if (typeof args.closestTo === "string") want.closestTo = args.closestTo;
+  if (typeof args.maxPrice === "number") want.maxPrice = args.maxPrice;
+  if (want.startTime && want.endTime && want.endTime < want.startTime) {
+    throw new ValidationFailed(`The end time ${want.endTime} is before the start time ${want.startTime}.`);
+  }
+  if (want.preference === "closest" && !want.closestTo) {
+    throw new ValidationFailed('preference "closest" needs closestTo, the time of day (HH:MM) to be closest to.');
+  }
+  return want;
+}
+
+const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** The tee times worth trying, best first. */
+export function ranked(teeTimes: TeeTime[], want: Want): TeeTime[] {
+  const affordable = teeTimes.filter(
+    (t) => want.maxPrice === undefined || (t.price !== null && t.price <= want.maxPrice),
+  );
+  const at = (t: TeeTime) => minutes(t.startTime.slice(11, 16));
+  const target = want.closestTo ? minutes(want.closestTo) : 0;
+  const order: Record<Want["preference"], (a: TeeTime, b: TeeTime) => number> = {
+    earliest: (a, b) => at(a) - at(b),
+    latest: (a, b) => at(b) - at(a),
+    closest: (a, b) => Math.abs(at(a) - target) - Math.abs(at(b) - target) || at(a) - at(b),
+  };
+  return affordable.sort(order[want.preference]);
+}
+
+function describeWant(want: Want): string {
+  const window =
+    want.startTime || want.endTime ? ` between ${want.startTime ?? "first light"} and ${want.endTime ?? "dusk"}` : "";
+  const pick = want.preference === "closest" ? `closest to ${want.closestTo}` : want.preference;
+  const price = want.maxPrice === undefined ? "" : `, at most $${want.maxPrice.toFixed(2)} per player`;
+  return `the ${pick} tee time${window} for ${want.players} player${want.players === 1 ? "" : "s"} (${want.holes} holes${price})`;
+}
+
+async function planFor(course: GolfCourse, want: Want, deps: GolfDeps, now: number): Promise<Plan> {
+  checkBookingDate(course, want.date, new Date(now));
+  const opening = await openingOf(course, deps, want.date);
+  const opensAtMs = Date.parse(opening.opensAt);
+  const local = `${opening.opensAt.slice(0, 10)} at ${opening.opensAt.slice(11, 16)} course time`;
+  const statusMessage = opening.open
+    ? `${course.name} has opened ${want.date}: booking ${describeWant(want)} now.`
+    : `Scheduled: ${course.name} opens ${want.date} for booking on ${local} (${new Date(opensAtMs).toISOString()}, ` +
+      `by ${opening.rules.from === "site" ? "the site's booking rules" : "the course settings"}). At that second ` +
+      `the server books ${describeWant(want)}. cancel_request stops it before then.`;
+  const start = Math.max(now, opensAtMs);
+  return {
+    opensAt: new Date(start).toISOString(),
+    wakeAt: new Date(Math.max(now, opensAtMs - WARM_UP_LEAD_MS)).toISOString(),
+    deadline: new Date(start + RACE_WINDOW_MS).toISOString(),
+    statusMessage,
+  };
+}
+
+/** The plan, as the Plan and Warm up states record it. */
+function planResult(plan: Plan): ToolResult {
+  return { content: [{ type: "text", text: plan.statusMessage }], structuredContent: plan as unknown as JsonObject };
+}
+
+/** Plan: the release instant from the site's rules, and the plan the record shows until then. */
+export const planBookingWhenOpen: ExecutableTool<GolfDeps> = {
+  definition: golfBookWhenOpenDefinition,
+  summarize: () => "planned",
+  async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
+    const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
+    return planResult(await planFor(course, wantOf(args), deps, deps.clock.now()));
+  },
+};
+
+/**
+ * Warm up: shortly before the release, sign in afresh (a session from the planning may have expired during the
+ * wait) and read the rules again, so the race starts with a live session and the instant the site now gives.
+ */
+export const warmUpBookingWhenOpen: ExecutableTool<GolfDeps> = {
+  definition: golfBookWhenOpenDefinition,
+  summarize: () => "warmed up",
+  async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
+    const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
+    deps.sessions.sessions.delete(course.id);
+    for (const key of deps.sessions.rules.keys()) if (key.startsWith(`${course.id}:`)) deps.sessions.rules.delete(key);
+    await new CpsGolfApi(course, deps).golfer();
+    return planResult(await planFor(course, wantOf(args), deps, deps.clock.now()));
+  },
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/**
+ * The race: search, then book the best matching tee time (hold → price → reserve); the site's "not open yet" and a
+ * site too busy to answer are tried again at once and then less often; a hold lost to another golfer moves on to the
+ * next choice. At most one booking, ever: the first hold that is priced and reserved ends the race, and anything
+ * that fails after a hold ends it too (its hold released), never trying a second tee time.
+ */
+async function race(course: GolfCourse, want: Want, plan: Plan, deps: BookingDeps): Promise<Booking> {
+  const until = Math.min(Date.parse(plan.deadline), deps.clock.now() + RACE_RUN_MS);
+  const lost: string[] = [];
+  let pause = 50;
+  let lastProblem = "no tee time in the window was open";
+  while (deps.clock.now() < until) {
+    let teeTimes: TeeTime[];
+    try {
+      teeTimes = await searchTeeTimes(course, want, deps);
+    } catch (error) {
+      if (!isNotOpenYet(error) && !(error instanceof UpstreamUnavailable)) throw error;
+      lastProblem = isNotOpenYet(error) ? "the site had not opened the date" : "the site was not answering";
+      await sleep(Math.min(pause, until - deps.clock.now()));
+      pause = Math.min(pause * 2, 1_000);
+      continue;
+    }
+    const choices = ranked(teeTimes, want).filter((t) => !lost.includes(t.startTime.slice(11, 16)));
+    if (choices.length === 0) {
+      // A busy site sometimes answers NO_TEETIMES at the release; a freed time may also come back. Look again.
+      lastProblem = teeTimes.length ? "no open tee time matched the price" : "no tee time in the window was open";
+      await sleep(Math.min(250, until - deps.clock.now()));
+      continue;
+    }
+    for (const choice of choices) {
+      try {
+        return await bookTeeSheet(
+          course,
+          { teeSheetId: choice.teeSheetId, players: want.players, holes: want.holes },
+          deps,
+          deps.journal,
+        );
+      } catch (error) {
+        if (error instanceof UpstreamRejected && /could not hold/.test(error.message)) {
+          lost.push(choice.startTime.slice(11, 16));
+          continue;
+        }
+        if (isNotOpenYet(error)) break;
+        if (error instanceof BookingIncomplete) await release(course, choice, deps);
+        throw error;
+      }
+    }
+  }
+  const gone = lost.length ? `; ${lost.join(", ")} went to other golfers first` : "";
+  throw new UpstreamRejected(
+    `Nothing was booked at ${course.name} on ${want.date}: by ${plan.deadline} ${lastProblem}${gone}. ` +
+      "golf_search_tee_times shows what is open now.",
+    { upstream: "cps-golf" },
+  );
+}
+
+/** Lets go of a hold the race will not use, so it does not sit on the tee time for ten minutes. Best effort. */
+async function release(course: GolfCourse, teeTime: TeeTime, deps: GolfDeps): Promise<void> {
+  try {
+    const api = new CpsGolfApi(course, deps);
+    const golfer = await api.golfer();
+    await api.post("UnLockTeeTimes", { teeSheetIds: [teeTime.teeSheetId], golferId: golfer.golferId });
+  } catch {
+    // The hold expires on its own.
+  }
+}
+
+/** golf_book_when_open's race: the booking, once, at the release. */
+export const golfBookWhenOpen: ExecutableTool<BookingDeps> = {
+  definition: golfBookWhenOpenDefinition,
+  summarize(result: ToolResult): string {
+    const b = result.structuredContent as unknown as Booking | undefined;
+    if (!b) return "tee time booked";
+    const when = b.startTime ? ` on ${b.startTime.slice(0, 10)} at ${b.startTime.slice(11, 16)}` : "";
+    return `Booked ${b.course}${when} for ${b.players} player${b.players === 1 ? "" : "s"}`;
+  },
+  async execute(args: JsonObject, deps: BookingDeps): Promise<ToolResult> {
+    const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
+    const plan = args.plan as unknown as Plan | undefined;
+    const want = wantOf(args);
+    const booking = await race(course, want, plan ?? (await planFor(course, want, deps, deps.clock.now())), deps);
+    return {
+      content: [{ type: "text", text: `${render(booking)} It was booked when ${want.date} opened.` }],
+      structuredContent: booking as unknown as JsonObject,
+    };
+  },
+};
+
+/** What became of a race that was cut off: the booking journal against the golfer's reservations. */
+export const resolveBookingWhenOpen: ExecutableTool<BookingDeps> = {
+  ...golfBookWhenOpen,
+  execute: resolveBooking,
+};

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
+import { addDays, localParts } from "../../functions/tools/local-time.ts";
+import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
+import type { NtfySimulator } from "../../local/simulators/ntfy.ts";
+import { callTool, getStatus, type Harness, readEvents, startHarness } from "./harness.ts";
+
+/** golf_book_when_open through the scheduled-booking state machine, against the simulated site's releases and rivals. */
+
+let harness: Harness;
+const ZONE = "America/Los_Angeles";
+const inDays = (n: number) => addDays(localParts(ZONE, new Date()).date, n);
+const site = () => harness.runtime.simulators.golf["sample-links"] as GolfSimulator;
+const ntfy = () => harness.runtime.simulators.ntfy as NtfySimulator;
+
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(() => harness.close());
+
+interface Result {
+  isError?: boolean;
+  content: { text: string }[];
+  structuredContent?: Record<string, unknown>;
+  _meta?: Record<string, unknown>;
+}
+
+async function call(name: string, args: Record<string, unknown>) {
+  const body = await (await callTool(harness.runtime, name, args)).json();
+  expect(body.error).toBeUndefined();
+  return body.result as Result;
+}
+
+const reservationsOn = async (date: string) =>
+  (
+    (await (await fetch(`${site().url}/__sim/reservations`)).json()) as {
+      reservations: { teeTime: string; by: string; bookedAt: string; cancelled?: boolean }[];
+    }
+  ).reservations.filter((r) => r.teeTime.startsWith(date));
+
+async function finished(id: string) {
+  await vi.waitFor(
+    async () => expect((await (await getStatus(harness.runtime, id)).json()).status).not.toBe("working"),
+    { timeout: 20_000, interval: 200 },
+  );
+  return (await getStatus(harness.runtime, id)).json();
+}
+
+describe("golf_book_when_open", () => {
+  it("answers at once with the plan, then books the best time still free at the release, once, and says so", async () => {
+    const date = inDays(20);
+    const releasesAt = site().release(date, 3_000);
+    site().setRivals({ afterMs: 300, count: 2 });
+    const started = Date.now();
+    const scheduled = await call("golf_book_when_open", {
+      date,
+      players: 2,
+      startTime: "07:00",
+      endTime: "09:00",
+    });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(scheduled.isError).toBeFalsy();
+    expect(scheduled.content[0]?.text).toMatch(
+      new RegExp(
+        `^Scheduled: Sample Links opens ${date} for booking on .* course time \\(${new Date(releasesAt).toISOString()}, by the site's booking rules\\)\\. At that second the server books the earliest tee time between 07:00 and 09:00 for 2 players`,
+      ),
+    );
+    const id = String(scheduled._meta?.[REQUEST_ID_META_KEY]);
+    const listed = await call("list_requests", { status: "working" });
+    expect(JSON.stringify(listed.structuredContent)).toContain(id);
+
+    const status = await finished(id);
+    expect(status.status).toBe("completed");
+    const mine = (await reservationsOn(date)).filter((r) => r.by === "golfer");
+    expect(mine).toHaveLength(1);
+    const ours = mine[0] as { teeTime: string; bookedAt: string };
+    expect(Date.parse(ours.bookedAt)).toBeGreaterThanOrEqual(releasesAt);
+    // The best time still free when it booked: every earlier one had gone to a rival before it.
+    const rivalsBefore = (await reservationsOn(date)).filter(
+      (r) => r.by === "rival" && Date.parse(r.bookedAt) <= Date.parse(ours.bookedAt),
+    );
+    const taken = new Set(rivalsBefore.map((r) => r.teeTime));
+    const best = ["07:00", "07:10", "07:20", "07:30"]
+      .map((t) => `${date}T${t}:00`)
+      .find((t) => !taken.has(t));
+    expect(ours.teeTime).toBe(best);
+    expect(status.result.structuredContent).toMatchObject({
+      players: 2,
+      startTime: expect.stringContaining(ours.teeTime.slice(0, 16)),
+    });
+    await vi.waitFor(
+      () =>
+        expect(
+          ntfy().received.some(
+            (p) => p.title === "Tee time booked" && p.message.includes(ours.teeTime.slice(11, 16)),
+          ),
+        ).toBe(true),
+      { timeout: 5_000 },
+    );
+    const events = (await readEvents(harness.runtime)).filter((e) => e.detail.requestId === id);
+    expect(events.map((e) => e["detail-type"])).toEqual(["Tool Call Completed"]);
+    site().setRivals(undefined);
+  }, 30_000);
+});
