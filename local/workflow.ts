@@ -237,7 +237,8 @@ export class LocalWorkflow implements WorkflowStarter {
 
   #execute(input: WorkflowInput, kind: WorkflowKind): Promise<ExecutionState> {
     const machineArn = this.#arns[kind];
-    const { machine, handlers, retryOverrides } = this.#machines[kind === "scheduled" ? "scheduled" : "toolCall"];
+    const { machine, handlers, retryOverrides } =
+      this.#machines[kind === "scheduled" ? "scheduled" : "toolCall"];
     const execution = machine.run(input, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,

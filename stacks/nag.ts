@@ -99,12 +99,16 @@ export function acknowledgeNagFindings(stack: RezAgentMcpStack): void {
   }
   acknowledge(stack.stateMachine.role, ACKNOWLEDGED.xray);
   acknowledge(stack.expressStateMachine.role, ACKNOWLEDGED.xray);
+  acknowledge(stack.scheduledStateMachine.role, ACKNOWLEDGED.xray);
   acknowledge(stack.stateMachine, ACKNOWLEDGED.workflowLogs);
+  acknowledge(stack.scheduledStateMachine, ACKNOWLEDGED.workflowLogs);
   for (const name of ["Front", "Reconciler", "Sweeper"]) {
-    acknowledge(stack.functions[name]?.role, {
-      id: nag(`IAM5[Resource::${nagRendering(stack, stack.executionArns)}]`),
-      reason: ACKNOWLEDGED.executionArns.reason,
-    });
+    for (const executions of stack.executionArns) {
+      acknowledge(stack.functions[name]?.role, {
+        id: nag(`IAM5[Resource::${nagRendering(stack, executions)}]`),
+        reason: ACKNOWLEDGED.executionArns.reason,
+      });
+    }
   }
   const cloudWatchRole = stack.api.node.tryFindChild("CloudWatchRole");
   if (cloudWatchRole) acknowledge(cloudWatchRole, ACKNOWLEDGED.cloudWatchRole);

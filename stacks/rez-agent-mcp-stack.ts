@@ -37,6 +37,8 @@ import type { StageConfig } from "./config.ts";
 import { RezFunction, TABLE_ACCESS } from "./function.ts";
 
 export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", import.meta.url).pathname;
+export const SCHEDULED_BOOKING_ASL = new URL("../statemachines/scheduled-booking.asl.json", import.meta.url)
+  .pathname;
 
 /** Each workflow tool's function: its handler module, its ASL placeholder, its timeout, and what it reads. */
 export const TOOL_FUNCTIONS = {
@@ -57,6 +59,13 @@ export const TOOL_FUNCTIONS = {
     entry: "golf-book-tee-time",
     placeholder: "GolfBookTeeTimeFunctionArn",
     seconds: 90,
+    uses: ["golf", "idempotency"],
+  },
+  golf_book_when_open: {
+    entry: "golf-book-when-open",
+    placeholder: "GolfBookWhenOpenFunctionArn",
+    // The race's Task times out at 150 s; the function outlives it.
+    seconds: 180,
     uses: ["golf", "idempotency"],
   },
   golf_get_reservations: {
@@ -92,6 +101,8 @@ export class RezAgentMcpStack extends Stack {
   readonly api: RestApi;
   readonly stateMachine: StateMachine;
   readonly expressStateMachine: StateMachine;
+  /** golf_book_when_open's: a standard execution that waits for the release (up to a year), then books. */
+  readonly scheduledStateMachine: StateMachine;
   readonly functions: Record<string, RezFunction> = {};
 
   constructor(scope: Construct, id: string, props: RezAgentMcpStackProps) {
@@ -193,7 +204,21 @@ export class RezAgentMcpStack extends Stack {
       logs: { destination: expressLogs, level: LogLevel.ALL, includeExecutionData: false },
       timeout: Duration.minutes(5),
     });
-    for (const machine of [this.stateMachine, this.expressStateMachine]) {
+    const scheduledLogs = new LogGroup(this, "ScheduledWorkflowLogs", {
+      retention: logRetention,
+      removalPolicy,
+    });
+    this.scheduledStateMachine = new StateMachine(this, "ScheduledBooking", {
+      comment: "rez-agent-mcp: golf_book_when_open, waiting for a course's release, then booking once",
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(SCHEDULED_BOOKING_ASL),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      logs: { destination: scheduledLogs, level: LogLevel.ERROR, includeExecutionData: false },
+      // Standard executions may run a year; a release is at most that far ahead.
+      timeout: Duration.days(365),
+    });
+    for (const machine of [this.stateMachine, this.expressStateMachine, this.scheduledStateMachine]) {
       // Exactly the tool functions (not their versions: the definition invokes the unqualified ARNs).
       machine.addToRolePolicy(
         new PolicyStatement({
@@ -211,6 +236,7 @@ export class RezAgentMcpStack extends Stack {
     const machineArns = {
       STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
       EXPRESS_STATE_MACHINE_ARN: this.expressStateMachine.stateMachineArn,
+      SCHEDULED_STATE_MACHINE_ARN: this.scheduledStateMachine.stateMachineArn,
     };
     // A function that throws on an event (the reconciler, the sweeper, the notifier) is retried twice by Lambda,
     // then its event goes to the dead-letter queue, which alarms: a failure never vanishes.
@@ -225,12 +251,13 @@ export class RezAgentMcpStack extends Stack {
         API_BASE_PATH: `/${config.stage}`,
       });
     this.stateMachine.grantStartExecution(front.role);
+    this.scheduledStateMachine.grantStartExecution(front.role);
     this.expressStateMachine.grantStartSyncExecution(front.role);
     this.expressStateMachine.grantStartExecution(front.role);
     front.role.addToPolicy(
       new PolicyStatement({
         actions: ["states:StopExecution", "states:DescribeExecution"],
-        resources: [this.executionArns],
+        resources: this.executionArns,
       }),
     );
 
@@ -246,7 +273,7 @@ export class RezAgentMcpStack extends Stack {
         .useBus("EVENT_BUS_NAME", bus)
         .setEnvironment(machineArns);
       created.role.addToPolicy(
-        new PolicyStatement({ actions: ["states:DescribeExecution"], resources: [this.executionArns] }),
+        new PolicyStatement({ actions: ["states:DescribeExecution"], resources: this.executionArns }),
       );
       created.function.configureAsyncInvoke({ onFailure, retryAttempts: 2 });
       return created;
@@ -264,7 +291,7 @@ export class RezAgentMcpStack extends Stack {
         detailType: ["Step Functions Execution Status Change"],
         detail: {
           status: ["TIMED_OUT", "ABORTED", "FAILED"],
-          stateMachineArn: [this.stateMachine.stateMachineArn],
+          stateMachineArn: [this.stateMachine.stateMachineArn, this.scheduledStateMachine.stateMachineArn],
         },
       },
       targets: [new LambdaFunction(reconciler.function, { deadLetterQueue: deadLetters, retryAttempts: 4 })],
@@ -348,6 +375,7 @@ export class RezAgentMcpStack extends Stack {
     for (const [label, machine] of [
       ["", this.stateMachine],
       ["Express", this.expressStateMachine],
+      ["Scheduled", this.scheduledStateMachine],
     ] as const) {
       alarm(
         `${label}ExecutionsFailedAlarm`,
@@ -441,16 +469,18 @@ export class RezAgentMcpStack extends Stack {
     });
   }
 
-  /** Every execution of the tool-call state machines: their names are request ids, unknown in advance. */
-  get executionArns(): string {
-    return Arn.format(
-      {
-        service: "states",
-        resource: "execution",
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        resourceName: `${this.stateMachine.stateMachineName}:*`,
-      },
-      this,
+  /** Every execution of the standard state machines: their names are request ids, unknown in advance. */
+  get executionArns(): string[] {
+    return [this.stateMachine, this.scheduledStateMachine].map((machine) =>
+      Arn.format(
+        {
+          service: "states",
+          resource: "execution",
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          resourceName: `${machine.stateMachineName}:*`,
+        },
+        this,
+      ),
     );
   }
 

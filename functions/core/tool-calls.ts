@@ -12,6 +12,7 @@ import { eventOfRecord } from "./events.ts";
 import { settlementOf, stoppedMessage } from "./execution-outcome.ts";
 import type { JsonObject } from "./json.ts";
 import type { CallContext } from "./mcp-server.ts";
+import type { WorkflowKind } from "./ports.ts";
 import {
   type ChangeSignal,
   type Clock,
@@ -29,7 +30,6 @@ import {
 import { type RequestRecord, type Settlement, type StatusView, toStatusView } from "./record.ts";
 import { isTerminal } from "./status.ts";
 import { type ToolDefinition, type ToolRegistry, workflowKindOf } from "./tool.ts";
-import type { WorkflowKind } from "./ports.ts";
 import type { ArgumentValidator } from "./validation.ts";
 import { waitForTerminal } from "./watch.ts";
 

@@ -1,5 +1,5 @@
-import type { WorkflowKind } from "./ports.ts";
 import type { JsonObject } from "./json.ts";
+import type { WorkflowKind } from "./ports.ts";
 
 /** MCP tool annotations: hints for the client, kept honest. */
 export interface ToolAnnotations {

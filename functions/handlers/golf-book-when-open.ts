@@ -11,8 +11,8 @@ import {
   warmUpBookingWhenOpen,
 } from "../tools/golf-book-when-open.ts";
 import { idempotencyStoreFromEnv } from "./environment.ts";
-import { BOOKING_REPLAY_SECONDS } from "./golf-book-tee-time.ts";
 import { golfDepsFromEnv } from "./golf.ts";
+import { BOOKING_REPLAY_SECONDS } from "./golf-book-tee-time.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
 /** A step of the scheduled-booking state machine: `phase` says which; `plan` is what the planning found. */
@@ -23,8 +23,15 @@ type Invocation = ToolInvocation & { phase?: "plan" | "warmup" | "race"; plan?: 
  * book nothing and are safe to retry); Race books, idempotent per request id with a journal, so it books at most
  * once however it is retried or re-driven; with `resolve` it asks the site what became of a race that was cut off.
  */
-export function createGolfBookWhenOpenHandler(deps: GolfDeps, runtime: HandlerRuntime, store: IdempotencyStore) {
-  const withJournal = (event: ToolInvocation) => ({ ...deps, journal: bookingJournal(store, event.requestId) });
+export function createGolfBookWhenOpenHandler(
+  deps: GolfDeps,
+  runtime: HandlerRuntime,
+  store: IdempotencyStore,
+) {
+  const withJournal = (event: ToolInvocation) => ({
+    ...deps,
+    journal: bookingJournal(store, event.requestId),
+  });
   const planning = (tool: typeof planBookingWhenOpen) => async (event: Invocation) => {
     const outcome = await toolHandler(tool, deps, runtime)(event);
     return (JSON.parse(outcome.resultJson) as { structuredContent: Plan }).structuredContent;
@@ -36,13 +43,20 @@ export function createGolfBookWhenOpenHandler(deps: GolfDeps, runtime: HandlerRu
     (event) => toolHandler(golfBookWhenOpen, withJournal(event), runtime)(event),
     store,
   );
-  return (event: Invocation, context?: { getRemainingTimeInMillis(): number }): Promise<ToolOutcome | Plan> => {
-    if (event.resolve === true) return toolHandler(resolveBookingWhenOpen, withJournal(event), runtime)(event);
+  return (
+    event: Invocation,
+    context?: { getRemainingTimeInMillis(): number },
+  ): Promise<ToolOutcome | Plan> => {
+    if (event.resolve === true)
+      return toolHandler(resolveBookingWhenOpen, withJournal(event), runtime)(event);
     if (event.phase === "plan") return plan(event);
     if (event.phase === "warmup") return warmUp(event);
     // The race reads the plan among its arguments.
     const { plan: found, phase: _phase, ...invocation } = event;
-    return race({ ...invocation, arguments: { ...event.arguments, ...(found ? { plan: found } : {}) } }, context);
+    return race(
+      { ...invocation, arguments: { ...event.arguments, ...(found ? { plan: found } : {}) } },
+      context,
+    );
   };
 }
 

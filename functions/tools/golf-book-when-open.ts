@@ -1,4 +1,9 @@
-import { BookingIncomplete, UpstreamRejected, UpstreamUnavailable, ValidationFailed } from "../core/errors.ts";
+import {
+  BookingIncomplete,
+  UpstreamRejected,
+  UpstreamUnavailable,
+  ValidationFailed,
+} from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { PATTERNS } from "../core/validation.ts";
@@ -35,7 +40,11 @@ export const golfBookWhenOpenDefinition = {
     type: "object",
     properties: {
       course: courseArgument,
-      date: { type: "string", pattern: PATTERNS.date.pattern, description: "YYYY-MM-DD, local to the course" },
+      date: {
+        type: "string",
+        pattern: PATTERNS.date.pattern,
+        description: "YYYY-MM-DD, local to the course",
+      },
       players: { ...playersArgument, default: 1, description: "1-4 players, all in the same tee time" },
       holes: holesArgument,
       startTime: {
@@ -62,7 +71,8 @@ export const golfBookWhenOpenDefinition = {
       maxPrice: {
         type: "number",
         minimum: 0,
-        description: "Highest green fee per player; tee times above it (or without a listed price) are skipped",
+        description:
+          "Highest green fee per player; tee times above it (or without a listed price) are skipped",
       },
     },
     required: ["date"],
@@ -115,7 +125,9 @@ function wantOf(args: JsonObject): Want {
     throw new ValidationFailed(`The end time ${want.endTime} is before the start time ${want.startTime}.`);
   }
   if (want.preference === "closest" && !want.closestTo) {
-    throw new ValidationFailed('preference "closest" needs closestTo, the time of day (HH:MM) to be closest to.');
+    throw new ValidationFailed(
+      'preference "closest" needs closestTo, the time of day (HH:MM) to be closest to.',
+    );
   }
   return want;
 }
@@ -139,7 +151,9 @@ export function ranked(teeTimes: TeeTime[], want: Want): TeeTime[] {
 
 function describeWant(want: Want): string {
   const window =
-    want.startTime || want.endTime ? ` between ${want.startTime ?? "first light"} and ${want.endTime ?? "dusk"}` : "";
+    want.startTime || want.endTime
+      ? ` between ${want.startTime ?? "first light"} and ${want.endTime ?? "dusk"}`
+      : "";
   const pick = want.preference === "closest" ? `closest to ${want.closestTo}` : want.preference;
   const price = want.maxPrice === undefined ? "" : `, at most $${want.maxPrice.toFixed(2)} per player`;
   return `the ${pick} tee time${window} for ${want.players} player${want.players === 1 ? "" : "s"} (${want.holes} holes${price})`;
@@ -166,7 +180,10 @@ async function planFor(course: GolfCourse, want: Want, deps: GolfDeps, now: numb
 
 /** The plan, as the Plan and Warm up states record it. */
 function planResult(plan: Plan): ToolResult {
-  return { content: [{ type: "text", text: plan.statusMessage }], structuredContent: plan as unknown as JsonObject };
+  return {
+    content: [{ type: "text", text: plan.statusMessage }],
+    structuredContent: plan as unknown as JsonObject,
+  };
 }
 
 /** Plan: the release instant from the site's rules, and the plan the record shows until then. */
@@ -189,7 +206,8 @@ export const warmUpBookingWhenOpen: ExecutableTool<GolfDeps> = {
   async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
     deps.sessions.sessions.delete(course.id);
-    for (const key of deps.sessions.rules.keys()) if (key.startsWith(`${course.id}:`)) deps.sessions.rules.delete(key);
+    for (const key of deps.sessions.rules.keys())
+      if (key.startsWith(`${course.id}:`)) deps.sessions.rules.delete(key);
     await new CpsGolfApi(course, deps).golfer();
     return planResult(await planFor(course, wantOf(args), deps, deps.clock.now()));
   },
@@ -222,7 +240,9 @@ async function race(course: GolfCourse, want: Want, plan: Plan, deps: BookingDep
     const choices = ranked(teeTimes, want).filter((t) => !lost.includes(t.startTime.slice(11, 16)));
     if (choices.length === 0) {
       // A busy site sometimes answers NO_TEETIMES at the release; a freed time may also come back. Look again.
-      lastProblem = teeTimes.length ? "no open tee time matched the price" : "no tee time in the window was open";
+      lastProblem = teeTimes.length
+        ? "no open tee time matched the price"
+        : "no tee time in the window was open";
       await sleep(Math.min(250, until - deps.clock.now()));
       continue;
     }
@@ -277,7 +297,12 @@ export const golfBookWhenOpen: ExecutableTool<BookingDeps> = {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
     const plan = args.plan as unknown as Plan | undefined;
     const want = wantOf(args);
-    const booking = await race(course, want, plan ?? (await planFor(course, want, deps, deps.clock.now())), deps);
+    const booking = await race(
+      course,
+      want,
+      plan ?? (await planFor(course, want, deps, deps.clock.now())),
+      deps,
+    );
     return {
       content: [{ type: "text", text: `${render(booking)} It was booked when ${want.date} opened.` }],
       structuredContent: booking as unknown as JsonObject,

@@ -210,7 +210,9 @@ export async function startRehearsal(log: (line: string) => void = () => {}): Pr
       (machine) => machine.type === "STANDARD" && machine !== scheduled,
     );
     if (!express || !standard || !scheduled) {
-      throw new Error("The template needs the tool-call machine (STANDARD and EXPRESS) and the scheduled-booking one");
+      throw new Error(
+        "The template needs the tool-call machine (STANDARD and EXPRESS) and the scheduled-booking one",
+      );
     }
     const arns = { standard: standard.arn, express: express.arn, scheduled: scheduled.arn };
     for (const spec of assembly.stateMachines) {

@@ -95,6 +95,22 @@ export async function runSession(rehearsal: Rehearsal) {
           : "the booking is not listed",
     );
     await step(
+      "golf_book_when_open (scheduled: a date already open books at once)",
+      async () => {
+        const planned = await call("golf_book_when_open", { date, players: 1, preference: "latest" });
+        const id = String(planned._meta?.[REQUEST_ID_META_KEY]);
+        for (let i = 0; i < 100; i++) {
+          const status = await call("get_request_status", { requestId: id, wait: 5 });
+          if (status.structuredContent?.status !== "working") return status;
+        }
+        return planned;
+      },
+      (r) =>
+        r.structuredContent?.status === "completed"
+          ? undefined
+          : `status ${String(r.structuredContent?.status)}: ${r.content[0]?.text}`,
+    );
+    await step(
       "golf_cancel_reservation (standard)",
       () => call("golf_cancel_reservation", { reservationId: booked.structuredContent?.reservationId }),
       (r) => (r.isError ? r.content[0]?.text : undefined),
@@ -174,10 +190,11 @@ export async function runSession(rehearsal: Rehearsal) {
       "… and its push notification sent",
       () =>
         waitFor(
-          () => rehearsal.simulators.ntfy.received.filter((m) => m.title === "Tee time booked").length === 2,
+          // The first booking, the one booked when open, and this one.
+          () => rehearsal.simulators.ntfy.received.filter((m) => m.title === "Tee time booked").length === 3,
           10_000,
         ),
-      (seen) => (seen ? undefined : "the second booking's push notification did not arrive"),
+      (seen) => (seen ? undefined : "the last booking's push notification did not arrive"),
     );
 
     // Step Functions' own event for an execution that never ran, fed to the reconciler through the default bus.

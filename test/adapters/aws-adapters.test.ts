@@ -40,15 +40,21 @@ describe("StepFunctionsStarter", () => {
     DescribeExecutionCommand,
   };
   const starterOver = (client: ReturnType<typeof recorder>["client"]) =>
-    new StepFunctionsStarter({ standard: ARN, express: EXPRESS_ARN, scheduled: `${ARN}-scheduled` }, async () => ({ sdk: SDK, client }));
+    new StepFunctionsStarter(
+      { standard: ARN, express: EXPRESS_ARN, scheduled: `${ARN}-scheduled` },
+      async () => ({ sdk: SDK, client }),
+    );
 
   it("names the execution after the request, and knows its ARN and console page before starting it", async () => {
     const { sent, client } = recorder();
     let connects = 0;
-    const starter = new StepFunctionsStarter({ standard: ARN, express: EXPRESS_ARN, scheduled: `${ARN}-scheduled` }, async () => {
-      connects += 1;
-      return { sdk: SDK, client };
-    });
+    const starter = new StepFunctionsStarter(
+      { standard: ARN, express: EXPRESS_ARN, scheduled: `${ARN}-scheduled` },
+      async () => {
+        connects += 1;
+        return { sdk: SDK, client };
+      },
+    );
     expect(starter.executionArn("r-1", "standard")).toBe(
       "arn:aws:states:eu-west-1:123456789012:execution:ToolCall-abc:r-1",
     );

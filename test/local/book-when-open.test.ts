@@ -1,7 +1,10 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
-import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
 import type { NtfySimulator } from "../../local/simulators/ntfy.ts";
 import { callTool, getStatus, type Harness, readEvents, startHarness } from "./harness.ts";
 
@@ -100,5 +103,65 @@ describe("golf_book_when_open", () => {
     const events = (await readEvents(harness.runtime)).filter((e) => e.detail.requestId === id);
     expect(events.map((e) => e["detail-type"])).toEqual(["Tool Call Completed"]);
     site().setRivals(undefined);
+  }, 30_000);
+
+  it("books nothing when cancelled before the release, and says so", async () => {
+    const date = inDays(21);
+    site().release(date, 2_500);
+    const scheduled = await call("golf_book_when_open", { date, players: 1 });
+    const requestId = String(scheduled._meta?.[REQUEST_ID_META_KEY]);
+    const cancelled = await call("cancel_request", { requestId });
+    expect(cancelled.structuredContent?.status).toBe("cancelled");
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    expect((await reservationsOn(date)).filter((r) => r.by === "golfer")).toEqual([]);
+    expect((await (await getStatus(harness.runtime, requestId)).json()).status).toBe("cancelled");
+  }, 15_000);
+
+  it("still books, once, when the server restarts during the wait (it resumes the same absolute wait)", async () => {
+    // A site of its own, which outlives the server's restart as a real one would.
+    const own = await startGolfSimulator({ courseName: "Own Links", timeZone: ZONE });
+    const dir = await mkdtemp(join(tmpdir(), "rez-when-open-"));
+    const coursesFile = join(dir, "courses.json");
+    await writeFile(
+      coursesFile,
+      JSON.stringify([
+        {
+          id: "own",
+          name: "Own Links",
+          timeZone: ZONE,
+          latitude: 47,
+          longitude: -122,
+          origin: own.url,
+          courseIds: "1",
+        },
+      ]),
+    );
+    const restarting = await startHarness({
+      upstreams: "live",
+      coursesFile,
+      secrets: { golf: { default: { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password } } },
+    });
+    try {
+      const date = inDays(22);
+      own.release(date, 4_000);
+      const body = await (
+        await callTool(restarting.runtime, "golf_book_when_open", { date, players: 3, preference: "latest" })
+      ).json();
+      const id = String(body.result._meta?.[REQUEST_ID_META_KEY]);
+      expect(body.result.content[0].text).toMatch(/^Scheduled: Own Links opens/);
+      await restarting.restart();
+      await vi.waitFor(
+        async () =>
+          expect((await (await getStatus(restarting.runtime, id)).json()).status).not.toBe("working"),
+        { timeout: 20_000, interval: 200 },
+      );
+      expect((await (await getStatus(restarting.runtime, id)).json()).status).toBe("completed");
+      const mine = own.reservations.filter((r) => r.startTime.startsWith(date));
+      expect(mine.map((r) => r.startTime)).toEqual([`${date}T17:00:00`]);
+    } finally {
+      await restarting.close();
+      await own.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 30_000);
 });

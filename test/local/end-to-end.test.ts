@@ -32,6 +32,7 @@ describe("a tool call end to end on the local runtime", () => {
     expect(tools.map((t) => t.name)).toEqual([
       "golf_search_tee_times",
       "golf_book_tee_time",
+      "golf_book_when_open",
       "golf_get_reservations",
       "golf_cancel_reservation",
       "get_weather",

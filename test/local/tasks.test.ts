@@ -39,6 +39,7 @@ describe("MCP tasks (2025-11-25)", () => {
     expect(Object.fromEntries(tools.map((t) => [t.name, t.execution?.taskSupport]))).toEqual({
       golf_search_tee_times: "optional",
       golf_book_tee_time: "optional",
+      golf_book_when_open: "optional",
       golf_get_reservations: "optional",
       golf_cancel_reservation: "optional",
       get_weather: "optional",

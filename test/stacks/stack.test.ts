@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coursesFromEnv } from "../../functions/handlers/environment.ts";
 import { parseStageConfig } from "../../stacks/config.ts";
 import { acknowledgeNagFindings } from "../../stacks/nag.ts";
-import { RezAgentMcpStack, TOOL_CALL_ASL, TOOL_FUNCTIONS } from "../../stacks/rez-agent-mcp-stack.ts";
+import {
+  RezAgentMcpStack,
+  SCHEDULED_BOOKING_ASL,
+  TOOL_CALL_ASL,
+  TOOL_FUNCTIONS,
+} from "../../stacks/rez-agent-mcp-stack.ts";
 
 /** The stack, synthesised offline (esbuild bundles, cdk-nag on), asserted on the properties that matter. */
 
@@ -104,7 +109,7 @@ describe("the API", () => {
 describe("the functions", () => {
   it("are Node.js 22 on arm64, traced, each with its own retained log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(11);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs22.x",
@@ -129,6 +134,7 @@ describe("the functions", () => {
       "POWERTOOLS_SERVICE_NAME",
       "REQUEST_TABLE_NAME",
       "RETENTION_DAYS",
+      "SCHEDULED_STATE_MACHINE_ARN",
       "STATE_MACHINE_ARN",
       "SYNC_BUDGET_SECONDS",
     ]);
@@ -260,6 +266,7 @@ describe("least privilege", () => {
       .flatMap(([, p]) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref.replace(/Role.*/, "")));
     expect(readers.sort()).toEqual([
       "GolfBookTeeTime",
+      "GolfBookWhenOpen",
       "GolfCancelReservation",
       "GolfGetReservations",
       "GolfSearchTeeTimes",
@@ -294,8 +301,11 @@ describe("the workflow", () => {
     expect(readFileSync(join(outdir, asset), "utf8")).toBe(readFileSync(TOOL_CALL_ASL, "utf8"));
     const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, unknown>;
     const placeholders = new Set(
-      [...readFileSync(TOOL_CALL_ASL, "utf8").matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]),
+      [TOOL_CALL_ASL, SCHEDULED_BOOKING_ASL].flatMap((file) =>
+        [...readFileSync(file, "utf8").matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]),
+      ),
     );
+    // One set of values for both files: each uses its own.
     expect(Object.keys(substitutions).sort()).toEqual([...placeholders].sort());
     for (const spec of Object.values(TOOL_FUNCTIONS)) {
       const target = (substitutions[spec.placeholder] as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
@@ -303,6 +313,22 @@ describe("the workflow", () => {
     }
     expect(substitutions.RequestTableName).toEqual({ Ref: logicalId("AWS::DynamoDB::Table", "Requests") });
     expect(substitutions.EventBusName).toEqual({ Ref: logicalId("AWS::Events::EventBus", "Bus") });
+  });
+});
+
+describe("the scheduled booking", () => {
+  it("is its own standard state machine, from the ASL file the local runtime runs, that may wait a year", () => {
+    const [, machine] =
+      resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("ScheduledBooking")) ?? [];
+    const key = (present(machine).Properties.DefinitionS3Location as { Key: string }).Key;
+    const asset = readdirSync(outdir).find((file) => file === `asset.${key}`) as string;
+    expect(readFileSync(join(outdir, asset), "utf8")).toBe(readFileSync(SCHEDULED_BOOKING_ASL, "utf8"));
+    expect(present(machine).Properties.StateMachineType ?? "STANDARD").toBe("STANDARD");
+    const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    const target = (substitutions.GolfBookWhenOpenFunctionArn as { "Fn::GetAtt": [string, string] })[
+      "Fn::GetAtt"
+    ][0];
+    expect(target).toMatch(/^GolfBookWhenOpenFunction/);
   });
 });
 
@@ -341,7 +367,7 @@ describe("data and events", () => {
       EventPattern: {
         source: ["rez-agent-mcp"],
         "detail-type": ["Tool Call Completed"],
-        detail: { tool: ["golf_book_tee_time"] },
+        detail: { tool: ["golf_book_tee_time", "golf_book_when_open"] },
       },
       Targets: [
         Match.objectLike({

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { TOOL_ERROR_NAMES } from "../../functions/core/errors.ts";
 import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
 import { LOCAL_SUBSTITUTIONS, WORKFLOW_FUNCTIONS } from "../../local/resources.ts";
-import { substitute, TOOL_CALL_ASL } from "../../local/workflow.ts";
+import { SCHEDULED_BOOKING_ASL, substitute, TOOL_CALL_ASL } from "../../local/workflow.ts";
 
 const aslValidator = createRequire(import.meta.url)("asl-validator") as (
   definition: unknown,
@@ -24,9 +24,12 @@ describe("statemachines/tool-call.asl.json", () => {
     expect(result.isValid).toBe(true);
   });
 
-  it("has a value for every placeholder, and uses every value", () => {
-    const placeholders = new Set([...RAW.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
-    expect([...placeholders].sort()).toEqual(Object.keys(LOCAL_SUBSTITUTIONS).sort());
+  it("has a value for every placeholder, and, with the scheduled-booking file, uses every value", () => {
+    const placeholdersOf = (text: string) => new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    const here = placeholdersOf(RAW);
+    const scheduled = placeholdersOf(readFileSync(SCHEDULED_BOOKING_ASL, "utf8"));
+    for (const name of [...here, ...scheduled]) expect(Object.keys(LOCAL_SUBSTITUTIONS)).toContain(name);
+    expect([...new Set([...here, ...scheduled])].sort()).toEqual(Object.keys(LOCAL_SUBSTITUTIONS).sort());
   });
 
   it("routes every workflow tool to a Task invoking that tool's function", () => {
@@ -34,7 +37,10 @@ describe("statemachines/tool-call.asl.json", () => {
     const route = raw.States["Route tool"] as unknown as {
       Choices: { StringEquals: string; Next: string }[];
     };
-    const workflowTools = TOOL_DEFINITIONS.filter((t) => t.runs === "workflow").map((t) => t.name);
+    // The scheduled tools run on the scheduled-booking machine, not this one.
+    const workflowTools = TOOL_DEFINITIONS.filter((t) => t.runs === "workflow" && !t.workflow).map(
+      (t) => t.name,
+    );
     const byTool = route.Choices.filter((c) => c.StringEquals !== undefined);
     expect(byTool.map((c) => c.StringEquals).sort()).toEqual([...workflowTools].sort());
     for (const tool of workflowTools) {
@@ -77,7 +83,7 @@ describe("statemachines/tool-call.asl.json", () => {
     const route = raw.States["Route tool"] as unknown as {
       Choices: { StringEquals: string; Next: string }[];
     };
-    for (const tool of TOOL_DEFINITIONS.filter((t) => t.effect)) {
+    for (const tool of TOOL_DEFINITIONS.filter((t) => t.effect && !t.workflow)) {
       const mark = raw.States[
         route.Choices.find((c) => c.StringEquals === tool.name)?.Next ?? ""
       ] as State & {
