@@ -170,6 +170,14 @@ if (runtime.recovered.restarted + runtime.recovered.failed > 0) {
     `Recovered calls left running by an earlier stop: ${runtime.recovered.restarted} re-run, ${runtime.recovered.failed} marked failed.`,
   );
 }
+if (runtime.scheduled.length > 0) {
+  lines.push(
+    "",
+    `Scheduled (${runtime.scheduled.length}), resumed: each books at its release only if this machine is awake and this server runs then.`,
+    ...runtime.scheduled.map((s) => `  ${s.id} ${s.tool}: ${s.statusMessage}`),
+    "For bookings that must not depend on a laptop being awake, deploy to AWS (docs/deploy.md): there the Step Functions execution is the scheduler.",
+  );
+}
 // The JSON alternative to the extension: the bridge run by this same Node 22, whatever node Claude Desktop's PATH finds.
 const desktop = {
   mcpServers: {

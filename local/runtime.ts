@@ -149,6 +149,8 @@ export interface Runtime {
   notifiesBookings: boolean;
   /** Records left working by an earlier crash, and what was done with them. */
   recovered: { restarted: number; failed: number };
+  /** Scheduled calls waiting for a release, as found at start (their plans). */
+  scheduled: { id: string; tool: string; statusMessage: string }[];
   stop(): Promise<void>;
 }
 
@@ -453,9 +455,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
 
     const recovered = { restarted: 0, failed: 0 };
+    const scheduled: Runtime["scheduled"] = [];
     // Read from the table itself: after a crash the embedded store's indexes may disagree with its items.
     for (const record of await store.listWorking(new Date().toISOString(), 1_000_000, { fromTable: true })) {
       recovered[await front.calls.recover(record)] += 1;
+      const tool = TOOL_DEFINITIONS.find((t) => t.name === record.tool);
+      if (tool?.workflow === "scheduled") {
+        scheduled.push({ id: record.id, tool: record.tool, statusMessage: record.statusMessage });
+      }
     }
     // Events a crash kept in the outbox go out now (once in the file: the bus knows which it wrote).
     await front.calls.deliverPendingEvents(0, { fromTable: true });
@@ -483,6 +490,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       simulators,
       notifiesBookings,
       recovered,
+      scheduled,
       stop: stopAll,
       keyShown: "markShown" in keys ? keys.markShown : async () => {},
     };

@@ -1,8 +1,9 @@
 import { bookingJournal } from "../adapters/booking-journal.ts";
 import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
+import type { ExecutableTool } from "../core/tool.ts";
 import type { ToolInvocation } from "../core/tool-invocation.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
-import { golfBookTeeTime, resolveBooking } from "../tools/golf-book-tee-time.ts";
+import { type BookingDeps, golfBookTeeTime, resolveBooking } from "../tools/golf-book-tee-time.ts";
 import { idempotencyStoreFromEnv } from "./environment.ts";
 import { golfDepsFromEnv } from "./golf.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
@@ -14,11 +15,13 @@ export const BOOKING_REPLAY_SECONDS = 30 * 24 * 3600;
 const resolvingBooking = { ...golfBookTeeTime, execute: resolveBooking };
 
 /**
- * The golf_book_tee_time Task's function. A booking is idempotent per request id, so no retry or re-send of the
- * same request can book twice, and keeps a journal of what it is about to reserve. An invocation with `resolve`
- * (the state machine's answer to a booking step that was cut off) asks the site instead, and books nothing.
+ * A booking tool's function: idempotent per request id, so no retry or re-send of the same request can book twice,
+ * with a journal of what it is about to reserve. An invocation with `resolve` (the state machine's answer to a
+ * booking step that was cut off) runs `resolving` instead, which asks the site and books nothing.
  */
-export function createGolfBookTeeTimeHandler(
+export function journaledBooking(
+  tool: ExecutableTool<BookingDeps>,
+  resolving: ExecutableTool<BookingDeps>,
   deps: GolfDeps,
   runtime: HandlerRuntime,
   store: IdempotencyStore,
@@ -28,15 +31,22 @@ export function createGolfBookTeeTimeHandler(
     journal: bookingJournal(store, event.requestId),
   });
   const book = idempotentByRequest(
-    golfBookTeeTime.definition.name,
-    (event) => toolHandler(golfBookTeeTime, withJournal(event), runtime)(event),
+    tool.definition.name,
+    (event) => toolHandler(tool, withJournal(event), runtime)(event),
     store,
   );
   return (event: ToolInvocation, context?: { getRemainingTimeInMillis(): number }) =>
     event.resolve === true
-      ? toolHandler(resolvingBooking, withJournal(event), runtime)(event)
+      ? toolHandler(resolving, withJournal(event), runtime)(event)
       : book(event, context);
 }
+
+/** The golf_book_tee_time Task's function. */
+export const createGolfBookTeeTimeHandler = (
+  deps: GolfDeps,
+  runtime: HandlerRuntime,
+  store: IdempotencyStore,
+) => journaledBooking(golfBookTeeTime, resolvingBooking, deps, runtime, store);
 
 /** The Lambda entry point. */
 export const handler = toolEntry("golf_book_tee_time", (runtime, { tracer }) =>

@@ -1,5 +1,4 @@
-import { bookingJournal } from "../adapters/booking-journal.ts";
-import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
+import type { IdempotencyStore } from "../adapters/idempotency.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ToolInvocation, ToolOutcome } from "../core/tool-invocation.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
@@ -12,7 +11,7 @@ import {
 } from "../tools/golf-book-when-open.ts";
 import { idempotencyStoreFromEnv } from "./environment.ts";
 import { golfDepsFromEnv } from "./golf.ts";
-import { BOOKING_REPLAY_SECONDS } from "./golf-book-tee-time.ts";
+import { BOOKING_REPLAY_SECONDS, journaledBooking } from "./golf-book-tee-time.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
 /** A step of the scheduled-booking state machine: `phase` says which; `plan` is what the planning found. */
@@ -28,27 +27,17 @@ export function createGolfBookWhenOpenHandler(
   runtime: HandlerRuntime,
   store: IdempotencyStore,
 ) {
-  const withJournal = (event: ToolInvocation) => ({
-    ...deps,
-    journal: bookingJournal(store, event.requestId),
-  });
   const planning = (tool: typeof planBookingWhenOpen) => async (event: Invocation) => {
     const outcome = await toolHandler(tool, deps, runtime)(event);
     return (JSON.parse(outcome.resultJson) as { structuredContent: Plan }).structuredContent;
   };
   const plan = planning(planBookingWhenOpen);
   const warmUp = planning(warmUpBookingWhenOpen);
-  const race = idempotentByRequest(
-    golfBookWhenOpen.definition.name,
-    (event) => toolHandler(golfBookWhenOpen, withJournal(event), runtime)(event),
-    store,
-  );
+  const race = journaledBooking(golfBookWhenOpen, resolveBookingWhenOpen, deps, runtime, store);
   return (
     event: Invocation,
     context?: { getRemainingTimeInMillis(): number },
   ): Promise<ToolOutcome | Plan> => {
-    if (event.resolve === true)
-      return toolHandler(resolveBookingWhenOpen, withJournal(event), runtime)(event);
     if (event.phase === "plan") return plan(event);
     if (event.phase === "warmup") return warmUp(event);
     // The race reads the plan among its arguments.

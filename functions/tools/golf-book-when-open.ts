@@ -13,6 +13,7 @@ import {
   type Booking,
   type BookingDeps,
   bookTeeSheet,
+  golfBookTeeTime,
   golfBookTeeTimeDefinition,
   render,
   resolveBooking,
@@ -20,11 +21,13 @@ import {
 import { checkBookingDate, golfCourse } from "./golf-courses.ts";
 import {
   courseArgument,
+  dateArgument,
   holesArgument,
   playersArgument,
   type SearchInput,
   searchTeeTimes,
   type TeeTime,
+  windowArguments,
 } from "./golf-search-tee-times.ts";
 
 export const golfBookWhenOpenDefinition = {
@@ -40,23 +43,10 @@ export const golfBookWhenOpenDefinition = {
     type: "object",
     properties: {
       course: courseArgument,
-      date: {
-        type: "string",
-        pattern: PATTERNS.date.pattern,
-        description: "YYYY-MM-DD, local to the course",
-      },
+      date: dateArgument,
       players: { ...playersArgument, default: 1, description: "1-4 players, all in the same tee time" },
       holes: holesArgument,
-      startTime: {
-        type: "string",
-        pattern: PATTERNS.timeOfDay.pattern,
-        description: "Earliest acceptable tee time, HH:MM local",
-      },
-      endTime: {
-        type: "string",
-        pattern: PATTERNS.timeOfDay.pattern,
-        description: "Latest acceptable tee time, HH:MM local",
-      },
+      ...windowArguments,
       preference: {
         type: "string",
         enum: ["earliest", "latest", "closest"],
@@ -107,6 +97,8 @@ interface Want extends SearchInput {
 export const WARM_UP_LEAD_MS = 60_000;
 /** How long after the release the race goes on trying (popular morning times go within a minute). */
 export const RACE_WINDOW_MS = 2 * 60_000;
+/** Between searches of a date the site has not opened yet: inside CPS Golf's rate limit of about 5 a second. */
+const NOT_OPEN_PAUSE_MS = 200;
 /** The longest one race invocation runs (its Task times out at 150 s). */
 const RACE_RUN_MS = 100_000;
 
@@ -224,17 +216,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 async function race(course: GolfCourse, want: Want, plan: Plan, deps: BookingDeps): Promise<Booking> {
   const until = Math.min(Date.parse(plan.deadline), deps.clock.now() + RACE_RUN_MS);
   const lost: string[] = [];
-  let pause = 50;
+  let pause = NOT_OPEN_PAUSE_MS;
   let lastProblem = "no tee time in the window was open";
   while (deps.clock.now() < until) {
     let teeTimes: TeeTime[];
     try {
       teeTimes = await searchTeeTimes(course, want, deps);
+      pause = NOT_OPEN_PAUSE_MS;
     } catch (error) {
       if (!isNotOpenYet(error) && !(error instanceof UpstreamUnavailable)) throw error;
+      // Not open yet: ask again at a steady pace (CPS Golf allows about 5 requests a second); a site failing: back off.
       lastProblem = isNotOpenYet(error) ? "the site had not opened the date" : "the site was not answering";
-      await sleep(Math.min(pause, until - deps.clock.now()));
-      pause = Math.min(pause * 2, 1_000);
+      await sleep(Math.min(isNotOpenYet(error) ? NOT_OPEN_PAUSE_MS : pause, until - deps.clock.now()));
+      if (!isNotOpenYet(error)) pause = Math.min(pause * 2, 1_000);
       continue;
     }
     const choices = ranked(teeTimes, want).filter((t) => !lost.includes(t.startTime.slice(11, 16)));
@@ -287,12 +281,7 @@ async function release(course: GolfCourse, teeTime: TeeTime, deps: GolfDeps): Pr
 /** golf_book_when_open's race: the booking, once, at the release. */
 export const golfBookWhenOpen: ExecutableTool<BookingDeps> = {
   definition: golfBookWhenOpenDefinition,
-  summarize(result: ToolResult): string {
-    const b = result.structuredContent as unknown as Booking | undefined;
-    if (!b) return "tee time booked";
-    const when = b.startTime ? ` on ${b.startTime.slice(0, 10)} at ${b.startTime.slice(11, 16)}` : "";
-    return `Booked ${b.course}${when} for ${b.players} player${b.players === 1 ? "" : "s"}`;
-  },
+  summarize: golfBookTeeTime.summarize,
   async execute(args: JsonObject, deps: BookingDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
     const plan = args.plan as unknown as Plan | undefined;

@@ -15,6 +15,18 @@ export const courseArgument = {
 } as const;
 
 export const playersArgument = { type: "integer", minimum: 1, maximum: 4 } as const;
+export const dateArgument = {
+  type: "string",
+  pattern: PATTERNS.date.pattern,
+  description: "YYYY-MM-DD, local to the course",
+} as const;
+const timeArgument = (description: string) =>
+  ({ type: "string", pattern: PATTERNS.timeOfDay.pattern, description }) as const;
+/** The time-of-day window of a search (and of a scheduled booking). */
+export const windowArguments = {
+  startTime: timeArgument("Earliest tee time, HH:MM local"),
+  endTime: timeArgument("Latest tee time, HH:MM local"),
+} as const;
 export const holesArgument = {
   type: "integer",
   enum: [9, 18],
@@ -46,23 +58,10 @@ export const golfSearchTeeTimesDefinition = {
     type: "object",
     properties: {
       course: courseArgument,
-      date: {
-        type: "string",
-        pattern: PATTERNS.date.pattern,
-        description: "YYYY-MM-DD, local to the course",
-      },
+      date: dateArgument,
       players: { ...playersArgument, default: 1, description: "1-4 players who need a spot" },
       holes: holesArgument,
-      startTime: {
-        type: "string",
-        pattern: PATTERNS.timeOfDay.pattern,
-        description: "Earliest tee time, HH:MM local",
-      },
-      endTime: {
-        type: "string",
-        pattern: PATTERNS.timeOfDay.pattern,
-        description: "Latest tee time, HH:MM local",
-      },
+      ...windowArguments,
     },
     required: ["date"],
     additionalProperties: false,

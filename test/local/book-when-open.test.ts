@@ -150,6 +150,14 @@ describe("golf_book_when_open", () => {
       const id = String(body.result._meta?.[REQUEST_ID_META_KEY]);
       expect(body.result.content[0].text).toMatch(/^Scheduled: Own Links opens/);
       await restarting.restart();
+      // The start lists what it resumed.
+      expect(restarting.runtime.scheduled).toEqual([
+        {
+          id,
+          tool: "golf_book_when_open",
+          statusMessage: expect.stringMatching(/^Scheduled: Own Links opens/),
+        },
+      ]);
       await vi.waitFor(
         async () =>
           expect((await (await getStatus(restarting.runtime, id)).json()).status).not.toBe("working"),

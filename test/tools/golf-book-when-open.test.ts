@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { systemClock } from "../../functions/core/ports.ts";
+import { DocumentSecrets } from "../../functions/core/secrets.ts";
+import { parseCourses } from "../../functions/tools/courses.ts";
+import { CpsGolfSessions, type GolfCourse, type GolfDeps } from "../../functions/tools/cps-golf.ts";
+import type { Booking } from "../../functions/tools/golf-book-tee-time.ts";
+import {
+  golfBookWhenOpen,
+  type Plan,
+  planBookingWhenOpen,
+  warmUpBookingWhenOpen,
+} from "../../functions/tools/golf-book-when-open.ts";
+import { addDays, localParts } from "../../functions/tools/local-time.ts";
+import { UpstreamClient } from "../../functions/tools/upstream.ts";
+import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
+
+/** The race of golf_book_when_open against the simulated site: what it does when the site fights back. */
+
+const ZONE = "America/Chicago";
+const inDays = (n: number) => addDays(localParts(ZONE, new Date()).date, n);
+
+let site: GolfSimulator;
+let course: GolfCourse;
+beforeAll(async () => {
+  site = await startGolfSimulator({ courseName: "Totteridge", timeZone: ZONE });
+  [course] = parseCourses([
+    {
+      id: "totteridge",
+      name: "Totteridge",
+      timeZone: ZONE,
+      latitude: 41,
+      longitude: -88,
+      origin: site.url,
+      courseIds: "1",
+    },
+  ]) as [GolfCourse];
+});
+afterAll(() => site.close());
+beforeEach(() => site.heal());
+
+/** The real client over a fetch that can act just before a request leaves, as another golfer would. */
+function deps(before: (url: string, body: string) => void = () => {}): GolfDeps {
+  const watched: typeof fetch = async (input, init) => {
+    before(String(input), typeof init?.body === "string" ? init.body : "");
+    return fetch(input, init);
+  };
+  return {
+    courses: [course],
+    secrets: new DocumentSecrets({
+      golf: { default: { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password } },
+    }),
+    http: new UpstreamClient({
+      fetch: watched,
+      userAgent: "rez-agent-mcp-test",
+      timeoutMs: 2_000,
+      cacheTtlMs: 0,
+    }),
+    sessions: new CpsGolfSessions(),
+    clock: systemClock,
+    newId: randomUUID,
+  };
+}
+
+const planNow = (ms = 15_000): Plan => ({
+  opensAt: new Date().toISOString(),
+  wakeAt: new Date().toISOString(),
+  deadline: new Date(Date.now() + ms).toISOString(),
+  statusMessage: "",
+});
+
+async function race(args: Record<string, unknown>, d = deps(), plan = planNow()) {
+  const result = await golfBookWhenOpen.execute({ ...args, plan } as never, d);
+  return result.structuredContent as unknown as Booking;
+}
+
+describe("the race for a released date", () => {
+  it("walks down the preference list when a rival takes the first choice between the search and the hold", async () => {
+    const date = inDays(3);
+    let rivalDone = false;
+    const d = deps((url, body) => {
+      if (!rivalDone && url.endsWith("LockTeeTimes")) {
+        rivalDone = true;
+        const [id] = (JSON.parse(body) as { teeSheetIds: number[] }).teeSheetIds;
+        site.takeSpots(id as number, 4);
+      }
+    });
+    const booking = await race(
+      { date, players: 2, startTime: "10:00", endTime: "11:00", preference: "closest", closestTo: "10:20" },
+      d,
+    );
+    expect(rivalDone).toBe(true);
+    // 10:20 went to the rival; 10:10 and 10:30 are as close, and the earlier wins the tie.
+    expect(booking.startTime?.slice(11, 16)).toBe("10:10");
+    expect(site.reservations.filter((r) => r.startTime.startsWith(date) && r.by === "golfer")).toHaveLength(
+      1,
+    );
+  });
+
+  it("keeps asking while the site says the date is not open yet, then books the moment it opens", async () => {
+    const date = inDays(25);
+    const releasesAt = site.release(date, 700);
+    const booking = await race({ date, players: 1 });
+    const mine = site.reservations.filter((r) => r.startTime.startsWith(date));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.bookedAt).toBeGreaterThanOrEqual(releasesAt);
+    expect(booking.startTime?.slice(11, 16)).toBe("07:00");
+  });
+
+  it("rides out the site failing at the release and books once it answers", async () => {
+    const date = inDays(4);
+    site.fail({ kind: "status", status: 503, path: "TeeTimes" }, 3);
+    const booking = await race({ date, players: 1, preference: "latest" });
+    expect(booking.startTime?.slice(11, 16)).toBe("17:00");
+  });
+
+  it("skips tee times above the price ceiling, and says so when none is left", async () => {
+    await expect(race({ date: inDays(5), maxPrice: 30 }, deps(), planNow(1_500))).rejects.toThrow(
+      /Nothing was booked at Totteridge .* no open tee time matched the price/,
+    );
+  });
+
+  it("signs in afresh at the warm-up when the session from the planning has expired during the wait", async () => {
+    const date = inDays(40); // not open yet (an earlier release made the rules 25 days): the site gives the instant
+    const d = deps();
+    const planned = (await planBookingWhenOpen.execute({ date }, d)).structuredContent as unknown as Plan;
+    site.revokeTokens();
+    const signIns = () => site.requests.filter((r) => r.includes("connect/token")).length;
+    const before = signIns();
+    const warmed = (await warmUpBookingWhenOpen.execute({ date }, d)).structuredContent as unknown as Plan;
+    expect(signIns() - before).toBe(1);
+    expect(warmed.opensAt).toBe(planned.opensAt);
+    site.release(date, 0);
+    const booking = await race({ date }, d, {
+      ...warmed,
+      deadline: new Date(Date.now() + 10_000).toISOString(),
+    });
+    expect(booking.reservationId).toBeGreaterThan(0);
+    expect(signIns() - before).toBe(1);
+  });
+});
