@@ -178,12 +178,19 @@ function planResult(plan: Plan): ToolResult {
   };
 }
 
+/** A booking's plan is worth one fresh read of the rules: a cached read may predate a change the site made. */
+function forgetRules(course: GolfCourse, deps: GolfDeps): void {
+  for (const key of deps.sessions.rules.keys())
+    if (key.startsWith(`${course.id}:`)) deps.sessions.rules.delete(key);
+}
+
 /** Plan: the release instant from the site's rules, and the plan the record shows until then. */
 export const planBookingWhenOpen: ExecutableTool<GolfDeps> = {
   definition: golfBookWhenOpenDefinition,
   summarize: () => "planned",
   async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
+    forgetRules(course, deps);
     return planResult(await planFor(course, wantOf(args), deps, deps.clock.now()));
   },
 };

@@ -10,6 +10,7 @@ import { crashSweep } from "./crash-sweep.ts";
 import { bundles } from "./deployed.ts";
 import { orchestration } from "./orchestration.ts";
 import { protocolFront } from "./protocol.ts";
+import { races } from "./races.ts";
 import { startup } from "./startup.ts";
 import type { Summary } from "./stats.ts";
 import { endToEnd } from "./tools.ts";
@@ -26,6 +27,7 @@ const results = {
   deployed: await bundles(),
   npmStartReadyMs: await startup(),
   crashSweep: await crashSweep(),
+  races: await races(),
   benchSeconds: 0,
 };
 results.benchSeconds = Math.round((performance.now() - started) / 1000);
@@ -69,6 +71,12 @@ const targets = [
     `${results.crashSweep.killPoints} kill points, ${results.crashSweep.requests} requests: ${results.crashSweep.doubleBookings} double bookings, ${results.crashSweep.duplicatePushes} duplicate pushes, ${results.crashSweep.lostEvents} lost events, ${results.crashSweep.leftWorking} working`,
   ],
   [
+    `scheduled booking: release → confirmed reservation median ≤ 500 ms (${results.races.races} races)`,
+    results.races.releaseToReservationMs.median <= 500 &&
+      results.races.bookedExactlyOnce === results.races.races,
+    `${results.races.releaseToReservationMs.median} ms (p95 ${results.races.releaseToReservationMs.p95} ms); beat rivals at ${results.races.rivalsAfterMs} ms in ${results.races.beatRivals}/${results.races.races}; booked exactly once in ${results.races.bookedExactlyOnce}/${results.races.races}`,
+  ],
+  [
     "bridge answer ≤ 100 ms after completion",
     bridged.completionToAnswerMs.median <= 100,
     `${bridged.completionToAnswerMs.median} ms`,
@@ -103,6 +111,7 @@ const table = [
   row("golf_search_tee_times end to end (simulated site)", results.endToEndMs.golfSearch),
   row("golf_book_tee_time end to end (simulated site, 6 site requests)", results.endToEndMs.golfBook),
   row("bridge: server completion to the bridge's answer", bridged.completionToAnswerMs),
+  row("golf_book_when_open: release to the site's confirmation", results.races.releaseToReservationMs),
   row("front bundle: module load + init + one request, fresh process", deployed.frontLoadAndInitMs),
   row("npm start ready, first start (new data folder)", results.npmStartReadyMs.firstStart),
   row("npm start ready, restart (existing data folder)", results.npmStartReadyMs.restart),

@@ -107,8 +107,10 @@ describe("golf_book_when_open", () => {
 
   it("books nothing when cancelled before the release, and says so", async () => {
     const date = inDays(21);
-    site().release(date, 2_500);
+    const releasesAt = site().release(date, 2_500);
     const scheduled = await call("golf_book_when_open", { date, players: 1 });
+    // Planned from the rules as they are now, not as an earlier call read them (the site changed them since).
+    expect(scheduled.content[0]?.text).toContain(new Date(releasesAt).toISOString());
     const requestId = String(scheduled._meta?.[REQUEST_ID_META_KEY]);
     const cancelled = await call("cancel_request", { requestId });
     expect(cancelled.structuredContent?.status).toBe("cancelled");

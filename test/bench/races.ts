@@ -1,0 +1,67 @@
+import { addDays, localParts } from "../../functions/tools/local-time.ts";
+import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { KEY, summary } from "./stats.ts";
+import { benchRuntime } from "./tools.ts";
+
+/** How many scheduled bookings race the release (and rivals at 300 ms). */
+const RACES = Number(process.env.REZ_RACES ?? 20);
+const RIVALS_AFTER_MS = 300;
+
+/**
+ * golf_book_when_open through the local runtime, against the simulated site: each race schedules a booking for a
+ * date that opens 1.5 s later, with rivals booking the two earliest tee times 300 ms after the release. Measures the
+ * time from the release to the site's confirmation of our reservation, and how often ours beat the rivals (took the
+ * earliest time).
+ */
+export async function races() {
+  const { runtime, stop } = await benchRuntime({ simulatedGolf: { maxReservations: 1_000 } });
+  const site = runtime.simulators.golf["sample-links"] as GolfSimulator;
+  const today = localParts("America/Los_Angeles", new Date()).date;
+  const headers = {
+    "x-api-key": KEY,
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+  };
+  const latencies: number[] = [];
+  let beatRivals = 0;
+  let bookedOnce = 0;
+  try {
+    site.setRivals({ afterMs: RIVALS_AFTER_MS, count: 2 });
+    for (let i = 0; i < RACES; i++) {
+      const date = addDays(today, 40 + i);
+      const releasesAt = site.release(date, 1_500);
+      const answer = await fetch(runtime.mcpUrl, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: i,
+          method: "tools/call",
+          params: { name: "golf_book_when_open", arguments: { date, players: 2 } },
+        }),
+      });
+      const id = String((await answer.json()).result?._meta?.["rez-agent-mcp/requestId"]);
+      let status = "working";
+      for (let polls = 0; status === "working" && polls < 10; polls++) {
+        const view = await (await fetch(`${runtime.mcpUrl}/status/${id}?wait=10`, { headers })).json();
+        status = view.status;
+      }
+      if (status !== "completed") throw new Error(`race ${i} ended ${status}`);
+      const ours = site.reservations.filter((r) => r.startTime.startsWith(date) && r.by === "golfer");
+      if (ours.length === 1) bookedOnce += 1;
+      const mine = ours[0];
+      if (!mine) throw new Error(`race ${i}: no reservation`);
+      latencies.push(mine.bookedAt - releasesAt);
+      if (mine.startTime.endsWith("07:00:00")) beatRivals += 1;
+    }
+  } finally {
+    await stop();
+  }
+  return {
+    races: RACES,
+    rivalsAfterMs: RIVALS_AFTER_MS,
+    releaseToReservationMs: summary(latencies),
+    beatRivals,
+    bookedExactlyOnce: bookedOnce,
+  };
+}
