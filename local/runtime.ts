@@ -116,6 +116,8 @@ export interface RuntimeOptions {
   graceMs?: number;
   /** Operator messages (stderr in the CLI). */
   log: (line: string) => void;
+  /** A watch's first cadence instead of a minute (tests). */
+  watchFirstCadenceMs?: number;
   /** Prints a line per answered request through `log` (the CLI does; tests need not). */
   logRequests?: boolean;
 }
@@ -362,6 +364,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         golf,
         handlerRuntime,
         idempotencyFor(BOOKING_REPLAY_SECONDS),
+        options.watchFirstCadenceMs ? { watchFirstCadenceMs: options.watchFirstCadenceMs } : {},
       ) as ToolHandler,
       golf_cancel_reservation: createGolfCancelReservationHandler(
         golf,

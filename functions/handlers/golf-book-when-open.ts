@@ -1,5 +1,6 @@
 import type { IdempotencyStore } from "../adapters/idempotency.ts";
 import type { JsonObject } from "../core/json.ts";
+import type { ExecutableTool } from "../core/tool.ts";
 import type { ToolInvocation, ToolOutcome } from "../core/tool-invocation.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
 import {
@@ -9,16 +10,28 @@ import {
   resolveBookingWhenOpen,
   warmUpBookingWhenOpen,
 } from "../tools/golf-book-when-open.ts";
+import { checkWatch } from "../tools/golf-watch-tee-times.ts";
 import { idempotencyStoreFromEnv } from "./environment.ts";
 import { golfDepsFromEnv } from "./golf.ts";
 import { BOOKING_REPLAY_SECONDS, journaledBooking } from "./golf-book-tee-time.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
 /** A step of the scheduled-booking state machine: `phase` says which; `plan` is what the planning found. */
-type Invocation = ToolInvocation & { phase?: "plan" | "warmup" | "race"; plan?: JsonObject };
+type Invocation = ToolInvocation & {
+  phase?: "plan" | "warmup" | "race" | "check";
+  plan?: JsonObject;
+  /** A watch's state after its last check. */
+  watch?: JsonObject;
+};
+
+export interface ScheduledGolfOptions {
+  /** A watch's first cadence (WATCH_CADENCE.firstMs unless set: tests shorten it). */
+  watchFirstCadenceMs?: number;
+}
 
 /**
- * The scheduled booking's function, one per state: Plan and Warm up read the site's rules and return the plan (they
+ * The scheduled golf tools' function (golf_book_when_open and golf_watch_tee_times), one phase per state: Check (a
+ * watch's search) reads only; Plan and Warm up read the site's rules and return the plan (they
  * book nothing and are safe to retry); Race books, idempotent per request id with a journal, so it books at most
  * once however it is retried or re-driven; with `resolve` it asks the site what became of a race that was cut off.
  */
@@ -26,13 +39,18 @@ export function createGolfBookWhenOpenHandler(
   deps: GolfDeps,
   runtime: HandlerRuntime,
   store: IdempotencyStore,
+  options: ScheduledGolfOptions = {},
 ) {
-  const planning = (tool: typeof planBookingWhenOpen) => async (event: Invocation) => {
-    const outcome = await toolHandler(tool, deps, runtime)(event);
-    return (JSON.parse(outcome.resultJson) as { structuredContent: Plan }).structuredContent;
-  };
-  const plan = planning(planBookingWhenOpen);
-  const warmUp = planning(warmUpBookingWhenOpen);
+  // The steps that only read answer with their structured result (a plan, a watch's state), not a tool outcome.
+  const structured =
+    <D>(tool: ExecutableTool<D>, toolDeps: D) =>
+    async (event: Invocation) => {
+      const outcome = await toolHandler(tool, toolDeps, runtime)(event);
+      return (JSON.parse(outcome.resultJson) as { structuredContent: Plan }).structuredContent;
+    };
+  const plan = structured(planBookingWhenOpen, deps);
+  const warmUp = structured(warmUpBookingWhenOpen, deps);
+  const check = structured(checkWatch, { ...deps, ...options });
   const race = journaledBooking(golfBookWhenOpen, resolveBookingWhenOpen, deps, runtime, store);
   return (
     event: Invocation,
@@ -40,6 +58,10 @@ export function createGolfBookWhenOpenHandler(
   ): Promise<ToolOutcome | Plan> => {
     if (event.phase === "plan") return plan(event);
     if (event.phase === "warmup") return warmUp(event);
+    if (event.phase === "check") {
+      const { watch, phase: _phase, ...invocation } = event;
+      return check({ ...invocation, arguments: { ...event.arguments, ...(watch ? { watch } : {}) } });
+    }
     // The race reads the plan among its arguments.
     const { plan: found, phase: _phase, ...invocation } = event;
     return race(

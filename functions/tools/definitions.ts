@@ -6,6 +6,7 @@ import { golfBookWhenOpenDefinition } from "./golf-book-when-open.ts";
 import { golfCancelReservationDefinition } from "./golf-cancel-reservation.ts";
 import { golfGetReservationsDefinition } from "./golf-get-reservations.ts";
 import { golfSearchTeeTimesDefinition } from "./golf-search-tee-times.ts";
+import { golfWatchTeeTimesDefinition } from "./golf-watch-tee-times.ts";
 import { cancelRequestDefinition, listRequestsDefinition } from "./lifecycle-tools.ts";
 import { sendPushNotificationDefinition } from "./send-push-notification.ts";
 
@@ -14,6 +15,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
   golfSearchTeeTimesDefinition,
   golfBookTeeTimeDefinition,
   golfBookWhenOpenDefinition,
+  golfWatchTeeTimesDefinition,
   golfGetReservationsDefinition,
   golfCancelReservationDefinition,
   getWeatherDefinition,

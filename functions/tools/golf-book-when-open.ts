@@ -87,7 +87,7 @@ export interface Plan {
   statusMessage: string;
 }
 
-interface Want extends SearchInput {
+export interface Want extends SearchInput {
   preference: "earliest" | "latest" | "closest";
   closestTo?: string;
   maxPrice?: number;
@@ -102,7 +102,7 @@ const NOT_OPEN_PAUSE_MS = 200;
 /** The longest one race invocation runs (its Task times out at 150 s). */
 const RACE_RUN_MS = 100_000;
 
-function wantOf(args: JsonObject): Want {
+export function wantOf(args: JsonObject): Want {
   const want: Want = {
     date: String(args.date),
     players: typeof args.players === "number" ? args.players : 1,

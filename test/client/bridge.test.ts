@@ -90,6 +90,7 @@ describe("the bridge", () => {
         "golf_search_tee_times",
         "golf_book_tee_time",
         "golf_book_when_open",
+        "golf_watch_tee_times",
         "golf_get_reservations",
         "golf_cancel_reservation",
         "get_weather",
@@ -331,7 +332,7 @@ describe("the bridge when the endpoint cannot answer", () => {
       const { tools } = await bridge.client.listTools();
       expect(tools.map((t) => t.name)).toContain("golf_book_tee_time");
       expect(bridge.stderr()).toMatch(/is the rez-agent-mcp server running\?/);
-      expect(bridge.stderr()).toMatch(/the server is up: 10 tools/);
+      expect(bridge.stderr()).toMatch(/the server is up: 11 tools/);
     } finally {
       await bridge.close();
       await late.close();

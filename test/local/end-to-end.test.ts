@@ -33,6 +33,7 @@ describe("a tool call end to end on the local runtime", () => {
       "golf_search_tee_times",
       "golf_book_tee_time",
       "golf_book_when_open",
+      "golf_watch_tee_times",
       "golf_get_reservations",
       "golf_cancel_reservation",
       "get_weather",

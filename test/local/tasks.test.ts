@@ -40,6 +40,7 @@ describe("MCP tasks (2025-11-25)", () => {
       golf_search_tee_times: "optional",
       golf_book_tee_time: "optional",
       golf_book_when_open: "optional",
+      golf_watch_tee_times: "optional",
       golf_get_reservations: "optional",
       golf_cancel_reservation: "optional",
       get_weather: "optional",

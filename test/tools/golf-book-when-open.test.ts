@@ -11,6 +11,7 @@ import {
   planBookingWhenOpen,
   warmUpBookingWhenOpen,
 } from "../../functions/tools/golf-book-when-open.ts";
+import { cadenceMs, MAX_CHECKS } from "../../functions/tools/golf-watch-tee-times.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { UpstreamClient } from "../../functions/tools/upstream.ts";
 import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
@@ -137,5 +138,27 @@ describe("the race for a released date", () => {
     });
     expect(booking.reservationId).toBeGreaterThan(0);
     expect(signIns() - before).toBe(1);
+  });
+});
+
+describe("a watch's cadence", () => {
+  const checksWithin = (spanMs: number) => {
+    let checks = 0;
+    for (let at = 0; at < spanMs; checks++) at += cadenceMs(checks + 1, spanMs);
+    return checks;
+  };
+
+  it("starts at a minute and backs off to 15 minutes", () => {
+    expect(cadenceMs(1, 3_600_000)).toBe(60_000);
+    expect(cadenceMs(2, 3_600_000)).toBe(75_000);
+    expect(cadenceMs(50, 3_600_000)).toBe(15 * 60_000);
+  });
+
+  it.each([
+    ["an hour", 3_600_000],
+    ["five days", 5 * 86_400_000],
+    ["a year", 365 * 86_400_000],
+  ])("fits a watch of %s in one execution's history (at most 2,000 checks)", (_, span) => {
+    expect(checksWithin(span)).toBeLessThanOrEqual(MAX_CHECKS);
   });
 });

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
+import { addDays, localParts } from "../../functions/tools/local-time.ts";
+import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { callTool, getStatus, type Harness, startHarness } from "./harness.ts";
+
+/** golf_watch_tee_times through the scheduled-booking state machine: a full date watched until a time frees up. */
+
+let harness: Harness;
+const ZONE = "America/Los_Angeles";
+const inDays = (n: number) => addDays(localParts(ZONE, new Date()).date, n);
+const site = () => harness.runtime.simulators.golf["sample-links"] as GolfSimulator;
+
+beforeAll(async () => {
+  harness = await startHarness({ watchFirstCadenceMs: 300 });
+});
+afterAll(() => harness.close());
+
+async function call(name: string, args: Record<string, unknown>) {
+  const body = await (await callTool(harness.runtime, name, args)).json();
+  expect(body.error).toBeUndefined();
+  return body.result as {
+    isError?: boolean;
+    content: { text: string }[];
+    structuredContent?: Record<string, unknown>;
+    _meta?: Record<string, unknown>;
+  };
+}
+
+async function finished(id: string) {
+  await vi.waitFor(
+    async () => expect((await (await getStatus(harness.runtime, id)).json()).status).not.toBe("working"),
+    { timeout: 15_000, interval: 100 },
+  );
+  return (await getStatus(harness.runtime, id)).json();
+}
+
+/** Fills every seat of those tee times, as other golfers would. */
+const fill = (date: string, times: string[]) => {
+  for (const time of times) {
+    const id = site().teeSheetId(date, time);
+    site().takeSpots(id, site().openSpots(id));
+  }
+};
+
+describe("golf_watch_tee_times", () => {
+  it("watches a full window and books the first time that frees up, once", async () => {
+    const date = inDays(3);
+    // Someone's reservation at 12:20 (ours, made earlier), everything else in the window full.
+    const earlier = await call("golf_book_tee_time", {
+      teeSheetId: site().teeSheetId(date, "12:20"),
+      players: 4,
+    });
+    fill(date, ["12:00", "12:10", "12:30"]);
+    const until = new Date(Date.now() + 20_000).toISOString();
+    const watching = await call("golf_watch_tee_times", {
+      date,
+      players: 2,
+      startTime: "12:00",
+      endTime: "12:30",
+      until,
+    });
+    expect(watching.content[0]?.text).toMatch(
+      /^Watching Sample Links on .* for 2 players until .*: 1 check so far, nothing open yet/,
+    );
+    const id = String(watching._meta?.[REQUEST_ID_META_KEY]);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const listed = await call("list_requests", { status: "working" });
+    expect(JSON.stringify(listed.structuredContent)).toMatch(/checks so far/);
+    await call("golf_cancel_reservation", { reservationId: earlier.structuredContent?.reservationId });
+    const status = await finished(id);
+    expect(status.status).toBe("completed");
+    expect(status.result.structuredContent).toMatchObject({
+      players: 2,
+      startTime: expect.stringContaining(`${date}T12:20`),
+    });
+    const ours = site().reservations.filter((r) => r.startTime.startsWith(`${date}T12:20`) && !r.cancelled);
+    expect(ours.map((r) => r.players)).toEqual([2]);
+  }, 30_000);
+
+  it("only reports an opening with book: false, and books nothing", async () => {
+    const date = inDays(4);
+    const watching = await call("golf_watch_tee_times", {
+      date,
+      startTime: "15:00",
+      endTime: "15:10",
+      until: new Date(Date.now() + 10_000).toISOString(),
+      book: false,
+    });
+    const status = await finished(String(watching._meta?.[REQUEST_ID_META_KEY]));
+    expect(status.status).toBe("completed");
+    expect(status.result.content[0].text).toMatch(
+      /^2 matching tee times opened at Sample Links[\s\S]*\nNothing was booked \(book: false\)/,
+    );
+    expect(site().reservations.filter((r) => r.startTime.startsWith(date))).toEqual([]);
+  }, 20_000);
+
+  it("ends at its deadline, saying nothing opened and nothing was booked", async () => {
+    const date = inDays(5);
+    fill(date, ["16:00"]);
+    const watching = await call("golf_watch_tee_times", {
+      date,
+      startTime: "16:00",
+      endTime: "16:00",
+      until: new Date(Date.now() + 2_000).toISOString(),
+    });
+    const status = await finished(String(watching._meta?.[REQUEST_ID_META_KEY]));
+    expect(status.status).toBe("failed");
+    expect(status.statusMessage).toMatch(
+      /Nothing matching opened at Sample Links on .* \(\d+ checks\)\. Nothing was booked\./,
+    );
+  }, 20_000);
+});
