@@ -30,6 +30,19 @@ import {
   windowArguments,
 } from "./golf-search-tee-times.ts";
 
+/** What the scheduled golf tools share: a booking's result, its honesty rules, and the scheduled-booking machine. */
+export const SCHEDULED_BOOKING = {
+  outputSchema: golfBookTeeTimeDefinition.outputSchema,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  runs: "workflow",
+  workflow: "scheduled",
+  effect: {
+    unknown: "the tee time may or may not be booked",
+    check: "Check with golf_get_reservations before booking again.",
+    resolves: true,
+  },
+} as const;
+
 export const golfBookWhenOpenDefinition = {
   name: "golf_book_when_open",
   title: "Book a tee time the moment its date opens",
@@ -68,15 +81,7 @@ export const golfBookWhenOpenDefinition = {
     required: ["date"],
     additionalProperties: false,
   },
-  outputSchema: golfBookTeeTimeDefinition.outputSchema,
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  runs: "workflow",
-  workflow: "scheduled",
-  effect: {
-    unknown: "the tee time may or may not be booked",
-    check: "Check with golf_get_reservations before booking again.",
-    resolves: true,
-  },
+  ...SCHEDULED_BOOKING,
 } as const satisfies ToolDefinition;
 
 /** When the scheduled execution wakes, races and gives up; ISO 8601 instants, as the Wait states read them. */

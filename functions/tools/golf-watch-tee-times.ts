@@ -3,12 +3,12 @@ import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { isNotOpenYet } from "./booking-rules.ts";
 import type { GolfDeps } from "./cps-golf.ts";
-import { golfBookTeeTimeDefinition } from "./golf-book-tee-time.ts";
 import {
   golfBookWhenOpenDefinition,
   type Plan,
   RACE_WINDOW_MS,
   ranked,
+  SCHEDULED_BOOKING,
   wantOf,
 } from "./golf-book-when-open.ts";
 import { checkBookingDate, golfCourse } from "./golf-courses.ts";
@@ -52,15 +52,7 @@ export const golfWatchTeeTimesDefinition = {
     required: ["date", "until"],
     additionalProperties: false,
   },
-  outputSchema: golfBookTeeTimeDefinition.outputSchema,
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  runs: "workflow",
-  workflow: "scheduled",
-  effect: {
-    unknown: "the tee time may or may not be booked",
-    check: "Check with golf_get_reservations before booking again.",
-    resolves: true,
-  },
+  ...SCHEDULED_BOOKING,
 } as const satisfies ToolDefinition;
 
 /** The first check comes at once; then every minute, 25% less often after each empty one, to at most 15 minutes. */
