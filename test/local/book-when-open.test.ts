@@ -6,7 +6,7 @@ import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
 import type { NtfySimulator } from "../../local/simulators/ntfy.ts";
-import { callTool, getStatus, type Harness, readEvents, startHarness } from "./harness.ts";
+import { callTool, getStatus, type Harness, post, readEvents, startHarness } from "./harness.ts";
 
 /** golf_book_when_open through the scheduled-booking state machine, against the simulated site's releases and rivals. */
 
@@ -117,6 +117,19 @@ describe("golf_book_when_open", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_500));
     expect((await reservationsOn(date)).filter((r) => r.by === "golfer")).toEqual([]);
     expect((await (await getStatus(harness.runtime, requestId)).json()).status).toBe("cancelled");
+  }, 15_000);
+
+  it("is stopped by tasks/cancel before the release like any task, and books nothing", async () => {
+    const date = inDays(23);
+    site().release(date, 2_500);
+    const scheduled = await call("golf_book_when_open", { date, players: 1 });
+    const taskId = String(scheduled._meta?.[REQUEST_ID_META_KEY]);
+    const answer = await (
+      await post(harness.runtime, { jsonrpc: "2.0", id: 7, method: "tasks/cancel", params: { taskId } })
+    ).json();
+    expect(answer.result).toMatchObject({ taskId, status: "cancelled" });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await reservationsOn(date)).filter((r) => r.by === "golfer")).toEqual([]);
   }, 15_000);
 
   it("still books, once, when the server restarts during the wait (it resumes the same absolute wait)", async () => {
