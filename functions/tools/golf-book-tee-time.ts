@@ -461,7 +461,12 @@ export type BookingDeps = GolfDeps & { journal?: BookingJournal };
 export async function resolveBooking(args: JsonObject, deps: BookingDeps): Promise<ToolResult> {
   const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
   const note = await deps.journal?.read();
-  const what = `tee time ${Number(args.teeSheetId)} at ${course.name}`;
+  // A scheduled booking names no tee time in its arguments: the journal knows which one it held.
+  const teeSheetId = note?.teeSheetId ?? (typeof args.teeSheetId === "number" ? args.teeSheetId : undefined);
+  const what =
+    teeSheetId === undefined
+      ? `the scheduled tee time at ${course.name}`
+      : `tee time ${teeSheetId} at ${course.name}`;
   if (!note) {
     throw new BookingIncomplete(
       `The booking of ${what} was cut off before it asked the site to reserve, so nothing was booked. Try again.`,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
+import type { RuntimeOptions } from "../../local/runtime.ts";
 import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
 import type { NtfySimulator } from "../../local/simulators/ntfy.ts";
 import { callTool, getStatus, type Harness, post, readEvents, startHarness } from "./harness.ts";
@@ -47,6 +48,42 @@ async function finished(id: string) {
     { timeout: 20_000, interval: 200 },
   );
   return (await getStatus(harness.runtime, id)).json();
+}
+
+/**
+ * A runtime against a CPS Golf site of its own (live mode, the demo golfer's sign-in): the site outlives the
+ * runtime's restarts, as a real one would.
+ */
+async function withOwnSite(
+  options: Partial<RuntimeOptions>,
+  run: (own: GolfSimulator, restarting: Harness) => Promise<void>,
+): Promise<void> {
+  const own = await startGolfSimulator({ courseName: "Own Links", timeZone: ZONE });
+  const dir = await mkdtemp(join(tmpdir(), "rez-when-open-"));
+  const coursesFile = join(dir, "courses.json");
+  const course = {
+    id: "own",
+    name: "Own Links",
+    timeZone: ZONE,
+    latitude: 47,
+    longitude: -122,
+    origin: own.url,
+    courseIds: "1",
+  };
+  await writeFile(coursesFile, JSON.stringify([course]));
+  const restarting = await startHarness({
+    upstreams: "live",
+    coursesFile,
+    secrets: { golf: { default: { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password } } },
+    ...options,
+  });
+  try {
+    await run(own, restarting);
+  } finally {
+    await restarting.close();
+    await own.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 describe("golf_book_when_open", () => {
@@ -133,30 +170,7 @@ describe("golf_book_when_open", () => {
   }, 15_000);
 
   it("still books, once, when the server restarts during the wait (it resumes the same absolute wait)", async () => {
-    // A site of its own, which outlives the server's restart as a real one would.
-    const own = await startGolfSimulator({ courseName: "Own Links", timeZone: ZONE });
-    const dir = await mkdtemp(join(tmpdir(), "rez-when-open-"));
-    const coursesFile = join(dir, "courses.json");
-    await writeFile(
-      coursesFile,
-      JSON.stringify([
-        {
-          id: "own",
-          name: "Own Links",
-          timeZone: ZONE,
-          latitude: 47,
-          longitude: -122,
-          origin: own.url,
-          courseIds: "1",
-        },
-      ]),
-    );
-    const restarting = await startHarness({
-      upstreams: "live",
-      coursesFile,
-      secrets: { golf: { default: { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password } } },
-    });
-    try {
+    await withOwnSite({}, async (own, restarting) => {
       const date = inDays(22);
       own.release(date, 4_000);
       const body = await (
@@ -181,10 +195,34 @@ describe("golf_book_when_open", () => {
       expect((await (await getStatus(restarting.runtime, id)).json()).status).toBe("completed");
       const mine = own.reservations.filter((r) => r.startTime.startsWith(date));
       expect(mine.map((r) => r.startTime)).toEqual([`${date}T17:00:00`]);
-    } finally {
-      await restarting.close();
-      await own.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }, 30_000);
+
+  it("settles a race cut off by a restart during ReserveTeeTimes from what the site shows, booking nothing more", async () => {
+    await withOwnSite({ retryDelayMs: 1_500 }, async (own, restarting) => {
+      const date = inDays(24);
+      own.release(date, 1_000);
+      // The reservation lands on the site, slowly: the server is restarted while it is under way.
+      own.fail({ kind: "slow", delayMs: 2_500, path: "ReserveTeeTimes" }, 1);
+      const body = await (
+        await callTool(restarting.runtime, "golf_book_when_open", { date, players: 2 })
+      ).json();
+      const id = String(body.result._meta?.[REQUEST_ID_META_KEY]);
+      await vi.waitFor(() => expect(own.requests.some((r) => r.includes("ReserveTeeTimes"))).toBe(true), {
+        timeout: 10_000,
+        interval: 20,
+      });
+      await restarting.restart();
+      await vi.waitFor(
+        async () =>
+          expect((await (await getStatus(restarting.runtime, id)).json()).status).not.toBe("working"),
+        { timeout: 25_000, interval: 200 },
+      );
+      const status = await (await getStatus(restarting.runtime, id)).json();
+      expect(status.status).toBe("completed");
+      expect(status.result.content[0].text).toMatch(/the site confirms this reservation/);
+      expect(own.reservations.filter((r) => r.startTime.startsWith(date))).toHaveLength(1);
+      expect(own.requests.filter((r) => r.includes("ReserveTeeTimes"))).toHaveLength(1);
+    });
+  }, 40_000);
 });

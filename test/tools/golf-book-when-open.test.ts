@@ -9,6 +9,7 @@ import {
   golfBookWhenOpen,
   type Plan,
   planBookingWhenOpen,
+  resolveBookingWhenOpen,
   warmUpBookingWhenOpen,
 } from "../../functions/tools/golf-book-when-open.ts";
 import { cadenceMs, MAX_CHECKS } from "../../functions/tools/golf-watch-tee-times.ts";
@@ -138,6 +139,15 @@ describe("the race for a released date", () => {
     });
     expect(booking.reservationId).toBeGreaterThan(0);
     expect(signIns() - before).toBe(1);
+  });
+});
+
+describe("a race cut off before it held anything", () => {
+  it("is resolved as not booked, naming the scheduled tee time (not a tee sheet id it never had)", async () => {
+    const journal = { read: async () => undefined, note: async () => {} };
+    await expect(resolveBookingWhenOpen.execute({ date: inDays(7) }, { ...deps(), journal })).rejects.toThrow(
+      /^The booking of the scheduled tee time at Totteridge was cut off before it asked the site to reserve, so nothing was booked/,
+    );
   });
 });
 
