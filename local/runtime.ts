@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DynamoDbRequestStore } from "../functions/adapters/dynamodb-request-store.ts";
 import type { IdempotencyStore } from "../functions/adapters/idempotency.ts";
+import { REQUEST_REPLAY_SECONDS } from "../functions/adapters/idempotency.ts";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.ts";
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../functions/core/config.ts";
 import { EVENT_RULES, type ToolCallEventDetail } from "../functions/core/events.ts";
@@ -19,10 +20,7 @@ import {
   USER_AGENT,
 } from "../functions/handlers/environment.ts";
 import { createGetWeatherHandler } from "../functions/handlers/get-weather.ts";
-import {
-  BOOKING_REPLAY_SECONDS,
-  createGolfBookTeeTimeHandler,
-} from "../functions/handlers/golf-book-tee-time.ts";
+import { createGolfBookTeeTimeHandler } from "../functions/handlers/golf-book-tee-time.ts";
 import { createGolfBookWhenOpenHandler } from "../functions/handlers/golf-book-when-open.ts";
 import { createGolfCancelReservationHandler } from "../functions/handlers/golf-cancel-reservation.ts";
 import { createGolfGetReservationsHandler } from "../functions/handlers/golf-get-reservations.ts";
@@ -31,10 +29,7 @@ import {
   createNotifyOnBookingHandler,
   NOTIFICATION_REPLAY_SECONDS,
 } from "../functions/handlers/notify-on-booking.ts";
-import {
-  createSendPushNotificationHandler,
-  PUSH_REPLAY_SECONDS,
-} from "../functions/handlers/send-push-notification.ts";
+import { createSendPushNotificationHandler } from "../functions/handlers/send-push-notification.ts";
 import { EXPRESS_LIMIT_MS, OUTBOX_GRACE_MS, SWEEP_GRACE_MS } from "../functions/handlers/sweeper.ts";
 import type { HandlerRuntime, ToolHandler } from "../functions/handlers/tool-handler.ts";
 import { type Course, parseCourses } from "../functions/tools/courses.ts";
@@ -351,25 +346,25 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       send_push_notification: createSendPushNotificationHandler(
         ntfy,
         handlerRuntime,
-        idempotencyFor(PUSH_REPLAY_SECONDS),
+        idempotencyFor(REQUEST_REPLAY_SECONDS),
       ),
       golf_search_tee_times: createGolfSearchTeeTimesHandler(golf, handlerRuntime),
       golf_book_tee_time: createGolfBookTeeTimeHandler(
         golf,
         handlerRuntime,
-        idempotencyFor(BOOKING_REPLAY_SECONDS),
+        idempotencyFor(REQUEST_REPLAY_SECONDS),
       ),
       golf_get_reservations: createGolfGetReservationsHandler(golf, handlerRuntime),
       golf_book_when_open: createGolfBookWhenOpenHandler(
         golf,
         handlerRuntime,
-        idempotencyFor(BOOKING_REPLAY_SECONDS),
+        idempotencyFor(REQUEST_REPLAY_SECONDS),
         options.watchFirstCadenceMs ? { watchFirstCadenceMs: options.watchFirstCadenceMs } : {},
       ) as ToolHandler,
       golf_cancel_reservation: createGolfCancelReservationHandler(
         golf,
         handlerRuntime,
-        idempotencyFor(PUSH_REPLAY_SECONDS),
+        idempotencyFor(REQUEST_REPLAY_SECONDS),
       ),
       ...options.toolHandlers,
     };

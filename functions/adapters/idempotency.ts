@@ -16,6 +16,12 @@ export interface IdempotencyStore {
   inProgressMs?: number;
 }
 
+/**
+ * How long a request's side effect (a booking, a push, a cancellation) replays its outcome: as long as its request
+ * record is kept, so no re-sent request the server still knows can act twice.
+ */
+export const REQUEST_REPLAY_SECONDS = 30 * 24 * 3600;
+
 /** The Lambda context, when there is one: its remaining time bounds how long a call counts as in progress. */
 type LambdaContextLike = { getRemainingTimeInMillis(): number };
 

@@ -38,24 +38,11 @@ export function callToolResultOf(call: CallState, endpointUrl: string): CallTool
     case "cancelled":
       return { content: [{ type: "text", text: call.statusMessage }], isError: true, _meta };
     default: {
-      if (call.plannedAt) {
-        return {
-          content: [
-            {
-              type: "text",
-              text: `${call.statusMessage} (request id ${call.id}: list_requests shows it, get_request_status tells how it went, cancel_request stops it.)`,
-            },
-          ],
-          structuredContent: {
-            requestId: call.id,
-            status: call.status,
-            statusUrl: statusUrlOf(endpointUrl, call.id),
-          },
-          _meta,
-        };
-      }
+      // A scheduled call that recorded its plan answers with the plan; any other call says it is still running.
       const said = call.statusMessage ? ` ${call.statusMessage}` : "";
-      const text = `The ${call.tool} call is still running (request id ${call.id}).${said} Call get_request_status with this requestId and wait: 20 to wait for its result.`;
+      const text = call.plannedAt
+        ? `${call.statusMessage} (request id ${call.id}: list_requests shows it, get_request_status tells how it went, cancel_request stops it.)`
+        : `The ${call.tool} call is still running (request id ${call.id}).${said} Call get_request_status with this requestId and wait: 20 to wait for its result.`;
       return {
         content: [{ type: "text", text }],
         structuredContent: {

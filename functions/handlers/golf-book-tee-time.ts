@@ -1,5 +1,9 @@
 import { bookingJournal } from "../adapters/booking-journal.ts";
-import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
+import {
+  type IdempotencyStore,
+  idempotentByRequest,
+  REQUEST_REPLAY_SECONDS,
+} from "../adapters/idempotency.ts";
 import type { ExecutableTool } from "../core/tool.ts";
 import type { ToolInvocation } from "../core/tool-invocation.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
@@ -7,9 +11,6 @@ import { type BookingDeps, golfBookTeeTime, resolveBooking } from "../tools/golf
 import { idempotencyStoreFromEnv } from "./environment.ts";
 import { golfDepsFromEnv } from "./golf.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
-
-/** A booking's outcome is replayed for as long as its request record is kept. */
-export const BOOKING_REPLAY_SECONDS = 30 * 24 * 3600;
 
 /** The booking's resolution: the same tool, asking the site what became of a booking that was cut off. */
 const resolvingBooking = { ...golfBookTeeTime, execute: resolveBooking };
@@ -53,6 +54,6 @@ export const handler = toolEntry("golf_book_tee_time", (runtime, { tracer }) =>
   createGolfBookTeeTimeHandler(
     golfDepsFromEnv(process.env),
     runtime,
-    idempotencyStoreFromEnv(process.env, BOOKING_REPLAY_SECONDS, tracer),
+    idempotencyStoreFromEnv(process.env, REQUEST_REPLAY_SECONDS, tracer),
   ),
 );

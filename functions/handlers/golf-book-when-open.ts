@@ -1,4 +1,4 @@
-import type { IdempotencyStore } from "../adapters/idempotency.ts";
+import { type IdempotencyStore, REQUEST_REPLAY_SECONDS } from "../adapters/idempotency.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool } from "../core/tool.ts";
 import type { ToolInvocation, ToolOutcome } from "../core/tool-invocation.ts";
@@ -13,7 +13,7 @@ import {
 import { checkWatch } from "../tools/golf-watch-tee-times.ts";
 import { idempotencyStoreFromEnv } from "./environment.ts";
 import { golfDepsFromEnv } from "./golf.ts";
-import { BOOKING_REPLAY_SECONDS, journaledBooking } from "./golf-book-tee-time.ts";
+import { journaledBooking } from "./golf-book-tee-time.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
 /** A step of the scheduled-booking state machine: `phase` says which; `plan` is what the planning found. */
@@ -76,6 +76,6 @@ export const handler = toolEntry("golf_book_when_open", (runtime, { tracer }) =>
   createGolfBookWhenOpenHandler(
     golfDepsFromEnv(process.env),
     runtime,
-    idempotencyStoreFromEnv(process.env, BOOKING_REPLAY_SECONDS, tracer),
+    idempotencyStoreFromEnv(process.env, REQUEST_REPLAY_SECONDS, tracer),
   ),
 );

@@ -1,9 +1,12 @@
-import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
+import {
+  type IdempotencyStore,
+  idempotentByRequest,
+  REQUEST_REPLAY_SECONDS,
+} from "../adapters/idempotency.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
 import { golfCancelReservation } from "../tools/golf-cancel-reservation.ts";
 import { idempotencyStoreFromEnv } from "./environment.ts";
 import { golfDepsFromEnv } from "./golf.ts";
-import { PUSH_REPLAY_SECONDS } from "./send-push-notification.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
 
 /**
@@ -26,6 +29,6 @@ export const handler = toolEntry("golf_cancel_reservation", (runtime, { tracer }
   createGolfCancelReservationHandler(
     golfDepsFromEnv(process.env),
     runtime,
-    idempotencyStoreFromEnv(process.env, PUSH_REPLAY_SECONDS, tracer),
+    idempotencyStoreFromEnv(process.env, REQUEST_REPLAY_SECONDS, tracer),
   ),
 );

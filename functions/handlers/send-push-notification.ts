@@ -1,11 +1,12 @@
-import { type IdempotencyStore, idempotentByRequest } from "../adapters/idempotency.ts";
+import {
+  type IdempotencyStore,
+  idempotentByRequest,
+  REQUEST_REPLAY_SECONDS,
+} from "../adapters/idempotency.ts";
 import type { NtfyDeps } from "../tools/ntfy.ts";
 import { sendPushNotification } from "../tools/send-push-notification.ts";
 import { idempotencyStoreFromEnv, ntfyDepsFromEnv } from "./environment.ts";
 import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
-
-/** A push's outcome is replayed for as long as its request record is kept. */
-export const PUSH_REPLAY_SECONDS = 30 * 24 * 3600;
 
 /**
  * The send_push_notification Task's function, idempotent per request id: a Lambda retry or a redriven execution of
@@ -27,6 +28,6 @@ export const handler = toolEntry("send_push_notification", (runtime, { tracer })
   createSendPushNotificationHandler(
     ntfyDepsFromEnv(process.env),
     runtime,
-    idempotencyStoreFromEnv(process.env, PUSH_REPLAY_SECONDS, tracer),
+    idempotencyStoreFromEnv(process.env, REQUEST_REPLAY_SECONDS, tracer),
   ),
 );

@@ -175,6 +175,12 @@ export async function searchTeeTimes(
 
 const SHOWN = 25;
 
+/** One tee time as a line of a tool's text: "- 08:10: 4 open spots, $45.00 per player (teeSheetId 982707)". */
+export function teeTimeLine(t: TeeTime): string {
+  const price = t.price === null ? "" : `, $${t.price.toFixed(2)} per player`;
+  return `- ${t.startTime.slice(11, 16)}: ${t.openSpots} open spot${t.openSpots === 1 ? "" : "s"}${price} (teeSheetId ${t.teeSheetId})`;
+}
+
 function render(course: GolfCourse, input: SearchInput, teeTimes: TeeTime[]): string {
   const who = `${input.players} player${input.players === 1 ? "" : "s"}, ${input.holes} holes`;
   const window =
@@ -185,12 +191,7 @@ function render(course: GolfCourse, input: SearchInput, teeTimes: TeeTime[]): st
     return `No open tee times at ${course.name} on ${input.date}${window} for ${who}. Try another time window or date.`;
   }
   const lines = [`${teeTimes.length} open tee times at ${course.name} on ${input.date}${window} for ${who}:`];
-  for (const t of teeTimes.slice(0, SHOWN)) {
-    const price = t.price === null ? "" : `, $${t.price.toFixed(2)} per player`;
-    lines.push(
-      `- ${t.startTime.slice(11, 16)}: ${t.openSpots} open spot${t.openSpots === 1 ? "" : "s"}${price} (teeSheetId ${t.teeSheetId})`,
-    );
-  }
+  for (const t of teeTimes.slice(0, SHOWN)) lines.push(teeTimeLine(t));
   if (teeTimes.length > SHOWN)
     lines.push(`... and ${teeTimes.length - SHOWN} more in the structured result.`);
   return lines.join("\n");

@@ -12,7 +12,7 @@ import {
   wantOf,
 } from "./golf-book-when-open.ts";
 import { checkBookingDate, golfCourse } from "./golf-courses.ts";
-import { searchTeeTimes, type TeeTime } from "./golf-search-tee-times.ts";
+import { searchTeeTimes, type TeeTime, teeTimeLine } from "./golf-search-tee-times.ts";
 
 const { course, date, players, holes, startTime, endTime, preference, closestTo, maxPrice } =
   golfBookWhenOpenDefinition.inputSchema.properties;
@@ -88,12 +88,7 @@ function render(found: TeeTime[], courseName: string, watchedDate: string): stri
   const lines = [
     `${found.length} matching tee time${found.length === 1 ? "" : "s"} opened at ${courseName} on ${watchedDate}:`,
   ];
-  for (const t of found.slice(0, 10)) {
-    const price = t.price === null ? "" : `, $${t.price.toFixed(2)} per player`;
-    lines.push(
-      `- ${t.startTime.slice(11, 16)}: ${t.openSpots} open spot${t.openSpots === 1 ? "" : "s"}${price} (teeSheetId ${t.teeSheetId})`,
-    );
-  }
+  for (const t of found.slice(0, 10)) lines.push(teeTimeLine(t));
   lines.push("Nothing was booked (book: false): golf_book_tee_time books one.");
   return lines.join("\n");
 }
