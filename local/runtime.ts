@@ -100,6 +100,8 @@ export interface RuntimeOptions {
   upstreamCacheMs?: number;
   /** Milliseconds between workflow retries instead of the definition's backoff (tests). */
   retryDelayMs?: number;
+  /** The most history events a durable execution may write (Step Functions' 25,000 unless set: tests lower it). */
+  historyEventLimit?: number;
   /**
    * How long a booking's or push's run counts as in progress for its idempotency record (90 s, the booking step's
    * timeout). Tests shorten it to prove nothing depends on it after a crash.
@@ -111,8 +113,8 @@ export interface RuntimeOptions {
   graceMs?: number;
   /** Operator messages (stderr in the CLI). */
   log: (line: string) => void;
-  /** A watch's first cadence instead of a minute (tests). */
-  watchFirstCadenceMs?: number;
+  /** Shrinks a watch's cadence: 0.005 makes its first minute 300 ms (tests). */
+  watchCadenceScale?: number;
   /** Prints a line per answered request through `log` (the CLI does; tests need not). */
   logRequests?: boolean;
 }
@@ -359,7 +361,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         golf,
         handlerRuntime,
         idempotencyFor(REQUEST_REPLAY_SECONDS),
-        options.watchFirstCadenceMs ? { watchFirstCadenceMs: options.watchFirstCadenceMs } : {},
+        options.watchCadenceScale ? { watchCadenceScale: options.watchCadenceScale } : {},
       ) as ToolHandler,
       golf_cancel_reservation: createGolfCancelReservationHandler(
         golf,
@@ -401,6 +403,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       onStandardEnded: settleEnded,
       onAsyncExpressEnded: settleEnded,
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+      ...(options.historyEventLimit === undefined ? {} : { historyEventLimit: options.historyEventLimit }),
       onError: reportError,
     });
 

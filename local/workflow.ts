@@ -18,6 +18,8 @@ import type {
   WorkflowStarter,
 } from "../functions/core/ports.ts";
 import type { LocalEventBus, PutEventsEntry } from "./bus.ts";
+import { HISTORY_EVENT_LIMIT, HistoryCounter } from "./history.ts";
+import { installWallClockTimers } from "./wall-clock-timers.ts";
 
 export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", import.meta.url);
 export const SCHEDULED_BOOKING_ASL = new URL("../statemachines/scheduled-booking.asl.json", import.meta.url);
@@ -53,6 +55,8 @@ export interface LocalWorkflowOptions {
   onAsyncExpressEnded?: (input: WorkflowInput, state: ExecutionState) => Promise<void>;
   /** Milliseconds between retries, instead of the definition's backoff (tests). */
   retryDelayMs?: number;
+  /** The most history events a durable execution may write before it fails (Step Functions' 25,000 unless set). */
+  historyEventLimit?: number;
   onError: (error: unknown) => void;
 }
 
@@ -117,10 +121,14 @@ export class LocalWorkflow implements WorkflowStarter {
   readonly #running = new Map<string, { abort: () => void; done: Promise<ExecutionState> }>();
   /** How recent standard executions ended, for `describe` (bounded: the oldest are forgotten first). */
   readonly #ended = new Map<string, ExecutionState>();
+  /** The history events each durable execution has written so far, counted as Step Functions counts them. */
+  readonly #history = new Map<string, HistoryCounter>();
   readonly #options: LocalWorkflowOptions;
   readonly #arns: Record<WorkflowKind, string>;
 
   constructor(options: LocalWorkflowOptions) {
+    // The runner's Wait states sleep with the global setTimeout: a release 40 days out must not fire at once.
+    installWallClockTimers();
     this.#options = options;
     this.#arns = options.stateMachineArns ?? {
       standard: LocalWorkflow.STATE_MACHINE_ARN,
@@ -262,23 +270,54 @@ export class LocalWorkflow implements WorkflowStarter {
         },
       } as never,
     });
+    // A durable execution's history is counted as Step Functions counts it, and past its limit the execution
+    // fails, as it would on AWS: a definition that loops too long is found here, not in production.
+    const limit = this.#options.historyEventLimit ?? HISTORY_EVENT_LIMIT;
+    const history = new HistoryCounter();
+    let overLimit = false;
+    if (kind !== "express") {
+      void (async () => {
+        for await (const event of execution.eventLogs) {
+          if (history.add(event) > limit && !overLimit) {
+            overLimit = true;
+            execution.abort();
+          }
+        }
+      })();
+    }
     const done = execution.result.then(
       (output): ExecutionState => ({ status: "SUCCEEDED", output: JSON.stringify(output) }),
-      (error: unknown) => stateOfFailure(error),
+      (error: unknown): ExecutionState =>
+        overLimit
+          ? {
+              status: "FAILED",
+              error: "States.Runtime",
+              cause: `The execution's history reached Step Functions' limit of ${limit} events.`,
+            }
+          : stateOfFailure(error),
     );
     // Express executions are tracked too, so a stop drains them and a cancel aborts them.
     const name = input.requestId;
     this.#running.set(name, { abort: execution.abort, done });
+    if (kind !== "express") this.#history.set(name, history);
     void done.then((state) => {
       this.#running.delete(name);
       if (kind === "express") return;
       this.#ended.set(name, state);
       if (this.#ended.size > ENDED_REMEMBERED) {
         const oldest = this.#ended.keys().next().value;
-        if (oldest !== undefined) this.#ended.delete(oldest);
+        if (oldest !== undefined) {
+          this.#ended.delete(oldest);
+          this.#history.delete(oldest);
+        }
       }
     });
     return done;
+  }
+
+  /** The history events a durable execution (by its name, the request id) has written, as Step Functions counts. */
+  historyEventsOf(name: string): number | undefined {
+    return this.#history.get(name)?.count;
   }
 
   async stop(executionArn: string): Promise<void> {

@@ -107,6 +107,13 @@ export function settlementOf(
       }
     }
   }
-  const message = stoppedMessage(record, definition, REASONS.get(state.status) ?? "ended");
-  return { status: "failed", statusMessage: message, error: { type: `Execution${state.status}`, message } };
+  const why = REASONS.get(state.status) ?? "ended";
+  // Step Functions' own errors (States.*) carry a plain sentence that says why: the person deserves it.
+  const said =
+    state.error?.startsWith("States.") && state.cause && !parseObject(state.cause)
+      ? ` (${state.error}: ${state.cause.replace(/\.$/, "")})`
+      : "";
+  const message = stoppedMessage(record, definition, `${why}${said}`);
+  const type = said && state.error ? state.error : `Execution${state.status}`;
+  return { status: "failed", statusMessage: message, error: { type, message } };
 }

@@ -464,7 +464,9 @@ export class ToolCalls {
       executionArn: this.#deps.starter.executionArn(id, kind),
       createdAt,
       lastUpdatedAt: createdAt,
-      expiresAt: Math.floor(now / 1000) + this.#config.retentionSeconds,
+      expiresAt:
+        Math.floor(Math.max(now, definition.actsUntil?.(args, now) ?? now) / 1000) +
+        this.#config.retentionSeconds,
       workingSince: createdAt,
     };
     const created = await this.#deps.store.create(record);

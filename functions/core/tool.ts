@@ -39,6 +39,12 @@ export interface ToolDefinition {
   /** `scheduled`: the call runs on the scheduled-booking state machine (it waits, then acts), not the tool-call one. */
   workflow?: "scheduled";
   /**
+   * For a call that may act long after it is accepted (a scheduled booking, a watch): the latest instant (epoch ms)
+   * it may still act, from its arguments, at `now`. Its record lives until then plus the retention, so a release
+   * weeks away still finds it. Without it a call acts within the retention.
+   */
+  actsUntil?: (args: JsonObject, now: number) => number;
+  /**
    * For a tool with a side effect: what is true when its run stopped without an outcome, and what the person should
    * check before trying again. Never "try again" alone: the effect may have happened.
    */

@@ -25,8 +25,8 @@ type Invocation = ToolInvocation & {
 };
 
 export interface ScheduledGolfOptions {
-  /** A watch's first cadence (WATCH_CADENCE.firstMs unless set: tests shorten it). */
-  watchFirstCadenceMs?: number;
+  /** Shrinks a watch's cadence (1 unless set: tests make the minute milliseconds). */
+  watchCadenceScale?: number;
 }
 
 /**

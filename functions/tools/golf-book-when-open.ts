@@ -29,9 +29,37 @@ import {
   type TeeTime,
   windowArguments,
 } from "./golf-search-tee-times.ts";
+import { addDays, localParts } from "./local-time.ts";
+
+/** How far ahead a scheduled booking or a watch may reach: a date (or a deadline) past it is refused. */
+export const HORIZON_DAYS = 365;
+const DAY_MS = 86_400_000;
+
+/**
+ * The latest instant a scheduled call may act: its date's end in any time zone (a release and its race come before
+ * the tee date ends), or a watch's deadline; never past the horizon.
+ */
+export function scheduledActsUntil(args: JsonObject, now: number): number {
+  const dateEnd = Date.parse(`${String(args.date)}T00:00:00Z`) + 2 * DAY_MS;
+  const until = typeof args.until === "string" ? Date.parse(args.until) : Number.NaN;
+  const latest = Math.max(now, dateEnd || now, until || now);
+  return Math.min(latest, now + (HORIZON_DAYS + 2) * DAY_MS);
+}
+
+/** A scheduled call's date: a real day, not past, and within the horizon. */
+export function checkScheduledDate(course: GolfCourse, date: string, now: number): void {
+  checkBookingDate(course, date, new Date(now));
+  const last = addDays(localParts(course.timeZone, new Date(now)).date, HORIZON_DAYS);
+  if (date > last) {
+    throw new ValidationFailed(
+      `${date} is more than ${HORIZON_DAYS} days ahead (the last date that can be scheduled at ${course.name} is ${last}).`,
+    );
+  }
+}
 
 /** What the scheduled golf tools share: a booking's result, its honesty rules, and the scheduled-booking machine. */
 export const SCHEDULED_BOOKING = {
+  actsUntil: scheduledActsUntil,
   outputSchema: golfBookTeeTimeDefinition.outputSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   runs: "workflow",
@@ -157,7 +185,7 @@ function describeWant(want: Want): string {
 }
 
 async function planFor(course: GolfCourse, want: Want, deps: GolfDeps, now: number): Promise<Plan> {
-  checkBookingDate(course, want.date, new Date(now));
+  checkScheduledDate(course, want.date, now);
   const opening = await openingOf(course, deps, want.date);
   const opensAtMs = Date.parse(opening.opensAt);
   const local = `${opening.opensAt.slice(0, 10)} at ${opening.opensAt.slice(11, 16)} course time`;

@@ -4,6 +4,7 @@ import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts
 import { isNotOpenYet } from "./booking-rules.ts";
 import type { GolfDeps } from "./cps-golf.ts";
 import {
+  checkScheduledDate,
   golfBookWhenOpenDefinition,
   type Plan,
   RACE_WINDOW_MS,
@@ -11,8 +12,9 @@ import {
   SCHEDULED_BOOKING,
   wantOf,
 } from "./golf-book-when-open.ts";
-import { checkBookingDate, golfCourse } from "./golf-courses.ts";
+import { golfCourse } from "./golf-courses.ts";
 import { searchTeeTimes, type TeeTime, teeTimeLine } from "./golf-search-tee-times.ts";
+import { addDays, withOffset } from "./local-time.ts";
 
 const { course, date, players, holes, startTime, endTime, preference, closestTo, maxPrice } =
   golfBookWhenOpenDefinition.inputSchema.properties;
@@ -41,7 +43,8 @@ export const golfWatchTeeTimesDefinition = {
       until: {
         type: "string",
         format: "date-time",
-        description: "When to stop watching: an ISO 8601 date-time with its offset (seconds included)",
+        description:
+          "When to stop watching: an ISO 8601 date-time with its offset (seconds included), at the latest the end of the watched date",
       },
       book: {
         type: "boolean",
@@ -58,10 +61,18 @@ export const golfWatchTeeTimesDefinition = {
 /** The first check comes at once; then every minute, 25% less often after each empty one, to at most 15 minutes. */
 export const WATCH_CADENCE = { firstMs: 60_000, growth: 1.25, maxMs: 15 * 60_000 };
 /**
- * Step Functions keeps at most 25,000 events of an execution's history, and one check costs about 10. The cadence is
- * never shorter than the watch's span over this many checks, so a watch of any length fits in one execution.
+ * Step Functions fails an execution whose history passes 25,000 events. A watch plans within this many, leaving the
+ * rest for retries; the booking (or the deadline's failure) after the last check takes about 50.
  */
-export const MAX_CHECKS = 2_000;
+export const WATCH_HISTORY_BUDGET = 20_000;
+/**
+ * The history events one check writes on the scheduled-booking machine: Check (a Task: entered, scheduled, started,
+ * succeeded, exited), Record watch (a Task, 5), Found? (a Choice, 2) and the Wait (2). The local runner counts them
+ * as Step Functions does, and a test checks this figure against it.
+ */
+export const EVENTS_PER_CHECK = 14;
+/** The most checks one watch makes: its cadence is never shorter than its span over this many, and it stops there. */
+export const MAX_CHECKS = Math.floor((WATCH_HISTORY_BUDGET - 400) / EVENTS_PER_CHECK);
 
 /** What one check found, and when the next is due; the state machine loops on it. */
 export interface WatchState {
@@ -78,10 +89,14 @@ export interface WatchState {
   outcome?: { resultJson: string; summary: string; durationMs: number };
 }
 
-/** The cadence after `checks` empty checks, within a watch of `spanMs`. */
-export function cadenceMs(checks: number, spanMs: number, firstMs = WATCH_CADENCE.firstMs): number {
-  const grown = Math.min(WATCH_CADENCE.maxMs, firstMs * WATCH_CADENCE.growth ** Math.max(0, checks - 1));
-  return Math.max(Math.max(firstMs, grown), Math.ceil(spanMs / MAX_CHECKS));
+/**
+ * The cadence after `checks` empty checks, within a watch of `spanMs`: never under a minute, never shorter than the
+ * span over MAX_CHECKS. `scale` shrinks it all (tests make the minute milliseconds); it is never zero.
+ */
+export function cadenceMs(checks: number, spanMs: number, scale = 1): number {
+  const { firstMs, growth, maxMs } = WATCH_CADENCE;
+  const grown = Math.min(maxMs, firstMs * growth ** Math.max(0, checks - 1));
+  return Math.max(1, Math.ceil(scale * Math.max(firstMs, grown, spanMs / MAX_CHECKS)));
 }
 
 function render(found: TeeTime[], courseName: string, watchedDate: string): string {
@@ -98,7 +113,7 @@ function render(found: TeeTime[], courseName: string, watchedDate: string): stri
  * schedules the next check, or ends the watch at its deadline. The site's "not open yet" and a site that does not
  * answer count as nothing found this time.
  */
-export const checkWatch: ExecutableTool<GolfDeps & { watchFirstCadenceMs?: number }> = {
+export const checkWatch: ExecutableTool<GolfDeps & { watchCadenceScale?: number }> = {
   definition: golfWatchTeeTimesDefinition,
   summarize: () => "checked",
   async execute(args: JsonObject, deps): Promise<ToolResult> {
@@ -112,8 +127,14 @@ export const checkWatch: ExecutableTool<GolfDeps & { watchFirstCadenceMs?: numbe
     const checks = (previous?.checks ?? 0) + 1;
     const since = previous?.since ?? now;
     if (checks === 1) {
-      checkBookingDate(golf, want.date, new Date(now));
+      checkScheduledDate(golf, want.date, now);
       if (until <= now) throw new ValidationFailed(`"until" (${args.until}) has already passed.`);
+      const dayEnds = Date.parse(withOffset(`${addDays(want.date, 1)}T00:00:00`, golf.timeZone));
+      if (until > dayEnds) {
+        throw new ValidationFailed(
+          `"until" (${args.until}) is after ${want.date} ends at ${golf.name} (${new Date(dayEnds).toISOString()}): a watch ends by the end of the day it watches.`,
+        );
+      }
     }
     let found: TeeTime[] = [];
     try {
@@ -154,10 +175,12 @@ export const checkWatch: ExecutableTool<GolfDeps & { watchFirstCadenceMs?: numbe
         structuredContent: state as unknown as JsonObject,
       };
     }
-    const next = now + cadenceMs(checks, until - since, deps.watchFirstCadenceMs);
-    if (next >= until) {
+    const next = now + cadenceMs(checks, until - since, deps.watchCadenceScale);
+    if (next >= until || checks >= MAX_CHECKS) {
+      const by = next >= until ? `by ${args.until}` : `in ${checks} checks, the most one watch makes`;
       throw new UpstreamRejected(
-        `Nothing matching opened at ${golf.name} on ${want.date} by ${args.until} (${checks} checks). Nothing was booked.`,
+        `Nothing matching opened at ${golf.name} on ${want.date} ${by} (${checks} checks). Nothing was booked. ` +
+          "golf_search_tee_times shows what is open now; golf_watch_tee_times watches again.",
         { upstream: "cps-golf" },
       );
     }

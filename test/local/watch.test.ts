@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
+import {
+  EVENTS_PER_CHECK,
+  MAX_CHECKS,
+  WATCH_HISTORY_BUDGET,
+} from "../../functions/tools/golf-watch-tee-times.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
 import { callTool, getStatus, type Harness, startHarness } from "./harness.ts";
@@ -12,7 +17,7 @@ const inDays = (n: number) => addDays(localParts(ZONE, new Date()).date, n);
 const site = () => harness.runtime.simulators.golf["sample-links"] as GolfSimulator;
 
 beforeAll(async () => {
-  harness = await startHarness({ watchFirstCadenceMs: 300 });
+  harness = await startHarness({ watchCadenceScale: 0.005 });
 });
 afterAll(() => harness.close());
 
@@ -110,4 +115,77 @@ describe("golf_watch_tee_times", () => {
       /Nothing matching opened at Sample Links on .* \(\d+ checks\)\. Nothing was booked\./,
     );
   }, 20_000);
+});
+
+describe("a watch's history", () => {
+  it("writes EVENTS_PER_CHECK events a check and, at its most checks, stays within the history budget", async () => {
+    // Prepare: checks a millisecond apart (the cadence scaled down), a window that never frees up
+    const fast = await startHarness({ watchCadenceScale: 1e-7 });
+    try {
+      const golf = fast.runtime.simulators.golf["sample-links"] as GolfSimulator;
+      const date = inDays(6);
+      for (const time of ["10:00", "10:10"]) {
+        const id = golf.teeSheetId(date, time);
+        golf.takeSpots(id, golf.openSpots(id));
+      }
+      const watch = async (untilMs: number) => {
+        const body = await (
+          await callTool(fast.runtime, "golf_watch_tee_times", {
+            date,
+            startTime: "10:00",
+            endTime: "10:10",
+            until: new Date(Date.now() + untilMs).toISOString(),
+          })
+        ).json();
+        const id = String(body.result._meta[REQUEST_ID_META_KEY]);
+        await vi.waitFor(
+          async () => expect((await (await getStatus(fast.runtime, id)).json()).status).toBe("failed"),
+          { timeout: 120_000, interval: 250 },
+        );
+        const status = await (await getStatus(fast.runtime, id)).json();
+        const checks = Number(/\((\d+) checks\)/.exec(status.statusMessage)?.[1]);
+        return { checks, events: fast.runtime.workflow.historyEventsOf(id) ?? 0, status };
+      };
+      // Act: a watch ended by its deadline after a few checks, and one ended by its most checks
+      const short = await watch(300);
+      const longest = await watch(3 * 3_600_000);
+      // Assess
+      expect(longest.checks).toBe(MAX_CHECKS);
+      expect(longest.status.statusMessage).toMatch(/the most one watch makes/);
+      expect((longest.events - short.events) / (longest.checks - short.checks)).toBe(EVENTS_PER_CHECK);
+      expect(longest.events).toBeLessThanOrEqual(WATCH_HISTORY_BUDGET);
+    } finally {
+      await fast.close();
+    }
+  }, 180_000);
+
+  it("fails an execution past its history limit, as Step Functions would", async () => {
+    // Prepare: a runtime whose runner allows only 200 events
+    const tight = await startHarness({ watchCadenceScale: 1e-7, historyEventLimit: 200 });
+    try {
+      const date = inDays(6);
+      const golf = tight.runtime.simulators.golf["sample-links"] as GolfSimulator;
+      const id = golf.teeSheetId(date, "11:00");
+      golf.takeSpots(id, golf.openSpots(id));
+      // Act
+      const body = await (
+        await callTool(tight.runtime, "golf_watch_tee_times", {
+          date,
+          startTime: "11:00",
+          endTime: "11:00",
+          until: new Date(Date.now() + 3_600_000).toISOString(),
+        })
+      ).json();
+      const requestId = String(body.result._meta[REQUEST_ID_META_KEY]);
+      // Assess: the call is settled as failed, saying why
+      await vi.waitFor(
+        async () => expect((await (await getStatus(tight.runtime, requestId)).json()).status).toBe("failed"),
+        { timeout: 30_000, interval: 100 },
+      );
+      const status = await (await getStatus(tight.runtime, requestId)).json();
+      expect(JSON.stringify(status)).toMatch(/history reached Step Functions' limit of 200 events/);
+    } finally {
+      await tight.close();
+    }
+  }, 60_000);
 });
