@@ -34,7 +34,8 @@ export interface Simulator {
 
 /**
  * A loopback HTTP server for an upstream stand-in, with fault injection: in-process through `fail`, or from
- * another process with `POST /__sim/fault` `{ fault, times }` and `POST /__sim/heal`.
+ * another process with `POST /__sim/fault` `{ fault, times }` and `POST /__sim/heal`; `GET /__sim/requests` lists
+ * the requests it has received.
  */
 export async function startSimulator(route: SimRoute, host = "127.0.0.1", port = 0): Promise<Simulator> {
   let fault: Fault | undefined;
@@ -61,6 +62,10 @@ export async function startSimulator(route: SimRoute, host = "127.0.0.1", port =
     if (url.pathname === "/__sim/heal" && req.method === "POST") {
       heal();
       return reply(res, { status: 204, body: null });
+    }
+    if (url.pathname === "/__sim/requests" && req.method === "GET") {
+      // What the upstream has been asked so far, for a person or a test in another process.
+      return reply(res, { status: 200, body: { requests } });
     }
     requests.push(`${req.method} ${url.pathname}${url.search}`);
     const active = fault && remaining > 0 && matchesPath(fault.path, url.pathname) ? fault : undefined;
