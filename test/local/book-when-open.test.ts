@@ -169,6 +169,28 @@ describe("golf_book_when_open", () => {
     expect((await reservationsOn(date)).filter((r) => r.by === "golfer")).toEqual([]);
   }, 15_000);
 
+  it("goes on to the race with its plan when the warm-up fails, and books", async () => {
+    await withOwnSite({}, async (own, restarting) => {
+      const date = inDays(25);
+      own.release(date, 2_500);
+      // Signed in already (a search), so the plan reuses the session and only the warm-up signs in afresh.
+      await callTool(restarting.runtime, "golf_search_tee_times", { date: inDays(1) });
+      own.fail({ kind: "status", status: 503, path: "/identityapi/connect/token" }, 4);
+      const body = await (await callTool(restarting.runtime, "golf_book_when_open", { date })).json();
+      const id = String(body.result._meta?.[REQUEST_ID_META_KEY]);
+      await vi.waitFor(
+        async () =>
+          expect((await (await getStatus(restarting.runtime, id)).json()).status).not.toBe("working"),
+        { timeout: 20_000, interval: 200 },
+      );
+      // The warm-up's sign-in failed every time it was tried; the race signed in on its own and booked.
+      const signIns = own.requests.filter((r) => r.includes("/connect/token"));
+      expect(signIns.length).toBeGreaterThanOrEqual(5);
+      expect((await (await getStatus(restarting.runtime, id)).json()).status).toBe("completed");
+      expect(own.reservations.filter((r) => r.startTime.startsWith(date))).toHaveLength(1);
+    });
+  }, 30_000);
+
   it("still books, once, when the server restarts during the wait (it resumes the same absolute wait)", async () => {
     await withOwnSite({}, async (own, restarting) => {
       const date = inDays(22);
