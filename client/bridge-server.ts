@@ -301,7 +301,7 @@ class DurableCall {
     }
   }
 
-  /** Long polls on the status route until the call finishes or the answer deadline comes. */
+  /** Long polls on the status route until the call finishes (or records its plan) or the answer deadline comes. */
   async #follow(id: string, deadline: number, signal: AbortSignal): Promise<CallToolResult> {
     for (;;) {
       const left = (deadline - Date.now()) / 1000;
@@ -309,7 +309,8 @@ class DurableCall {
       // Without the server's limit, one short poll at a time is always accepted.
       const wait = Math.min(this.#maxWaitSeconds ?? 1, left);
       const view: StatusView = await this.#remote.status(id, wait, { deadline: deadline + 1_000, signal });
-      if (isTerminal(view.status)) return callToolResultOf(view, this.#remote.endpoint);
+      // A scheduled call answers with its plan as soon as it is recorded, as the server does over HTTP.
+      if (isTerminal(view.status) || view.plannedAt) return callToolResultOf(view, this.#remote.endpoint);
     }
   }
 

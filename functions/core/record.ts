@@ -75,6 +75,8 @@ export interface StatusView {
   pollInterval: number;
   result?: ToolResult;
   error?: RequestError;
+  /** When a scheduled call recorded its plan (its statusMessage is the plan): a client may answer with it then. */
+  plannedAt?: string;
   execution: { arn: string; consoleUrl?: string };
 }
 
@@ -96,5 +98,6 @@ export function toStatusView(
   if (options.consoleUrl) view.execution.consoleUrl = options.consoleUrl;
   if (record.result) view.result = record.result;
   if (record.error) view.error = record.error;
+  if (record.plannedAt) view.plannedAt = record.plannedAt;
   return view;
 }

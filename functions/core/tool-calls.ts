@@ -116,7 +116,7 @@ export class ToolCalls {
       changeSignal: this.#deps.changeSignal,
       abortSignal: context.signal,
       // A scheduled call answers as soon as its plan is recorded: its outcome comes at the release.
-      ...(kind === "scheduled" ? { enough: (r: RequestRecord) => r.plannedAt !== undefined } : {}),
+      ...(kind === "scheduled" ? { enough: planned } : {}),
     };
     // The call is accepted: a store that goes away while we wait costs the answer, never the call.
     const latest =
@@ -187,19 +187,28 @@ export class ToolCalls {
     return taskOf(outcome.view);
   }
 
-  /** The record of `id` as its owner sees it; undefined for unknown ids and other owners' ids alike. */
+  /**
+   * The record of `id` as its owner sees it; undefined for unknown ids and other owners' ids alike. A wait ends when
+   * the call finishes, or when a scheduled call has its plan: its outcome is weeks away, its plan is the answer now.
+   */
   async status(id: string, principal: Principal, waitMs = 0, abortSignal?: AbortSignal) {
-    const record = await this.#owned(id, principal, waitMs, abortSignal);
+    const record = await this.#owned(id, principal, waitMs, abortSignal, planned);
     return record && this.view(record);
   }
 
   /** The owner's record of `id`, after waiting up to `waitMs` for it to be terminal; undefined if not theirs. */
-  async #owned(id: string, principal: Principal, waitMs: number, abortSignal?: AbortSignal) {
+  async #owned(
+    id: string,
+    principal: Principal,
+    waitMs: number,
+    abortSignal?: AbortSignal,
+    enough?: (record: RequestRecord) => boolean,
+  ) {
     if (!REQUEST_ID_PATTERN.test(id)) return undefined;
     const record = await this.#deps.store.get(id);
     if (!record || record.owner !== principal.owner) return undefined;
     if (waitMs <= 0) return record;
-    const options = { changeSignal: this.#deps.changeSignal, abortSignal };
+    const options = { changeSignal: this.#deps.changeSignal, abortSignal, ...(enough ? { enough } : {}) };
     return (await waitForTerminal(this.#deps.store, id, waitMs, options)) ?? record;
   }
 
@@ -581,6 +590,9 @@ export class ToolCalls {
     if (latest?.status === "working") await this.settleFromExecution(latest, ended.state);
   }
 }
+
+/** A scheduled call that has recorded its plan: its answer until the release is the plan. */
+const planned = (record: RequestRecord) => record.plannedAt !== undefined;
 
 /** The answer of a lifecycle tool to an id this key has no call with (unknown ids and others' alike). */
 function unknownRequest(requestId: string): CallToolResult {

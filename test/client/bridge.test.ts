@@ -123,6 +123,41 @@ describe("the bridge", () => {
     }
   });
 
+  it("answers a scheduled booking and a watch as soon as their plans are recorded, with the plan and the release instant", async () => {
+    // Prepare: a date the sample course opens in about 16 days
+    const date = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const bridge = await startBridge();
+    try {
+      // Act
+      const started = Date.now();
+      const scheduled = (await bridge.client.callTool({
+        name: "golf_book_when_open",
+        arguments: { date, players: 2 },
+      })) as Result;
+      const scheduledMs = Date.now() - started;
+      const watching = (await bridge.client.callTool({
+        name: "golf_watch_tee_times",
+        arguments: { date, until: new Date(Date.now() + 3_600_000).toISOString() },
+      })) as Result;
+      const watchMs = Date.now() - started - scheduledMs;
+      // Assess: the plan's own words, with the instant, well before the bridge's 45 s deadline
+      expect(scheduledMs).toBeLessThan(3_000);
+      expect(watchMs).toBeLessThan(3_000);
+      expect(scheduled.content[0]?.text).toMatch(
+        new RegExp(
+          `^Scheduled: Sample Links opens ${date} for booking on .*\\(\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,`,
+        ),
+      );
+      expect(watching.content[0]?.text).toMatch(/^Watching Sample Links on .*: 1 check so far/);
+      for (const result of [scheduled, watching]) {
+        const requestId = String(result._meta?.[REQUEST_ID_META_KEY]);
+        await bridge.client.callTool({ name: "cancel_request", arguments: { requestId } });
+      }
+    } finally {
+      await bridge.close();
+    }
+  });
+
   it("answers a call still running at its deadline with a handle, sends progress meanwhile, and the result follows", async () => {
     const bridge = await startBridge({ answerDeadlineSeconds: 1 });
     try {
