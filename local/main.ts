@@ -162,7 +162,7 @@ if (flags.upstreams === "simulated") {
 }
 lines.push(
   runtime.notifiesBookings
-    ? "Push notifications: on (a booked tee time notifies your phone)."
+    ? "Push notifications: on (how a booking, a scheduled booking or a watch ends reaches your phone)."
     : "Push notifications: off (set --ntfy-topic or NTFY_TOPIC).",
 );
 if (runtime.recovered.restarted + runtime.recovered.failed > 0) {

@@ -7,7 +7,7 @@ import type { IdempotencyStore } from "../functions/adapters/idempotency.ts";
 import { REQUEST_REPLAY_SECONDS } from "../functions/adapters/idempotency.ts";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.ts";
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../functions/core/config.ts";
-import { EVENT_RULES, type ToolCallEventDetail } from "../functions/core/events.ts";
+import type { ToolCallEventDetail } from "../functions/core/events.ts";
 import { type Answered, createFront, type Front } from "../functions/core/front.ts";
 import type { JsonObject } from "../functions/core/json.ts";
 import { isLoopback, LOOPBACK_HOSTNAMES } from "../functions/core/loopback.ts";
@@ -34,7 +34,7 @@ import { EXPRESS_LIMIT_MS, OUTBOX_GRACE_MS, SWEEP_GRACE_MS } from "../functions/
 import type { HandlerRuntime, ToolHandler } from "../functions/handlers/tool-handler.ts";
 import { type Course, parseCourses } from "../functions/tools/courses.ts";
 import { CpsGolfSessions, type GolfDeps } from "../functions/tools/cps-golf.ts";
-import { TOOL_DEFINITIONS } from "../functions/tools/definitions.ts";
+import { EVENT_RULES, TOOL_DEFINITIONS } from "../functions/tools/definitions.ts";
 import type { WeatherConfig } from "../functions/tools/get-weather.ts";
 import type { NtfyConfig, NtfyDeps } from "../functions/tools/ntfy.ts";
 import { UpstreamClient } from "../functions/tools/upstream.ts";

@@ -32,7 +32,8 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE, type TableDefinition } from "../functions/adapters/tables.ts";
-import { EVENT_RULES, EVENT_SOURCE } from "../functions/core/events.ts";
+import { EVENT_SOURCE } from "../functions/core/events.ts";
+import { EVENT_RULES } from "../functions/tools/definitions.ts";
 import type { StageConfig } from "./config.ts";
 import { RezFunction, TABLE_ACCESS } from "./function.ts";
 
@@ -431,7 +432,7 @@ export class RezAgentMcpStack extends Stack {
     new CfnOutput(this, "NtfySecretArn", { value: ntfySecret.secretArn });
   }
 
-  /** The notification function and its rule: a completed booking sends the owner a push notification. */
+  /** The notification function and its rule: how a booking, scheduled booking or watch ended reaches the phone. */
   #notifyOnBooking(
     fn: (name: string, entry: string, description: string, seconds: number) => RezFunction,
     bus: EventBus,
@@ -452,7 +453,7 @@ export class RezAgentMcpStack extends Stack {
     notify.function.configureAsyncInvoke({ onFailure: new SqsDestination(deadLetters), retryAttempts: 2 });
     const booking = EVENT_RULES.notifyOnBooking;
     new Rule(this, "NotifyOnBookingRule", {
-      description: "A completed golf_book_tee_time sends the owner a push notification",
+      description: `How a call of ${booking.detail.tool.join(", ")} ended is pushed to the owner's phone`,
       eventBus: bus,
       eventPattern: {
         source: [...booking.source],

@@ -1,5 +1,6 @@
 import type { RequestError, RequestRecord } from "./record.ts";
 import { isTerminal, type TerminalStatus } from "./status.ts";
+import type { ToolDefinition } from "./tool.ts";
 
 /** The source of every event the project publishes; the state machine file uses the same literal. */
 export const EVENT_SOURCE = "rez-agent-mcp";
@@ -77,12 +78,14 @@ export interface EventPattern {
   [field: string]: EventPatternValue[] | EventPattern;
 }
 
-/** The rules that ship with the stack, shared by the CDK stack and the local bus. */
-export const EVENT_RULES = {
-  /** A completed booking sends the owner a push notification (choreography: the workflow knows nothing of it). */
-  notifyOnBooking: {
+/**
+ * The rule behind the booking notification: the completed and failed calls of every tool that `notifies`
+ * (choreography: the workflow knows nothing of it). The CDK stack and the local bus both build it from the tools.
+ */
+export function notifyRuleOf(definitions: readonly Pick<ToolDefinition, "name" | "notifies">[]) {
+  return {
     source: [EVENT_SOURCE],
-    "detail-type": [DETAIL_TYPES.completed],
-    detail: { tool: ["golf_book_tee_time", "golf_book_when_open"] },
-  },
-} as const satisfies Record<string, EventPattern>;
+    "detail-type": [DETAIL_TYPES.completed, DETAIL_TYPES.failed],
+    detail: { tool: definitions.filter((d) => d.notifies).map((d) => d.name) },
+  } satisfies EventPattern;
+}

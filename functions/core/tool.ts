@@ -36,6 +36,11 @@ export interface ToolDefinition {
    * `front`: answered by the front handler from the request store, with no workflow.
    */
   runs: "workflow" | "front";
+  /**
+   * Every outcome of a call of this tool (completed or failed) pushes once to the owner's phone: a booking is
+   * something a golfer asleep or away must hear of. The notification rule is derived from this, never listed by hand.
+   */
+  notifies?: boolean;
   /** `scheduled`: the call runs on the scheduled-booking state machine (it waits, then acts), not the tool-call one. */
   workflow?: "scheduled";
   /**

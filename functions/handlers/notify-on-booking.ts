@@ -9,28 +9,55 @@ import { lazyHandler } from "./tool-handler.ts";
 /** EventBridge retries a delivery for up to a day. */
 export const NOTIFICATION_REPLAY_SECONDS = 2 * 24 * 3600;
 
-/** A Tool Call Completed event for golf_book_tee_time, as EventBridge delivers it (EVENT_RULES.notifyOnBooking). */
+/** A Tool Call Completed or Failed event of a tool that notifies, as EventBridge delivers it (EVENT_RULES.notifyOnBooking). */
 export interface BookingEvent {
   id: string;
   detail: ToolCallEventDetail;
 }
 
+const MAY_BE_BOOKED = /may (still|or may not) be booked|probably booked|may still complete/i;
+
 /**
- * The notification function behind the notifyOnBooking rule: tells the owner's phone a tee time was booked.
- * EventBridge delivers at least once, so it is idempotent on the request id: one booking, one notification.
+ * What the golfer reads on the phone: what happened and, when nothing was booked, what to do next (in words for a
+ * person, not tool names).
+ */
+export function pushOf(detail: ToolCallEventDetail): {
+  title: string;
+  message: string;
+  priority: "high" | "default";
+} {
+  if (detail.status === "completed") {
+    const booked = /^Booked /.test(detail.summary);
+    return {
+      title: booked ? "Tee time booked" : "Tee time update",
+      message: detail.summary || "The tee time request finished.",
+      priority: "high",
+    };
+  }
+  const why = detail.error?.message ?? detail.summary;
+  if (MAY_BE_BOOKED.test(why)) {
+    return {
+      title: "Tee time: check your reservations",
+      message: `${why}\nNext: check your reservations (ask Claude, or on the course's site) before booking again.`,
+      priority: "high",
+    };
+  }
+  return {
+    title: "Tee time not booked",
+    message: `${why}\nNext: ask Claude what is open now, book another time, or watch the date again.`,
+    priority: "default",
+  };
+}
+
+/**
+ * The notification function behind the notifyOnBooking rule: tells the owner's phone how a booking, a scheduled
+ * booking or a watch ended. EventBridge delivers at least once, so it is idempotent on the request id: one call,
+ * one notification.
  */
 export function createNotifyOnBookingHandler(deps: NtfyDeps, store: IdempotencyStore) {
   const notify = async (event: BookingEvent): Promise<Published | { unconfirmed: string }> => {
     try {
-      return await publishToNtfy(
-        {
-          title: "Tee time booked",
-          message: event.detail.summary || "A tee time was booked.",
-          priority: "high",
-          tags: ["golf"],
-        },
-        deps,
-      );
+      return await publishToNtfy({ ...pushOf(event.detail), tags: ["golf"] }, deps);
     } catch (error) {
       // A send ntfy may have delivered is recorded as done, so no retry of the event can notify twice.
       if (error instanceof OutcomeUnknown) return { unconfirmed: error.message };

@@ -1,3 +1,4 @@
+import { notifyRuleOf } from "../core/events.ts";
 import type { ToolDefinition } from "../core/tool.ts";
 import { getRequestStatusDefinition } from "./get-request-status.ts";
 import { getWeatherDefinition } from "./get-weather.ts";
@@ -24,3 +25,9 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
   listRequestsDefinition,
   cancelRequestDefinition,
 ];
+
+/** The rules that ship with the stack, shared by the CDK stack and the local bus, derived from the tools. */
+export const EVENT_RULES = {
+  /** How a booking, a scheduled booking or a watch ended, pushed to the owner's phone. */
+  notifyOnBooking: notifyRuleOf(TOOL_DEFINITIONS),
+};

@@ -64,6 +64,7 @@ export const SCHEDULED_BOOKING = {
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   runs: "workflow",
   workflow: "scheduled",
+  notifies: true,
   effect: {
     unknown: "the tee time may or may not be booked",
     check: "Check with golf_get_reservations before booking again.",

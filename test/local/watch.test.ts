@@ -7,6 +7,7 @@ import {
 } from "../../functions/tools/golf-watch-tee-times.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
+import type { NtfySimulator } from "../../local/simulators/ntfy.ts";
 import { callTool, getStatus, type Harness, startHarness } from "./harness.ts";
 
 /** golf_watch_tee_times through the scheduled-booking state machine: a full date watched until a time frees up. */
@@ -15,6 +16,13 @@ let harness: Harness;
 const ZONE = "America/Los_Angeles";
 const inDays = (n: number) => addDays(localParts(ZONE, new Date()).date, n);
 const site = () => harness.runtime.simulators.golf["sample-links"] as GolfSimulator;
+const pushes = () => (harness.runtime.simulators.ntfy as NtfySimulator).received;
+/** The pushes sent since `from` (an index into the simulated phone's messages), once they have had time to arrive. */
+async function pushesSince(from: number, expected: number) {
+  await vi.waitFor(() => expect(pushes().length).toBeGreaterThanOrEqual(from + expected), { timeout: 5_000 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return pushes().slice(from);
+}
 
 beforeAll(async () => {
   harness = await startHarness({ watchCadenceScale: 0.005 });
@@ -58,6 +66,7 @@ describe("golf_watch_tee_times", () => {
     });
     fill(date, ["12:00", "12:10", "12:30"]);
     const until = new Date(Date.now() + 20_000).toISOString();
+    const pushedBefore = pushes().length;
     const watching = await call("golf_watch_tee_times", {
       date,
       players: 2,
@@ -81,6 +90,10 @@ describe("golf_watch_tee_times", () => {
     });
     const ours = site().reservations.filter((r) => r.startTime.startsWith(`${date}T12:20`) && !r.cancelled);
     expect(ours.map((r) => r.players)).toEqual([2]);
+    // The golfer is told once: the earlier booking's push, then the watch's.
+    const told = await pushesSince(pushedBefore, 2);
+    expect(told.map((p) => p.title)).toEqual(["Tee time booked", "Tee time booked"]);
+    expect(told[1]?.message).toMatch(/^Booked Sample Links on .* at 12:20 for 2 players/);
   }, 30_000);
 
   it("only reports an opening with book: false, and books nothing", async () => {
@@ -103,6 +116,7 @@ describe("golf_watch_tee_times", () => {
   it("ends at its deadline, saying nothing opened and nothing was booked", async () => {
     const date = inDays(5);
     fill(date, ["16:00"]);
+    const pushedBefore = pushes().length;
     const watching = await call("golf_watch_tee_times", {
       date,
       startTime: "16:00",
@@ -114,6 +128,11 @@ describe("golf_watch_tee_times", () => {
     expect(status.statusMessage).toMatch(
       /Nothing matching opened at Sample Links on .* \(\d+ checks\)\. Nothing was booked\./,
     );
+    // One push, saying what happened and what to do next.
+    const told = await pushesSince(pushedBefore, 1);
+    expect(told).toHaveLength(1);
+    expect(told[0]?.title).toBe("Tee time not booked");
+    expect(told[0]?.message).toMatch(/Nothing matching opened[\s\S]*\nNext: ask Claude what is open now/);
   }, 20_000);
 });
 

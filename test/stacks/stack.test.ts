@@ -361,13 +361,13 @@ describe("data and events", () => {
     });
   });
 
-  it("archives the bus's events and routes a completed booking to the notification function", () => {
+  it("archives the bus's events and routes how every booking, scheduled booking and watch ended to the notification function", () => {
     template.hasResourceProperties("AWS::Events::Archive", { EventPattern: { source: ["rez-agent-mcp"] } });
     template.hasResourceProperties("AWS::Events::Rule", {
       EventPattern: {
         source: ["rez-agent-mcp"],
-        "detail-type": ["Tool Call Completed"],
-        detail: { tool: ["golf_book_tee_time", "golf_book_when_open"] },
+        "detail-type": ["Tool Call Completed", "Tool Call Failed"],
+        detail: { tool: ["golf_book_tee_time", "golf_book_when_open", "golf_watch_tee_times"] },
       },
       Targets: [
         Match.objectLike({
