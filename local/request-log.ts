@@ -1,4 +1,4 @@
-import { REQUEST_ID_META_KEY, STATUS_META_KEY } from "../functions/core/call-result.ts";
+import { ERROR_TYPE_META_KEY, REQUEST_ID_META_KEY, STATUS_META_KEY } from "../functions/core/call-result.ts";
 import type { Answered } from "../functions/core/front.ts";
 
 /**
@@ -47,7 +47,7 @@ type Body = {
     isError?: unknown;
     _meta?: Record<string, unknown>;
   };
-  error?: { code?: unknown; message?: unknown } | string;
+  error?: { code?: unknown; message?: unknown; type?: unknown } | string;
   id?: unknown;
   status?: unknown;
 };
@@ -56,10 +56,14 @@ function outcomeOf(body: unknown, httpStatus: number, isRpc: boolean): { said: s
   const answer = (body ?? {}) as Body;
   const text = (value: unknown) => (typeof value === "string" ? value : undefined);
   // The status routes answer with the status document (which may carry the call's `error`), or an HTTP error.
-  if (!isRpc)
-    return {
-      said: httpStatus < 400 && text(answer.status) ? (answer.status as string) : `HTTP ${httpStatus}`,
-    };
+  // A failed call says why by its error's class (UpstreamRejected, BookingIncomplete...), never its detail.
+  const because = (type: unknown) => (text(type) ? ` (${text(type)})` : "");
+  if (!isRpc) {
+    if (httpStatus >= 400 || !text(answer.status)) return { said: `HTTP ${httpStatus}` };
+    const why =
+      answer.status === "failed" && typeof answer.error === "object" ? answer.error.type : undefined;
+    return { said: `${answer.status as string}${because(why)}` };
+  }
   if (answer.error && typeof answer.error === "object") {
     return { said: `error ${String(answer.error.code)} (HTTP ${httpStatus})` };
   }
@@ -69,7 +73,8 @@ function outcomeOf(body: unknown, httpStatus: number, isRpc: boolean): { said: s
     const task = result.task ?? (text(result.taskId) ? result : undefined);
     const id = text(task?.taskId) ?? text(result._meta?.[REQUEST_ID_META_KEY]);
     const status = text(task?.status) ?? text(result._meta?.[STATUS_META_KEY]);
-    return { said: status ?? (result.isError ? "error" : "ok"), ...(id ? { id } : {}) };
+    const said = status ?? (result.isError ? "error" : "ok");
+    return { said: `${said}${because(result._meta?.[ERROR_TYPE_META_KEY])}`, ...(id ? { id } : {}) };
   }
   return { said: `HTTP ${httpStatus}` };
 }

@@ -8,6 +8,9 @@ export const REQUEST_ID_META_KEY = "rez-agent-mcp/requestId";
 /** The key of the call's status when answered (completed, failed, cancelled, working) in the same `_meta`. */
 export const STATUS_META_KEY = "rez-agent-mcp/status";
 
+/** The key of a failed call's error class (UpstreamRejected, BookingIncomplete, ...) in the same `_meta`. */
+export const ERROR_TYPE_META_KEY = "rez-agent-mcp/errorType";
+
 /** What a call's CallToolResult is made from: a stored record, or the status document of the same call. */
 export interface CallState {
   id: string;
@@ -15,6 +18,8 @@ export interface CallState {
   status: Status;
   statusMessage: string;
   result?: ToolResult;
+  /** A failed call's error: its class is named in the answer's `_meta` (never its detail). */
+  error?: { type: string };
   /** Set once a scheduled call has recorded its plan: its answer is the plan, not "still running". */
   plannedAt?: string;
 }
@@ -35,8 +40,14 @@ export function callToolResultOf(call: CallState, endpointUrl: string): CallTool
     case "completed":
       return { ...(call.result ?? { content: [] }), _meta };
     case "failed":
-    case "cancelled":
-      return { content: [{ type: "text", text: call.statusMessage }], isError: true, _meta };
+    case "cancelled": {
+      const failure = call.error?.type ? { [ERROR_TYPE_META_KEY]: call.error.type } : {};
+      return {
+        content: [{ type: "text", text: call.statusMessage }],
+        isError: true,
+        _meta: { ..._meta, ...failure },
+      };
+    }
     default: {
       // A scheduled call that recorded its plan answers with the plan; any other call says it is still running.
       const said = call.statusMessage ? ` ${call.statusMessage}` : "";

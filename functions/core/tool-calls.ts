@@ -389,8 +389,9 @@ export class ToolCalls {
       requestId: record.id,
       tool: record.tool,
       status: record.status,
+      // A completed call's one line is its result's summary; any other says where it stands, or why it failed.
       summary:
-        record.status === "working" ? record.statusMessage : (record.eventSummary ?? record.statusMessage),
+        record.status === "completed" ? (record.eventSummary ?? record.statusMessage) : record.statusMessage,
       createdAt: record.createdAt,
       lastUpdatedAt: record.lastUpdatedAt,
     }));

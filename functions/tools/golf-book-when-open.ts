@@ -115,6 +115,8 @@ export const golfBookWhenOpenDefinition = {
 
 /** When the scheduled execution wakes, races and gives up; ISO 8601 instants, as the Wait states read them. */
 export interface Plan {
+  /** Whether the booking waits for the date's release (a race), rather than booking a date already open. */
+  release: boolean;
   opensAt: string;
   wakeAt: string;
   deadline: string;
@@ -197,6 +199,7 @@ async function planFor(course: GolfCourse, want: Want, deps: GolfDeps, now: numb
       `the server books ${describeWant(want)}. cancel_request stops it before then.`;
   const start = Math.max(now, opensAtMs);
   return {
+    release: !opening.open,
     opensAt: new Date(start).toISOString(),
     wakeAt: new Date(Math.max(now, opensAtMs - WARM_UP_LEAD_MS)).toISOString(),
     deadline: new Date(start + RACE_WINDOW_MS).toISOString(),
@@ -333,8 +336,10 @@ export const golfBookWhenOpen: ExecutableTool<BookingDeps> = {
       plan ?? (await planFor(course, want, deps, deps.clock.now())),
       deps,
     );
+    // Only a race at the release is "booked when it opened"; a date already open, or a watch's match, is not.
+    const when = plan?.release ? ` It was booked when ${want.date} opened.` : "";
     return {
-      content: [{ type: "text", text: `${render(booking)} It was booked when ${want.date} opened.` }],
+      content: [{ type: "text", text: `${render(booking)}${when}` }],
       structuredContent: booking as unknown as JsonObject,
     };
   },

@@ -117,9 +117,10 @@ function render(reservations: Reservation[]): string {
     const players = r.players === null ? "" : ` for ${r.players} player${r.players === 1 ? "" : "s"}`;
     const key = r.confirmationKey ? `, confirmation ${r.confirmationKey}` : "";
     lines.push(
-      `- ${r.course}, ${r.startTime.slice(0, 10)} at ${r.startTime.slice(11, 16)}${players}${key}. Cancel: ${r.cancelUrl}`,
+      `- ${r.course}, ${r.startTime.slice(0, 10)} at ${r.startTime.slice(11, 16)}${players}${key}: reservation ${r.reservationId}. Cancel: ${r.cancelUrl}`,
     );
   }
+  lines.push("golf_cancel_reservation cancels one by its reservation id.");
   return lines.join("\n");
 }
 

@@ -144,6 +144,7 @@ export const checkWatch: ExecutableTool<GolfDeps & { watchCadenceScale?: number 
     }
     const book = args.book !== false;
     const plan: Plan = {
+      release: false,
       opensAt: new Date(now).toISOString(),
       wakeAt: new Date(now).toISOString(),
       deadline: new Date(Math.min(until, now + RACE_WINDOW_MS)).toISOString(),

@@ -128,6 +128,7 @@ describe("golf_book_when_open", () => {
       players: 2,
       startTime: expect.stringContaining(ours.teeTime.slice(0, 16)),
     });
+    expect(status.result.content[0].text).toMatch(new RegExp(`It was booked when ${date} opened\\.$`));
     await vi.waitFor(
       () =>
         expect(

@@ -28,10 +28,14 @@ describe("the terminal line per request", () => {
         result: {
           isError: true,
           content: [{ type: "text", text: "secret stuff" }],
-          _meta: { "rez-agent-mcp/requestId": ID, "rez-agent-mcp/status": "failed" },
+          _meta: {
+            "rez-agent-mcp/requestId": ID,
+            "rez-agent-mcp/status": "failed",
+            "rez-agent-mcp/errorType": "UpstreamRejected",
+          },
         },
       }),
-      `07:41:03 tools/call get_weather → failed, 38 ms, request ${ID}`,
+      `07:41:03 tools/call get_weather → failed (UpstreamRejected), 38 ms, request ${ID}`,
     ],
     [
       "an argument error",
@@ -50,9 +54,9 @@ describe("the terminal line per request", () => {
       answered(`/mcp/status/${ID}`, {}, 200, {
         id: ID,
         status: "failed",
-        error: { code: "ValidationFailed", message: "No place named Atlantis" },
+        error: { type: "ValidationFailed", message: "No place named Atlantis" },
       }),
-      `07:41:03 GET status → failed, 38 ms, request ${ID}`,
+      `07:41:03 GET status → failed (ValidationFailed), 38 ms, request ${ID}`,
     ],
     [
       "a refused key",

@@ -88,10 +88,13 @@ describe("golf_watch_tee_times", () => {
       players: 2,
       startTime: expect.stringContaining(`${date}T12:20`),
     });
+    // A time that freed up was not "booked when the date opened": that is a release's race.
+    expect(status.result.content[0].text).toMatch(/^Booked Sample Links/);
+    expect(status.result.content[0].text).not.toMatch(/booked when .* opened/);
     const ours = site().reservations.filter((r) => r.startTime.startsWith(`${date}T12:20`) && !r.cancelled);
     expect(ours.map((r) => r.players)).toEqual([2]);
     // The golfer is told once: the earlier booking's push, then the watch's.
-    const told = await pushesSince(pushedBefore, 2);
+    const told = (await pushesSince(pushedBefore, 2)).filter((p) => p.message.includes(date));
     expect(told.map((p) => p.title)).toEqual(["Tee time booked", "Tee time booked"]);
     expect(told[1]?.message).toMatch(/^Booked Sample Links on .* at 12:20 for 2 players/);
   }, 30_000);
@@ -128,8 +131,11 @@ describe("golf_watch_tee_times", () => {
     expect(status.statusMessage).toMatch(
       /Nothing matching opened at Sample Links on .* \(\d+ checks\)\. Nothing was booked\./,
     );
+    // list_requests says why it failed, not "golf_watch_tee_times failed".
+    const listed = await call("list_requests", { status: "failed", tool: "golf_watch_tee_times" });
+    expect(JSON.stringify(listed.structuredContent)).toMatch(/Nothing matching opened at Sample Links/);
     // One push, saying what happened and what to do next.
-    const told = await pushesSince(pushedBefore, 1);
+    const told = (await pushesSince(pushedBefore, 1)).filter((p) => p.message.includes(date));
     expect(told).toHaveLength(1);
     expect(told[0]?.title).toBe("Tee time not booked");
     expect(told[0]?.message).toMatch(/Nothing matching opened[\s\S]*\nNext: ask Claude what is open now/);

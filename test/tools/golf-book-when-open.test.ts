@@ -65,6 +65,7 @@ function deps(before: (url: string, body: string) => void = () => {}): GolfDeps 
 }
 
 const planNow = (ms = 15_000): Plan => ({
+  release: true,
   opensAt: new Date().toISOString(),
   wakeAt: new Date().toISOString(),
   deadline: new Date(Date.now() + ms).toISOString(),

@@ -335,7 +335,7 @@ describe("golf_book_tee_time", () => {
 });
 
 describe("golf_get_reservations", () => {
-  it("lists every page of upcoming reservations soonest first, each with its cancellation link", async () => {
+  it("lists every page of upcoming reservations soonest first, each with its cancellation link and the id that cancels it", async () => {
     const d = deps();
     // More than one page of 14.
     for (let i = 0; i < 15; i++) {
@@ -352,6 +352,10 @@ describe("golf_get_reservations", () => {
     expect(reservations[0]?.cancelUrl).toBe(`${site.url}${DEFAULT_CPS_PATHS.cancel}`);
     expect(reservations[0]?.confirmationKey).toMatch(/^[0-9A-F]{8}$/);
     expect(result.content[0]?.text).toContain("Cancel: ");
+    // The text names each reservation id, which golf_cancel_reservation needs.
+    for (const r of reservations)
+      expect(result.content[0]?.text).toContain(`reservation ${r.reservationId}.`);
+    expect(result.content[0]?.text).toMatch(/golf_cancel_reservation cancels one by its reservation id/);
   });
 });
 
