@@ -35,8 +35,14 @@ export async function startStandIns(options: StandInOptions) {
       throw new ServiceError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
     return machine;
   };
-  const standard = () => Object.values(options.machines).find((m) => m.type === "STANDARD");
   const started = new Map<string, { input: string; startDate: string; stateMachineArn: string }>();
+  /** The machine an execution belongs to: the one it was started on, else the one its ARN names. */
+  const machineOfExecution = (executionArn: string) => {
+    const named = executionArn
+      .slice(0, executionArn.lastIndexOf(":"))
+      .replace(":execution:", ":stateMachine:");
+    return options.machines[started.get(executionArn)?.stateMachineArn ?? named];
+  };
 
   const stepFunctions: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
     StartExecution: async (body) => {
@@ -85,12 +91,13 @@ export async function startStandIns(options: StandInOptions) {
       };
     },
     StopExecution: async (body) => {
-      await standard()?.workflow.stop(String(body.executionArn));
+      const executionArn = String(body.executionArn);
+      await machineOfExecution(executionArn)?.workflow.stop(executionArn);
       return { stopDate: Date.now() / 1000 };
     },
     DescribeExecution: async (body) => {
       const executionArn = String(body.executionArn);
-      const machine = standard();
+      const machine = machineOfExecution(executionArn);
       const state = machine
         ? await machine.workflow.describe(executionArn)
         : { status: "NOT_FOUND" as const };

@@ -25,9 +25,7 @@ export async function bundles() {
     );
     const stack = new RezAgentMcpStack(app, "rez-agent-mcp-bench", { config, env: { region: "us-east-1" } });
     const assembly = app.synth();
-    const template = assembly.getStackByName(stack.stackName).template as {
-      Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }>;
-    };
+    const template = assembly.getStackByName(stack.stackName).template as Template;
     const sizes: Record<string, number> = {};
     let frontBundle = "";
     for (const [name, created] of Object.entries(stack.functions)) {
@@ -37,34 +35,56 @@ export async function bundles() {
       sizes[name] = (await stat(file)).size;
       if (name === "Front") frontBundle = file;
     }
+    const frontEnvironment = environmentOf(template, "FrontFunction");
     const inits: number[] = [];
-    for (let i = 0; i < 20; i++) inits.push(await frontInit(frontBundle));
+    for (let i = 0; i < 20; i++) inits.push(await frontInit(frontBundle, frontEnvironment));
     return { bundleBytes: sizes, frontLoadAndInitMs: summary(inits) };
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
 }
 
-/** One fresh process: import the front bundle and answer one request that needs no AWS call (GET /mcp → 405). */
-function frontInit(bundle: string): Promise<number> {
+type Template = {
+  Resources: Record<
+    string,
+    { Properties: { Code?: { S3Key?: string }; Environment?: { Variables?: Record<string, unknown> } } }
+  >;
+};
+
+/**
+ * A function's environment as the stack sets it, with each reference to another resource (a table's name, a state
+ * machine's ARN) replaced by a stand-in of the same kind: the bench starts the front with what Lambda would give it.
+ */
+export function environmentOf(template: Template, logicalIdPrefix: string): Record<string, string> {
+  const found = Object.entries(template.Resources).find(([id]) => id.startsWith(logicalIdPrefix))?.[1];
+  const variables = found?.Properties.Environment?.Variables ?? {};
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      typeof value === "string"
+        ? value
+        : name.endsWith("_ARN")
+          ? `arn:aws:states:us-east-1:123456789012:stateMachine:bench-${name.toLowerCase()}`
+          : `bench-${name.toLowerCase()}`,
+    ]),
+  );
+}
+
+/** One fresh process: import the front (a bundle or its source) and answer a request needing no AWS call (GET /mcp → 405). */
+export function frontInit(bundle: string, environment: Record<string, string>): Promise<number> {
+  // API Gateway's request context carries the stage in the path, as the front expects.
+  const stagePath = JSON.stringify(`${environment.API_BASE_PATH ?? ""}/mcp`);
   const script = `
     const started = performance.now();
     const { handler } = await import(${JSON.stringify(bundle)});
     const answer = await handler({ httpMethod: "GET", path: "/mcp", headers: { Host: "x" }, multiValueHeaders: null,
       queryStringParameters: null, multiValueQueryStringParameters: null, body: null, isBase64Encoded: false,
-      requestContext: { path: "/mcp", domainName: "x", identity: { apiKeyId: "k" } } });
+      requestContext: { path: ${stagePath}, domainName: "x", identity: { apiKeyId: "k" } } });
     if (answer.statusCode !== 405) throw new Error("unexpected answer " + answer.statusCode);
     process.stdout.write(String(performance.now() - started));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        AWS_REGION: "us-east-1",
-        REQUEST_TABLE_NAME: "requests",
-        STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:bench",
-        EXPRESS_STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:bench-express",
-        EVENT_BUS_NAME: "bus",
-      },
+      env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1", ...environment },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -15,6 +15,7 @@ import {
   TOOL_CALL_ASL,
   TOOL_FUNCTIONS,
 } from "../../stacks/rez-agent-mcp-stack.ts";
+import { environmentOf, frontInit } from "../bench/deployed.ts";
 
 /** The stack, synthesised offline (esbuild bundles, cdk-nag on), asserted on the properties that matter. */
 
@@ -120,6 +121,18 @@ describe("the functions", () => {
     }
     const groups = resources("AWS::Logs::LogGroup");
     expect(groups.every(([, g]) => g.Properties.RetentionInDays === 14)).toBe(true);
+  });
+
+  it("start the front with exactly the environment the stack gives it, as npm run bench does", async () => {
+    // Prepare: the front's settings as the template sets them (references to other resources as stand-ins)
+    const environment = environmentOf(template.toJSON() as never, "FrontFunction");
+    // Act: a fresh process loads the front handler with them and answers a request
+    const ms = await frontInit(
+      new URL("../../functions/handlers/front.ts", import.meta.url).pathname,
+      environment,
+    );
+    // Assess: it started (a setting the front needs and the stack omits fails here, and in the bench)
+    expect(ms).toBeGreaterThan(0);
   });
 
   it("get the settings they read, merged", () => {
