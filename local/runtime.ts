@@ -37,6 +37,7 @@ import { CpsGolfSessions, type GolfDeps } from "../functions/tools/cps-golf.ts";
 import { EVENT_RULES, TOOL_DEFINITIONS } from "../functions/tools/definitions.ts";
 import type { WeatherConfig } from "../functions/tools/get-weather.ts";
 import type { NtfyConfig, NtfyDeps } from "../functions/tools/ntfy.ts";
+import type { Pace } from "../functions/tools/site-pacer.ts";
 import { UpstreamClient } from "../functions/tools/upstream.ts";
 import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
@@ -115,6 +116,8 @@ export interface RuntimeOptions {
   log: (line: string) => void;
   /** Shrinks a watch's cadence: 0.005 makes its first minute 300 ms (tests). */
   watchCadenceScale?: number;
+  /** Each CPS Golf site's request pace (CPS_GOLF_PACE unless set: tests that check a watch a millisecond apart raise it). */
+  golfPace?: Pace;
   /** Prints a line per answered request through `log` (the CLI does; tests need not). */
   logRequests?: boolean;
 }
@@ -339,7 +342,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       courses,
       secrets: secretStore,
       http,
-      sessions: new CpsGolfSessions(),
+      sessions: new CpsGolfSessions(options.golfPace),
       clock: systemClock,
       newId: randomUUID,
     };

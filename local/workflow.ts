@@ -57,6 +57,11 @@ export interface LocalWorkflowOptions {
   retryDelayMs?: number;
   /** The most history events a durable execution may write before it fails (Step Functions' 25,000 unless set). */
   historyEventLimit?: number;
+  /**
+   * Time the service would take before a Task's work is done (the rehearsal's AWS latency model): the transition
+   * into it, a Wait's late wake-up when it follows one, the integrated service's call. None unless set.
+   */
+  taskDelay?: (task: { resource: string; afterWait: boolean }) => Promise<void>;
   onError: (error: unknown) => void;
 }
 
@@ -148,9 +153,18 @@ export class LocalWorkflow implements WorkflowStarter {
     const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
     const handlers: Machine["handlers"] = {};
     const retrying: string[] = [];
+    // The states a Wait leads to (a state reached from elsewhere too counts: the model errs on the late side).
+    const afterWait = new Set(
+      Object.values(definition.States as Record<string, { Type: string; Next?: string }>)
+        .filter((state) => state.Type === "Wait")
+        .map((state) => state.Next),
+    );
+    const taskDelay = this.#options.taskDelay;
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== "Task") continue;
-      handlers[name] = this.#adapterFor(name, state.Resource ?? "");
+      const adapter = this.#adapterFor(name, state.Resource ?? "");
+      const task = { resource: state.Resource ?? "", afterWait: afterWait.has(name) };
+      handlers[name] = taskDelay ? async (input) => (await taskDelay(task), adapter(input)) : adapter;
       if ("Retry" in state) retrying.push(name);
     }
     const delay = this.#options.retryDelayMs;

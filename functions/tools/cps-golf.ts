@@ -3,7 +3,9 @@ import { NotConfigured, ToolError, UpstreamRejected, UpstreamUnavailable } from 
 import type { Clock, GolfCredentials, Secrets } from "../core/ports.ts";
 import type { BookingRules } from "./booking-rules.ts";
 import type { Course, CpsGolfSite } from "./courses.ts";
-import type { UpstreamClient } from "./upstream.ts";
+import { SiteClock } from "./site-clock.ts";
+import { CPS_GOLF_PACE, type Pace, SitePacer } from "./site-pacer.ts";
+import type { UpstreamAnswer, UpstreamClient, UpstreamRequest } from "./upstream.ts";
 
 /** Who the verified token says the golfer is. Taken from the token only, never from arguments. */
 export interface GolferClaims {
@@ -17,19 +19,45 @@ interface Session {
   claims: GolferClaims;
   /** Epoch ms after which the token is not used (10 minutes before it expires). */
   refreshAfter: number;
+  /** When the site last accepted it (epoch ms). */
+  acceptedAt: number;
 }
 
 /**
- * What outlives one call in a warm function: signed-in sessions per course and each site's signing keys. Built
- * once at cold start, shared by the golf tools.
+ * What outlives one call in a warm function, shared by every golf call in it: signed-in sessions per course (one
+ * sign-in at a time: calls that need one while it is under way wait for it), each site's signing keys, its pace and
+ * its clock. Built once at cold start.
  */
 export class CpsGolfSessions {
   readonly sessions = new Map<string, Session>();
+  readonly signingIn = new Map<string, Promise<Session>>();
+  /** Each site's pace and clock, by its origin. */
+  readonly pacers = new Map<string, SitePacer>();
+  readonly clocks = new Map<string, SiteClock>();
+  /** A learning of a site's clock under way (the warm-ups for one release share it). */
+  readonly clockLearning = new Map<string, Promise<void>>();
+  readonly pace: Pace;
   readonly keys = new Map<string, { jwks: JSONWebKeySet; fetchedAt: number }>();
   /** The signed-in golfer's member class per course (GetUserInformation). */
   readonly memberClasses = new Map<string, string>();
   /** Booking rules per course and member class (BookingRuleModels). */
   readonly rules = new Map<string, { rules: BookingRules; fetchedAt: number }>();
+
+  constructor(pace: Pace = CPS_GOLF_PACE) {
+    this.pace = pace;
+  }
+
+  pacerOf(origin: string): SitePacer {
+    let pacer = this.pacers.get(origin);
+    if (!pacer) this.pacers.set(origin, (pacer = new SitePacer(this.pace)));
+    return pacer;
+  }
+
+  clockOf(origin: string): SiteClock {
+    let clock = this.clocks.get(origin);
+    if (!clock) this.clocks.set(origin, (clock = new SiteClock()));
+    return clock;
+  }
 }
 
 export interface GolfDeps {
@@ -67,9 +95,35 @@ export class CpsGolfApi {
     return this.course.golf;
   }
 
-  /** The verified golfer, signing in if there is no fresh session. */
-  async golfer(): Promise<GolferClaims> {
-    return (await this.#session()).claims;
+  /** The verified golfer, signing in if there is no session good until `freshUntil` (default: now). */
+  async golfer(freshUntil?: number): Promise<GolferClaims> {
+    return (await this.#session(freshUntil)).claims;
+  }
+
+  /**
+   * A session the site accepted within `withinMs`, good until `freshUntil`: the golfer's details are asked for
+   * unless a call just used it, and a refused token is replaced then, not at the release.
+   */
+  async liveSession(freshUntil: number, withinMs: number): Promise<void> {
+    const session = await this.#session(freshUntil);
+    if (this.#deps.clock.now() - session.acceptedAt > withinMs) await this.get("GetUserInformation", {});
+  }
+
+  /** The site's clock, as its answers so far show it. */
+  get clock(): SiteClock {
+    return this.#deps.sessions.clockOf(this.#site.origin);
+  }
+
+  /**
+   * Every request to the site leaves through here: at the site's pace (shared by all calls in the process), and
+   * its answer's Date header teaches the site's clock.
+   */
+  async #send(request: UpstreamRequest): Promise<UpstreamAnswer> {
+    await this.#deps.sessions.pacerOf(this.#site.origin).take();
+    const sentAt = this.#deps.clock.now();
+    const answer = await this.#deps.http.request(request);
+    this.clock.observe(sentAt, this.#deps.clock.now(), answer.date);
+    return answer;
   }
 
   /** GET <api>/<endpoint>?query */
@@ -103,7 +157,7 @@ export class CpsGolfApi {
     for (let attempt = 1; ; attempt++) {
       const session = await this.#session();
       try {
-        const answer = await this.#deps.http.request({
+        const answer = await this.#send({
           label: `${this.#label} (${endpoint})`,
           upstream: "cps-golf",
           url,
@@ -111,6 +165,7 @@ export class CpsGolfApi {
           ...(json === undefined ? {} : { json }),
           headers: { ...this.#siteHeaders(), authorization: `Bearer ${session.accessToken}` },
         });
+        session.acceptedAt = this.#deps.clock.now();
         return answer.body;
       } catch (error) {
         // A 401 means the token was refused before anything happened: sign in again, once.
@@ -134,12 +189,19 @@ export class CpsGolfApi {
     return headers;
   }
 
-  async #session(): Promise<Session> {
-    const cached = this.#deps.sessions.sessions.get(this.course.id);
-    if (cached && cached.refreshAfter > this.#deps.clock.now()) return cached;
-    const session = await this.#signIn();
-    this.#deps.sessions.sessions.set(this.course.id, session);
-    return session;
+  async #session(freshUntil = this.#deps.clock.now()): Promise<Session> {
+    const { sessions, signingIn } = this.#deps.sessions;
+    const cached = sessions.get(this.course.id);
+    if (cached && cached.refreshAfter > freshUntil) return cached;
+    // One sign-in per golfer at a time: two hundred bookings waking for one release share it.
+    let pending = signingIn.get(this.course.id);
+    if (!pending) {
+      pending = this.#signIn().finally(() => signingIn.delete(this.course.id));
+      signingIn.set(this.course.id, pending);
+      sessions.delete(this.course.id);
+      sessions.set(this.course.id, await pending);
+    }
+    return pending;
   }
 
   async #signIn(): Promise<Session> {
@@ -164,7 +226,7 @@ export class CpsGolfApi {
     const expires = Math.min(expiresAt, now + lifetime);
     // Ten minutes before expiry, or halfway for a token that lives less than twenty: a session must outlive a call.
     const margin = Math.min(TOKEN_MARGIN_MS, (expires - now) / 2);
-    return { accessToken: token.access_token, claims, refreshAfter: expires - margin };
+    return { accessToken: token.access_token, claims, refreshAfter: expires - margin, acceptedAt: now };
   }
 
   async #requestToken(credentials: GolfCredentials): Promise<unknown> {
@@ -177,7 +239,7 @@ export class CpsGolfApi {
     };
     if (credentials.clientSecret) form.client_secret = credentials.clientSecret;
     try {
-      const answer = await this.#deps.http.request({
+      const answer = await this.#send({
         label: `${this.#label} (sign-in)`,
         upstream: "cps-golf",
         url: new URL(this.#site.paths.token, this.#site.origin).href,
@@ -261,7 +323,7 @@ export class CpsGolfApi {
     const cached = this.#deps.sessions.keys.get(this.#site.origin);
     const now = this.#deps.clock.now();
     if (!refetch && cached && now - cached.fetchedAt < KEYS_TTL_MS) return cached.jwks;
-    const answer = await this.#deps.http.request({
+    const answer = await this.#send({
       label: `${this.#label} (signing keys)`,
       upstream: "cps-golf",
       url: new URL(this.#site.paths.jwks, this.#site.origin).href,

@@ -30,6 +30,7 @@ import {
   windowArguments,
 } from "./golf-search-tee-times.ts";
 import { addDays, localParts } from "./local-time.ts";
+import { SITE_CLOCK_PROBES, SITE_CLOCK_TARGET_MS } from "./site-clock.ts";
 
 /** How far ahead a scheduled booking or a watch may reach: a date (or a deadline) past it is refused. */
 export const HORIZON_DAYS = 365;
@@ -117,8 +118,15 @@ export const golfBookWhenOpenDefinition = {
 export interface Plan {
   /** Whether the booking waits for the date's release (a race), rather than booking a date already open. */
   release: boolean;
+  /** The release, by the site's clock. */
   opensAt: string;
+  /** When the warm-up runs (our clock). */
   wakeAt: string;
+  /** When the race function is woken (our clock): a few seconds early, to wait in-process for the release. */
+  raceWakeAt: string;
+  /** How far the site's clock is ahead of ours, as its answers showed: the race's first search leaves at
+   * opensAt minus this, by our clock. */
+  siteAheadMs: number;
   deadline: string;
   statusMessage: string;
 }
@@ -129,12 +137,29 @@ export interface Want extends SearchInput {
   maxPrice?: number;
 }
 
-/** How long before the release the execution wakes to sign in and read the rules again. */
+/** How long before the release the execution wakes to sign in, read the rules again and learn the site's clock. */
 export const WARM_UP_LEAD_MS = 60_000;
+/**
+ * Warm-ups spread over this much more, at random, so many bookings for one release do not all reach the site in the
+ * same second (each process paces its own requests; on AWS many function instances run at once).
+ */
+export const WARM_UP_SPREAD_MS = 30_000;
+/**
+ * How long before the release the race function is woken. What comes between the Wait state and the function's
+ * first line on AWS (the Wait firing up to a second late, a state transition, a DynamoDB write, a Lambda invoke,
+ * a cold start) takes well under this; the function then waits in-process for the site's release instant, so
+ * none of that jitter is on the path from the release to the reservation.
+ */
+export const RACE_LEAD_MS = 5_000;
 /** How long after the release the race goes on trying (popular morning times go within a minute). */
 export const RACE_WINDOW_MS = 2 * 60_000;
 /** Between searches of a date the site has not opened yet: inside CPS Golf's rate limit of about 5 a second. */
 const NOT_OPEN_PAUSE_MS = 200;
+/**
+ * In the first second after the release by our reckoning, a "not open yet" is a clock a few milliseconds apart: ask
+ * again soon (the site's pace still holds every request to its slot).
+ */
+const AT_RELEASE_PAUSE_MS = 40;
 /** The longest one race invocation runs (its Task times out at 150 s). */
 const RACE_RUN_MS = 100_000;
 
@@ -187,21 +212,32 @@ function describeWant(want: Want): string {
   return `the ${pick} tee time${window} for ${want.players} player${want.players === 1 ? "" : "s"} (${want.holes} holes${price})`;
 }
 
-async function planFor(course: GolfCourse, want: Want, deps: GolfDeps, now: number): Promise<Plan> {
+async function planFor(
+  course: GolfCourse,
+  want: Want,
+  deps: GolfDeps,
+  now: number,
+  spreadMs = 0,
+): Promise<Plan> {
   checkScheduledDate(course, want.date, now);
   const opening = await openingOf(course, deps, want.date);
   const opensAtMs = Date.parse(opening.opensAt);
+  const siteAheadMs = new CpsGolfApi(course, deps).clock.aheadMs;
+  /** The release by our clock. */
+  const releaseHere = opensAtMs - siteAheadMs;
   const local = `${opening.opensAt.slice(0, 10)} at ${opening.opensAt.slice(11, 16)} course time`;
   const statusMessage = opening.open
     ? `${course.name} has opened ${want.date}: booking ${describeWant(want)} now.`
     : `Scheduled: ${course.name} opens ${want.date} for booking on ${local} (${new Date(opensAtMs).toISOString()}, ` +
       `by ${opening.rules.from === "site" ? "the site's booking rules" : "the course settings"}). At that second ` +
-      `the server books ${describeWant(want)}. cancel_request stops it before then.`;
+      `the server books ${describeWant(want)}. cancel_request stops it until ${RACE_LEAD_MS / 1000} seconds before.`;
   const start = Math.max(now, opensAtMs);
   return {
     release: !opening.open,
     opensAt: new Date(start).toISOString(),
-    wakeAt: new Date(Math.max(now, opensAtMs - WARM_UP_LEAD_MS)).toISOString(),
+    wakeAt: new Date(Math.max(now, releaseHere - WARM_UP_LEAD_MS - spreadMs)).toISOString(),
+    raceWakeAt: new Date(Math.max(now, releaseHere - RACE_LEAD_MS)).toISOString(),
+    siteAheadMs,
     deadline: new Date(start + RACE_WINDOW_MS).toISOString(),
     statusMessage,
   };
@@ -228,24 +264,65 @@ export const planBookingWhenOpen: ExecutableTool<GolfDeps> = {
   async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
     forgetRules(course, deps);
-    return planResult(await planFor(course, wantOf(args), deps, deps.clock.now()));
+    const spread = Math.random() * WARM_UP_SPREAD_MS;
+    return planResult(await planFor(course, wantOf(args), deps, deps.clock.now(), spread));
   },
 };
 
+/** Rules read this recently (by another booking's warm-up for the same release) are not read again. */
+const RULES_FRESH_AT_WARM_UP_MS = 2 * 60_000;
+/** A session the site accepted this recently needs no proof at the warm-up. */
+const SESSION_PROVEN_MS = 60_000;
+/** A clock learned this recently, to within SITE_CLOCK_TARGET_MS, is not learned again. */
+const CLOCK_FRESH_MS = 10 * 60_000;
+
 /**
- * Warm up: shortly before the release, sign in afresh (a session from the planning may have expired during the
- * wait) and read the rules again, so the race starts with a live session and the instant the site now gives.
+ * Learns the site's clock to within about a round trip: light requests timed to straddle the site's second
+ * boundaries, until `until` (our clock). One learning at a time per site; the calls in a process share it.
+ */
+async function learnSiteClock(api: CpsGolfApi, deps: GolfDeps, until: number): Promise<void> {
+  const clock = api.clock;
+  const fresh = () =>
+    clock.width <= SITE_CLOCK_TARGET_MS && deps.clock.now() - clock.learnedAt < CLOCK_FRESH_MS;
+  if (fresh()) return;
+  const learning = deps.sessions.clockLearning.get(api.course.golf.origin);
+  if (learning) return learning;
+  const run = (async () => {
+    let roundTrip = 100;
+    for (let probe = 0; probe < SITE_CLOCK_PROBES && !fresh(); probe++) {
+      const at = clock.nextProbeAt(deps.clock.now(), roundTrip);
+      if (at + roundTrip > until) return;
+      await sleep(at - deps.clock.now());
+      const sent = deps.clock.now();
+      await api.get("GetUserInformation", {});
+      roundTrip = deps.clock.now() - sent;
+    }
+  })().finally(() => deps.sessions.clockLearning.delete(api.course.golf.origin));
+  deps.sessions.clockLearning.set(api.course.golf.origin, run);
+  return run;
+}
+
+/**
+ * Warm up: shortly before the release, make sure of a session that lasts through the race (the planning's may
+ * have expired during the wait), read the rules again (the instant may have moved) and learn the site's clock,
+ * so the race starts with a live session at the site's own instant. Advisory: the race can do without it.
  */
 export const warmUpBookingWhenOpen: ExecutableTool<GolfDeps> = {
   definition: golfBookWhenOpenDefinition,
   summarize: () => "warmed up",
   async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
-    deps.sessions.sessions.delete(course.id);
-    for (const key of deps.sessions.rules.keys())
-      if (key.startsWith(`${course.id}:`)) deps.sessions.rules.delete(key);
-    await new CpsGolfApi(course, deps).golfer();
-    return planResult(await planFor(course, wantOf(args), deps, deps.clock.now()));
+    const now = deps.clock.now();
+    for (const [key, cached] of deps.sessions.rules)
+      if (key.startsWith(`${course.id}:`) && now - cached.fetchedAt > RULES_FRESH_AT_WARM_UP_MS)
+        deps.sessions.rules.delete(key);
+    const want = wantOf(args);
+    const api = new CpsGolfApi(course, deps);
+    const first = await planFor(course, want, deps, now);
+    await api.liveSession(Date.parse(first.deadline), SESSION_PROVEN_MS);
+    // Leave the race's lead and a second to spare: a clock learned late is worth less than a race on time.
+    await learnSiteClock(api, deps, Date.parse(first.raceWakeAt) - 1_000);
+    return planResult(await planFor(course, want, deps, deps.clock.now()));
   },
 };
 
@@ -259,6 +336,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
  */
 async function race(course: GolfCourse, want: Want, plan: Plan, deps: BookingDeps): Promise<Booking> {
   const until = Math.min(Date.parse(plan.deadline), deps.clock.now() + RACE_RUN_MS);
+  // Woken RACE_LEAD_MS early: the first search leaves at the release by the site's clock.
+  const releaseHere = Date.parse(plan.opensAt) - (plan.siteAheadMs ?? 0);
+  if (plan.release) await sleep(Math.min(releaseHere, until) - deps.clock.now());
   const lost: string[] = [];
   let pause = NOT_OPEN_PAUSE_MS;
   let lastProblem = "no tee time in the window was open";
@@ -271,7 +351,9 @@ async function race(course: GolfCourse, want: Want, plan: Plan, deps: BookingDep
       if (!isNotOpenYet(error) && !(error instanceof UpstreamUnavailable)) throw error;
       // Not open yet: ask again at a steady pace (CPS Golf allows about 5 requests a second); a site failing: back off.
       lastProblem = isNotOpenYet(error) ? "the site had not opened the date" : "the site was not answering";
-      await sleep(Math.min(isNotOpenYet(error) ? NOT_OPEN_PAUSE_MS : pause, until - deps.clock.now()));
+      const atRelease = deps.clock.now() - releaseHere < 1_000;
+      const notOpenPause = atRelease ? AT_RELEASE_PAUSE_MS : NOT_OPEN_PAUSE_MS;
+      await sleep(Math.min(isNotOpenYet(error) ? notOpenPause : pause, until - deps.clock.now()));
       if (!isNotOpenYet(error)) pause = Math.min(pause * 2, 1_000);
       continue;
     }

@@ -147,6 +147,8 @@ export const checkWatch: ExecutableTool<GolfDeps & { watchCadenceScale?: number 
       release: false,
       opensAt: new Date(now).toISOString(),
       wakeAt: new Date(now).toISOString(),
+      raceWakeAt: new Date(now).toISOString(),
+      siteAheadMs: 0,
       deadline: new Date(Math.min(until, now + RACE_WINDOW_MS)).toISOString(),
       statusMessage: "",
     };

@@ -43,6 +43,8 @@ export interface UpstreamRequest extends UpstreamGet {
 export interface UpstreamAnswer {
   status: number;
   body: unknown;
+  /** The answer's Date header: the upstream's clock, to the second. */
+  date?: string;
 }
 
 /**
@@ -127,7 +129,8 @@ export class UpstreamClient {
       );
     }
     try {
-      return { status, body: text ? JSON.parse(text) : null };
+      const date = response.headers.get("date");
+      return { status, body: text ? JSON.parse(text) : null, ...(date ? { date } : {}) };
     } catch {
       throw new UpstreamUnavailable(`${request.label} answered with malformed data. Try again later.`, {
         ...details,

@@ -4,6 +4,7 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FunctionSpec } from "./assembly.ts";
+import type { AwsLatencyModel } from "./aws-model.ts";
 
 const BOOTSTRAP = new URL("./lambda-bootstrap.mjs", import.meta.url).pathname;
 
@@ -25,6 +26,7 @@ export interface FunctionStats {
 interface Instance {
   child: ChildProcess;
   busy: boolean;
+  lastUsed: number;
 }
 
 /**
@@ -39,8 +41,12 @@ export class LambdaHost {
   readonly #instances: Instance[] = [];
   #root: Promise<string> | undefined;
 
-  constructor(spec: FunctionSpec, awsEnvironment: Record<string, string>) {
+  readonly #model: AwsLatencyModel | undefined;
+
+  /** With `model`, invocations take as long as Lambda's would: the invoke, a cold start, idle instances retired. */
+  constructor(spec: FunctionSpec, awsEnvironment: Record<string, string>, model?: AwsLatencyModel) {
     this.#spec = spec;
+    this.#model = model;
     this.#environment = {
       PATH: process.env.PATH ?? "",
       TZ: ":UTC",
@@ -116,6 +122,7 @@ export class LambdaHost {
       throw error;
     } finally {
       instance.busy = false;
+      instance.lastUsed = Date.now();
     }
   }
 
@@ -124,10 +131,25 @@ export class LambdaHost {
       (instance) => instance.child.exitCode === null && !instance.child.killed,
     );
     this.#instances.splice(0, this.#instances.length, ...live);
+    const model = this.#model;
+    if (model) {
+      // Lambda retires an execution environment left idle for a while; the next invocation starts cold.
+      const expiry = model.ms("lambdaIdleExpiryMs");
+      for (const instance of live.filter((i) => !i.busy && Date.now() - i.lastUsed > expiry)) {
+        instance.child.kill("SIGKILL");
+        live.splice(live.indexOf(instance), 1);
+      }
+      this.#instances.splice(0, this.#instances.length, ...live);
+    }
     const idle = live.find((instance) => !instance.busy);
-    if (idle) return idle;
-    const instance = { child: await this.#coldStart(), busy: false };
+    if (idle) {
+      idle.busy = true;
+      await model?.delay("lambdaWarmInvokeMs");
+      return idle;
+    }
+    const instance = { child: await this.#coldStart(), busy: true, lastUsed: Date.now() };
     this.#instances.push(instance);
+    await model?.delay("lambdaColdStartMs");
     return instance;
   }
 

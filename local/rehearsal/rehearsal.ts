@@ -22,6 +22,7 @@ import { startOpenMeteoSimulator } from "../simulators/open-meteo.ts";
 import type { Simulator } from "../simulators/sim-server.ts";
 import { LocalWorkflow } from "../workflow.ts";
 import { ACCOUNT, type Assembly, REGION, readAssembly } from "./assembly.ts";
+import type { AwsLatencyModel } from "./aws-model.ts";
 import { startStandIns } from "./aws-stand-ins.ts";
 import { LambdaFailure, LambdaHost } from "./lambda-host.ts";
 
@@ -52,11 +53,20 @@ export interface Rehearsal {
   close(): Promise<void>;
 }
 
+export interface RehearsalOptions {
+  /** The AWS latency model: the services and the golf site take as long as on AWS (default: loopback speed). */
+  awsModel?: AwsLatencyModel;
+}
+
 /**
  * The synthesized stack, run on one machine: synthesizes the app for a "rehearsal" stage whose upstreams are the
  * loopback simulators, then runs its cloud assembly as AWS would, from the template and the bundles.
  */
-export async function startRehearsal(log: (line: string) => void = () => {}): Promise<Rehearsal> {
+export async function startRehearsal(
+  log: (line: string) => void = () => {},
+  options: RehearsalOptions = {},
+): Promise<Rehearsal> {
+  const model = options.awsModel;
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
@@ -82,6 +92,7 @@ export async function startRehearsal(log: (line: string) => void = () => {}): Pr
       bookingWindowDays: course.golf.bookingWindowDays,
       steps: course.golf.bookingSteps,
       ...(course.golf.websiteId ? { websiteId: course.golf.websiteId } : {}),
+      ...(model ? { oneWayMs: model.ms("siteOneWayMs") } : {}),
     });
     const ntfy = await startNtfySimulator();
     const nws = await startNwsSimulator();
@@ -159,7 +170,7 @@ export async function startRehearsal(log: (line: string) => void = () => {}): Pr
       AWS_ENDPOINT_URL_SECRETS_MANAGER: standIns.url,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     };
-    const hosts = assembly.functions.map((spec) => new LambdaHost(spec, awsEnvironment));
+    const hosts = assembly.functions.map((spec) => new LambdaHost(spec, awsEnvironment, model));
     cleanups.push(async () => {
       await Promise.all(hosts.map((host) => host.close()));
     });
@@ -247,6 +258,17 @@ export async function startRehearsal(log: (line: string) => void = () => {}): Pr
           ]);
         },
         retryDelayMs: 20,
+        ...(model
+          ? {
+              taskDelay: async ({ resource, afterWait }: { resource: string; afterWait: boolean }) => {
+                await model.delay("stateTransitionMs");
+                if (afterWait) await model.delay("waitLateMs");
+                if (resource.includes(":dynamodb:")) await model.delay("dynamoDbMs");
+                if (resource.includes(":events:")) await model.delay("eventBridgePutMs");
+                // A Lambda task's invoke and cold start are the function host's to model.
+              },
+            }
+          : {}),
         onError,
       });
       machines[spec.arn] = { type: spec.type === "EXPRESS" ? "EXPRESS" : "STANDARD", workflow };

@@ -66,6 +66,10 @@ export interface GolfSimulatorOptions {
   noShowLimit?: number;
   /** The site's name in its Configuration (the <name> of https://<name>.cps.golf). */
   siteName?: string;
+  /** How far the site's clock is ahead of this machine's: its releases, holds and Date headers run on it. */
+  clockAheadMs?: number;
+  /** The network to the site: each request arrives this late and each answer returns this late. */
+  oneWayMs?: number;
 }
 
 /** What rival golfers do at each release: `afterMs` after it, they book the `count` earliest open tee times. */
@@ -207,7 +211,9 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   const reservations: SimReservation[] = [];
   let nextReservationId = 5001;
 
-  const today = () => localParts(config.timeZone, new Date()).date;
+  /** The site's clock. */
+  const now = () => Date.now() + (options.clockAheadMs ?? 0);
+  const today = () => localParts(config.timeZone, new Date(now())).date;
 
   const ruleOf = (classCode: string): ReleaseRule =>
     rules[classCode] ?? rules[config.classCode] ?? (Object.values(rules)[0] as ReleaseRule);
@@ -229,7 +235,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     return { date, time: slotTime(slot) };
   }
 
-  const released = (date: string, classCode: string) => Date.now() >= releaseOf(date, classCode);
+  const released = (date: string, classCode: string) => now() >= releaseOf(date, classCode);
   const classOf = (golfer: SimGolfer) => golfer.memberClassCode ?? config.classCode;
 
   function teeSheetId(date: string, time: string): number {
@@ -240,10 +246,10 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
 
   /** The seat positions of a tee time neither booked nor held (holds expire after about 10 minutes). */
   function freeSeats(id: number): number[] {
-    const now = Date.now();
+    const at = now();
     const taken = new Set(booked.get(id));
     for (const [session, hold] of holds) {
-      if (hold.expires <= now) holds.delete(session);
+      if (hold.expires <= at) holds.delete(session);
       else if (hold.teeSheetId === id) for (const seat of hold.seats) taken.add(seat);
     }
     return Array.from({ length: config.spotsPerTeeTime }, (_, i) => i + 1).filter((seat) => !taken.has(seat));
@@ -260,19 +266,20 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   async function issueToken(golfer: SimGolfer): Promise<string> {
     const fault = tokenFaultsLeft > 0 ? tokenFault : undefined;
     if (fault) tokenFaultsLeft -= 1;
-    const now = Math.floor(Date.now() / 1000);
-    const exp = fault === "expired" ? now - 600 : now + config.tokenLifetimeSeconds;
+    const issuedAt = Math.floor(now() / 1000);
+    const exp = fault === "expired" ? issuedAt - 600 : issuedAt + config.tokenLifetimeSeconds;
     const claims = {
       golferId: String(golfer.golferId),
       acct: golfer.acct,
       email: golfer.email,
       sub: golfer.username,
     };
-    const base = () => new SignJWT(claims).setIssuedAt(now).setExpirationTime(exp).setIssuer("sim-cps-golf");
+    const base = () =>
+      new SignJWT(claims).setIssuedAt(issuedAt).setExpirationTime(exp).setIssuer("sim-cps-golf");
     let token: string;
     if (fault === "algNone") {
       const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-      token = `${part({ alg: "none", typ: "JWT" })}.${part({ ...claims, iat: now, exp })}.`;
+      token = `${part({ alg: "none", typ: "JWT" })}.${part({ ...claims, iat: issuedAt, exp })}.`;
     } else if (fault === "hs256") {
       // The classic confusion attack: an HMAC keyed with the public key.
       const secret = new TextEncoder().encode(JSON.stringify((await signing).jwk));
@@ -313,7 +320,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   function golferOf(request: IncomingMessage): SimGolfer | undefined {
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
     const session = token ? tokens.get(token) : undefined;
-    return session && session.expires > Date.now() ? session.golfer : undefined;
+    return session && session.expires > now() ? session.golfer : undefined;
   }
 
   function search(golfer: SimGolfer, url: URL): SimAnswer {
@@ -398,7 +405,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
       players,
       seats: free.slice(0, players),
       golferId: golfer.golferId,
-      expires: Date.now() + HOLD_MS,
+      expires: now() + HOLD_MS,
     });
     return json(200, { sessionId, error: "", warning: "" });
   }
@@ -406,7 +413,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   function price(golfer: SimGolfer, body: Record<string, unknown>): SimAnswer {
     const id = body.selectedTeeSheetId as number;
     const session = [...holds.entries()].find(
-      ([, hold]) => hold.teeSheetId === id && hold.golferId === golfer.golferId && hold.expires > Date.now(),
+      ([, hold]) => hold.teeSheetId === id && hold.golferId === golfer.golferId && hold.expires > now(),
     );
     if (!session) return json(400, { message: "Tee time is not locked" });
     const list = body.bookingList;
@@ -430,7 +437,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   function reserve(golfer: SimGolfer, body: Record<string, unknown>): SimAnswer {
     const sessionId = body.lockedTeeTimesSessionId as string;
     const hold = holds.get(sessionId);
-    if (!hold || hold.expires <= Date.now() || hold.golferId !== golfer.golferId) {
+    if (!hold || hold.expires <= now() || hold.golferId !== golfer.golferId) {
       return json(200, { reservationResult: 0, message: "Your hold on the tee time has expired." });
     }
     const pricingId = config.steps.includes("registerTransactionId")
@@ -472,7 +479,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
       players: seats.length,
       seats,
       confirmationKey: randomBytes(4).toString("hex").toUpperCase(),
-      bookedAt: Date.now(),
+      bookedAt: now(),
       by,
     };
     reservations.push(reservation);
@@ -571,7 +578,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
   }
 
   function release(date: string, inMs: number, falseEmpties = 0): number {
-    const instant = Math.ceil((Date.now() + inMs) / 1000) * 1000;
+    const instant = Math.ceil((now() + inMs) / 1000) * 1000;
     const local = localParts(config.timeZone, new Date(instant));
     const seconds = String(new Date(instant).getUTCSeconds()).padStart(2, "0");
     const time = `${timeOfDay(local.hour, local.minute)}:${seconds}`;
@@ -582,7 +589,7 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
       rule.daysInAdvanceWeekend = days;
       rule.time = time;
     }
-    later(instant - Date.now(), () => {
+    later(instant - now(), () => {
       falseEmptiesLeft = falseEmpties;
       rivalsAt(date);
     });
@@ -749,50 +756,53 @@ export async function startGolfSimulator(options: GolfSimulatorOptions): Promise
     }
   }
 
-  const simulator = await startSimulator(async (url, request, text) => {
-    if (url.pathname === "/__sim/token-fault" && request.method === "POST") {
-      const { fault, times } = JSON.parse(text) as { fault: TokenFault; times?: number };
-      tokenFault = fault;
-      tokenFaultsLeft = times ?? Number.POSITIVE_INFINITY;
-      return { status: 204, body: null };
-    }
-    if (url.pathname === "/__sim/revoke-tokens" && request.method === "POST") {
-      tokens.clear();
-      return { status: 204, body: null };
-    }
-    if (request.method === "POST" && url.pathname.startsWith("/__sim/")) {
-      const answer = control(url, text);
-      if (answer) return answer;
-    }
-    if (url.pathname === "/__sim/reservations" && request.method === "GET") {
-      return json(200, {
-        reservations: reservations.map((r) => ({
-          reservationId: r.reservationId,
-          teeSheetId: r.teeSheetId,
-          teeTime: r.startTime,
-          players: r.players,
-          bookedAt: new Date(r.bookedAt).toISOString(),
-          by: r.by,
-          ...(r.cancelled ? { cancelled: true } : {}),
-        })),
-      });
-    }
-    if (url.pathname === "/identityapi/connect/token" && request.method === "POST") return signIn(text);
-    if (url.pathname === "/onlineresweb/Home/Configuration" && request.method === "GET")
-      return configuration();
-    if (url.pathname === "/identityapi/.well-known/openid-configuration/jwks")
-      return json(200, { keys: [(await signing).jwk] });
-    if (url.pathname.startsWith(API)) {
-      const endpoint = url.pathname.slice(API.length);
-      const answer = api(endpoint, url, request, text);
-      if (revokeAfter === endpoint) {
-        revokeAfter = undefined;
-        tokens.clear();
+  const simulator = await startSimulator(
+    async (url, request, text) => {
+      if (url.pathname === "/__sim/token-fault" && request.method === "POST") {
+        const { fault, times } = JSON.parse(text) as { fault: TokenFault; times?: number };
+        tokenFault = fault;
+        tokenFaultsLeft = times ?? Number.POSITIVE_INFINITY;
+        return { status: 204, body: null };
       }
-      return answer;
-    }
-    return json(404, { message: "Not found" });
-  });
+      if (url.pathname === "/__sim/revoke-tokens" && request.method === "POST") {
+        tokens.clear();
+        return { status: 204, body: null };
+      }
+      if (request.method === "POST" && url.pathname.startsWith("/__sim/")) {
+        const answer = control(url, text);
+        if (answer) return answer;
+      }
+      if (url.pathname === "/__sim/reservations" && request.method === "GET") {
+        return json(200, {
+          reservations: reservations.map((r) => ({
+            reservationId: r.reservationId,
+            teeSheetId: r.teeSheetId,
+            teeTime: r.startTime,
+            players: r.players,
+            bookedAt: new Date(r.bookedAt).toISOString(),
+            by: r.by,
+            ...(r.cancelled ? { cancelled: true } : {}),
+          })),
+        });
+      }
+      if (url.pathname === "/identityapi/connect/token" && request.method === "POST") return signIn(text);
+      if (url.pathname === "/onlineresweb/Home/Configuration" && request.method === "GET")
+        return configuration();
+      if (url.pathname === "/identityapi/.well-known/openid-configuration/jwks")
+        return json(200, { keys: [(await signing).jwk] });
+      if (url.pathname.startsWith(API)) {
+        const endpoint = url.pathname.slice(API.length);
+        const answer = api(endpoint, url, request, text);
+        if (revokeAfter === endpoint) {
+          revokeAfter = undefined;
+          tokens.clear();
+        }
+        return answer;
+      }
+      return json(404, { message: "Not found" });
+    },
+    { now, ...(options.oneWayMs ? { oneWayMs: options.oneWayMs } : {}) },
+  );
 
   const healSite = simulator.heal;
   const closeSite = simulator.close;

@@ -29,6 +29,8 @@ export interface Simulator {
   heal(): void;
   /** Requests received so far, as "METHOD /path?query". */
   readonly requests: string[];
+  /** When each of `requests` arrived (the simulator's clock, epoch ms). */
+  readonly requestTimes: number[];
   close(): Promise<void>;
 }
 
@@ -37,10 +39,22 @@ export interface Simulator {
  * another process with `POST /__sim/fault` `{ fault, times }` and `POST /__sim/heal`; `GET /__sim/requests` lists
  * the requests it has received.
  */
-export async function startSimulator(route: SimRoute, host = "127.0.0.1", port = 0): Promise<Simulator> {
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  /** The upstream's own clock, for its Date header (default: this machine's). */
+  now?: () => number;
+  /** A network between us: each request reaches the upstream this late, and its answer comes back this late. */
+  oneWayMs?: number;
+}
+
+export async function startSimulator(route: SimRoute, options: SimulatorOptions = {}): Promise<Simulator> {
+  const { host = "127.0.0.1", port = 0, now = Date.now, oneWayMs = 0 } = options;
   let fault: Fault | undefined;
   let remaining = Number.POSITIVE_INFINITY;
   const requests: string[] = [];
+  const requestTimes: number[] = [];
+  const travel = () => (oneWayMs > 0 ? new Promise((resolve) => setTimeout(resolve, oneWayMs)) : undefined);
 
   const setFault = (next: Fault, times?: number) => {
     fault = next;
@@ -54,6 +68,8 @@ export async function startSimulator(route: SimRoute, host = "127.0.0.1", port =
     const url = new URL(req.url ?? "/", "http://sim");
     let body = "";
     for await (const chunk of req) body += chunk;
+    const control = url.pathname.startsWith("/__sim/");
+    if (!control) await travel();
     if (url.pathname === "/__sim/fault" && req.method === "POST") {
       const { fault: next, times } = JSON.parse(body) as { fault: Fault; times?: number };
       setFault(next, times);
@@ -68,6 +84,7 @@ export async function startSimulator(route: SimRoute, host = "127.0.0.1", port =
       return reply(res, { status: 200, body: { requests } });
     }
     requests.push(`${req.method} ${url.pathname}${url.search}`);
+    requestTimes.push(now());
     const active = fault && remaining > 0 && matchesPath(fault.path, url.pathname) ? fault : undefined;
     if (active) {
       remaining -= 1;
@@ -90,7 +107,11 @@ export async function startSimulator(route: SimRoute, host = "127.0.0.1", port =
           break;
       }
     }
-    reply(res, await route(url, req, body));
+    const answer = await route(url, req, body);
+    // The Date header is the upstream's clock when it answers, to the second, as HTTP servers send it.
+    const dated = { ...answer, headers: { date: new Date(now()).toUTCString(), ...answer.headers } };
+    if (!control) await travel();
+    reply(res, dated);
   }
 
   const server = createServer((req, res) => {
@@ -105,6 +126,7 @@ export async function startSimulator(route: SimRoute, host = "127.0.0.1", port =
     fail: setFault,
     heal,
     requests,
+    requestTimes,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

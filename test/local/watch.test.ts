@@ -145,7 +145,7 @@ describe("golf_watch_tee_times", () => {
 describe("a watch's history", () => {
   it("writes EVENTS_PER_CHECK events a check and, at its most checks, stays within the history budget", async () => {
     // Prepare: checks a millisecond apart (the cadence scaled down), a window that never frees up
-    const fast = await startHarness({ watchCadenceScale: 1e-7 });
+    const fast = await startHarness({ watchCadenceScale: 1e-7, golfPace: { perSecond: 1e6, burst: 100 } });
     try {
       const golf = fast.runtime.simulators.golf["sample-links"] as GolfSimulator;
       const date = inDays(6);
@@ -190,7 +190,11 @@ describe("a watch's history", () => {
 
   it("fails an execution past its history limit, as Step Functions would", async () => {
     // Prepare: a runtime whose runner allows only 200 events
-    const tight = await startHarness({ watchCadenceScale: 1e-7, historyEventLimit: 200 });
+    const tight = await startHarness({
+      watchCadenceScale: 1e-7,
+      historyEventLimit: 200,
+      golfPace: { perSecond: 1e6, burst: 100 },
+    });
     try {
       const date = inDays(6);
       const golf = tight.runtime.simulators.golf["sample-links"] as GolfSimulator;

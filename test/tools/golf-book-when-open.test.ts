@@ -68,6 +68,8 @@ const planNow = (ms = 15_000): Plan => ({
   release: true,
   opensAt: new Date().toISOString(),
   wakeAt: new Date().toISOString(),
+  raceWakeAt: new Date().toISOString(),
+  siteAheadMs: 0,
   deadline: new Date(Date.now() + ms).toISOString(),
   statusMessage: "",
 });
@@ -123,7 +125,7 @@ describe("the race for a released date", () => {
     );
   });
 
-  it("signs in afresh at the warm-up when the session from the planning has expired during the wait", async () => {
+  it("signs in again at the warm-up, not at the release, when the planning's session was dropped during the wait", async () => {
     const date = inDays(40); // not open yet (an earlier release made the rules 25 days): the site gives the instant
     const d = deps();
     const planned = (await planBookingWhenOpen.execute({ date }, d)).structuredContent as unknown as Plan;
@@ -136,6 +138,7 @@ describe("the race for a released date", () => {
     site.release(date, 0);
     const booking = await race({ date }, d, {
       ...warmed,
+      opensAt: new Date().toISOString(),
       deadline: new Date(Date.now() + 10_000).toISOString(),
     });
     expect(booking.reservationId).toBeGreaterThan(0);
