@@ -38,6 +38,7 @@ import { EVENT_RULES, TOOL_DEFINITIONS } from "../functions/tools/definitions.ts
 import type { WeatherConfig } from "../functions/tools/get-weather.ts";
 import type { NtfyConfig, NtfyDeps } from "../functions/tools/ntfy.ts";
 import type { Pace } from "../functions/tools/site-pacer.ts";
+import type { Fetch } from "../functions/tools/upstream.ts";
 import { UpstreamClient } from "../functions/tools/upstream.ts";
 import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
@@ -116,6 +117,8 @@ export interface RuntimeOptions {
   log: (line: string) => void;
   /** Shrinks a watch's cadence: 0.005 makes its first minute 300 ms (tests). */
   watchCadenceScale?: number;
+  /** How the tools reach their upstreams (the global fetch unless set: a test watches what leaves). */
+  fetch?: Fetch;
   /** Each CPS Golf site's request pace (CPS_GOLF_PACE unless set: tests that check a watch a millisecond apart raise it). */
   golfPace?: Pace;
   /** Prints a line per answered request through `log` (the CLI does; tests need not). */
@@ -316,7 +319,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     cleanups.push(() => bus.flush());
 
     const http = new UpstreamClient({
-      fetch,
+      fetch: options.fetch ?? fetch,
       userAgent: USER_AGENT,
       timeoutMs: options.upstreamTimeoutMs ?? 8_000,
       cacheTtlMs: options.upstreamCacheMs ?? 300_000,

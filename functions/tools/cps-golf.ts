@@ -4,7 +4,7 @@ import type { Clock, GolfCredentials, Secrets } from "../core/ports.ts";
 import type { BookingRules } from "./booking-rules.ts";
 import type { Course, CpsGolfSite } from "./courses.ts";
 import { SiteClock } from "./site-clock.ts";
-import { CPS_GOLF_PACE, type Pace, SitePacer } from "./site-pacer.ts";
+import { CPS_GOLF_PACE, LAST, type Pace, SitePacer } from "./site-pacer.ts";
 import type { UpstreamAnswer, UpstreamClient, UpstreamRequest } from "./upstream.ts";
 
 /** Who the verified token says the golfer is. Taken from the token only, never from arguments. */
@@ -30,12 +30,11 @@ interface Session {
  */
 export class CpsGolfSessions {
   readonly sessions = new Map<string, Session>();
-  readonly signingIn = new Map<string, Promise<Session>>();
   /** Each site's pace and clock, by its origin. */
   readonly pacers = new Map<string, SitePacer>();
   readonly clocks = new Map<string, SiteClock>();
-  /** A learning of a site's clock under way (the warm-ups for one release share it). */
-  readonly clockLearning = new Map<string, Promise<void>>();
+  /** Work under way that every call needing it shares: a sign-in, a read of the rules, a search, a clock learning. */
+  readonly #underWay = new Map<string, Promise<unknown>>();
   readonly pace: Pace;
   readonly keys = new Map<string, { jwks: JSONWebKeySet; fetchedAt: number }>();
   /** The signed-in golfer's member class per course (GetUserInformation). */
@@ -47,15 +46,32 @@ export class CpsGolfSessions {
     this.pace = pace;
   }
 
+  /** Runs `run` unless the same `key` is under way, in which case its answer is shared. */
+  shared<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const pending = this.#underWay.get(key) as Promise<T> | undefined;
+    if (pending) return pending;
+    const started = run().finally(() => this.#underWay.delete(key));
+    this.#underWay.set(key, started);
+    return started;
+  }
+
+  #turns = 0;
+
+  /** The next call's place in every site's queue. */
+  nextTurn(): number {
+    this.#turns += 1;
+    return this.#turns;
+  }
+
   pacerOf(origin: string): SitePacer {
-    let pacer = this.pacers.get(origin);
-    if (!pacer) this.pacers.set(origin, (pacer = new SitePacer(this.pace)));
+    const pacer = this.pacers.get(origin) ?? new SitePacer(this.pace);
+    this.pacers.set(origin, pacer);
     return pacer;
   }
 
   clockOf(origin: string): SiteClock {
-    let clock = this.clocks.get(origin);
-    if (!clock) this.clocks.set(origin, (clock = new SiteClock()));
+    const clock = this.clocks.get(origin) ?? new SiteClock();
+    this.clocks.set(origin, clock);
     return clock;
   }
 }
@@ -68,6 +84,8 @@ export interface GolfDeps {
   clock: Clock;
   /** A fresh UUID (session and transaction ids). */
   newId: () => string;
+  /** This call's place in the site's queue (a scheduled race takes one when it starts); none: after them, in order. */
+  turn?: number;
 }
 
 /** A course that takes bookings online. */
@@ -84,10 +102,16 @@ export class CpsGolfApi {
   readonly course: GolfCourse;
   readonly #deps: GolfDeps;
   readonly #label: string;
+  readonly #rank: number;
 
-  constructor(course: GolfCourse, deps: GolfDeps) {
+  /**
+   * `urgent`: its requests go before every other waiting for the site's pace (a booking that holds a tee time);
+   * else they go in the order of their call's turn (GolfDeps.turn), then as they come.
+   */
+  constructor(course: GolfCourse, deps: GolfDeps, options: { urgent?: boolean } = {}) {
     this.course = course;
     this.#deps = deps;
+    this.#rank = options.urgent ? -1 : (deps.turn ?? LAST);
     this.#label = `The ${course.name} booking site`;
   }
 
@@ -119,18 +143,23 @@ export class CpsGolfApi {
    * its answer's Date header teaches the site's clock.
    */
   async #send(request: UpstreamRequest): Promise<UpstreamAnswer> {
-    await this.#deps.sessions.pacerOf(this.#site.origin).take();
+    await this.#deps.sessions.pacerOf(this.#site.origin).take(this.#rank);
     const sentAt = this.#deps.clock.now();
     const answer = await this.#deps.http.request(request);
     this.clock.observe(sentAt, this.#deps.clock.now(), answer.date);
     return answer;
   }
 
-  /** GET <api>/<endpoint>?query */
+  /**
+   * GET <api>/<endpoint>?query. The same GET already under way for this course is shared, not sent again: two
+   * hundred races searching one date at its release send one search at a time. Its answer is read, never changed.
+   */
   get(endpoint: string, query: Record<string, string>): Promise<unknown> {
     const url = new URL(endpoint, new URL(this.#site.paths.api, this.#site.origin));
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    return this.#call(endpoint, url.href, undefined);
+    return this.#deps.sessions.shared(`GET ${this.course.id} ${url.href}`, () =>
+      this.#call(endpoint, url.href, undefined),
+    );
   }
 
   /** POST <api>/<endpoint> with a JSON body. */
@@ -190,18 +219,15 @@ export class CpsGolfApi {
   }
 
   async #session(freshUntil = this.#deps.clock.now()): Promise<Session> {
-    const { sessions, signingIn } = this.#deps.sessions;
+    const { sessions } = this.#deps.sessions;
     const cached = sessions.get(this.course.id);
     if (cached && cached.refreshAfter > freshUntil) return cached;
     // One sign-in per golfer at a time: two hundred bookings waking for one release share it.
-    let pending = signingIn.get(this.course.id);
-    if (!pending) {
-      pending = this.#signIn().finally(() => signingIn.delete(this.course.id));
-      signingIn.set(this.course.id, pending);
-      sessions.delete(this.course.id);
-      sessions.set(this.course.id, await pending);
-    }
-    return pending;
+    return this.#deps.sessions.shared(`sign-in:${this.course.id}`, async () => {
+      const session = await this.#signIn();
+      sessions.set(this.course.id, session);
+      return session;
+    });
   }
 
   async #signIn(): Promise<Session> {

@@ -89,12 +89,15 @@ const AT_LIMIT = /already have a reservation|maximum|limit/i;
  */
 class Booker {
   readonly #api: CpsGolfApi;
+  /** The site, for the steps after the hold: they go before other calls' requests waiting for the site's pace. */
+  readonly #held: CpsGolfApi;
   readonly #course: GolfCourse;
   readonly #deps: GolfDeps;
   readonly #request: BookingRequest;
 
   constructor(course: GolfCourse, request: BookingRequest, deps: GolfDeps) {
     this.#api = new CpsGolfApi(course, deps);
+    this.#held = new CpsGolfApi(course, deps, { urgent: true });
     this.#course = course;
     this.#deps = deps;
     this.#request = request;
@@ -102,28 +105,40 @@ class Booker {
 
   async book(journal?: BookingJournal): Promise<Booking> {
     const golfer = await this.#api.golfer();
-    if (this.#course.golf.bookingSteps.includes("checkBookingLimit")) await this.#checkLimit(golfer);
-    const sessionId = await this.#lock(golfer);
-    // While the site prices the hold, note the golfer's reservations as they are before this one: if the booking is
-    // cut off during ReserveTeeTimes, the one new reservation on this course is this booking's.
+    const steps = this.#course.golf.bookingSteps;
+    // The limit check and the hold go together (a round trip less at a release): when the check refuses, the hold
+    // it raced is let go, and nothing was booked.
+    const [limit, held] = await Promise.allSettled([
+      steps.includes("checkBookingLimit") ? this.#checkLimit(golfer) : undefined,
+      this.#lock(golfer),
+    ]);
+    if (limit.status === "rejected") {
+      if (held.status === "fulfilled") await this.#letGo(golfer);
+      throw limit.reason;
+    }
+    if (held.status === "rejected") throw held.reason;
+    const sessionId = held.value;
+    // While the site prices the hold, note the golfer's reservations as they are before this one (if the booking is
+    // cut off during ReserveTeeTimes, the one new reservation on this course is this booking's), and register the
+    // site's extra transaction id: a fresh UUID of ours, which needs nothing from the pricing.
+    const fresh = steps.includes("registerTransactionId") ? this.#deps.newId() : undefined;
     const [pricing, before] = await Promise.all([
       this.#afterLock("TeeTimePricesCalculation", () => this.#price(golfer)),
       journal
-        ? this.#afterLock("UpcomingReservation", () => upcomingReservations(this.#course, this.#deps))
+        ? this.#afterLock("UpcomingReservation", () =>
+            upcomingReservations(this.#course, this.#deps, this.#held),
+          )
         : [],
+      fresh
+        ? this.#afterLock("RegisterTransactionId", () =>
+            this.#held.post("RegisterTransactionId", { transactionId: fresh }),
+          )
+        : undefined,
     ]);
     if (journal) await this.#afterLock("the booking's journal", () => this.#note(journal, before, pricing));
-    let transactionId = pricing.transactionId;
-    let bookingTransactionId: string | undefined;
-    if (this.#course.golf.bookingSteps.includes("registerTransactionId")) {
-      // The registered UUID becomes transactionId and the pricing one bookingTransactionId (as the site does).
-      const fresh = this.#deps.newId();
-      await this.#afterLock("RegisterTransactionId", () =>
-        this.#api.post("RegisterTransactionId", { transactionId: fresh }),
-      );
-      bookingTransactionId = transactionId;
-      transactionId = fresh;
-    }
+    // The registered UUID becomes transactionId and the pricing one bookingTransactionId (as the site does).
+    const transactionId = fresh ?? pricing.transactionId;
+    const bookingTransactionId = fresh ? pricing.transactionId : undefined;
     const reserved = await this.#reserve(golfer, sessionId, transactionId, bookingTransactionId);
     const startTime = pricing.startTime ?? (await this.#startTimeOf(golfer, reserved.reservationId));
     return {
@@ -218,6 +233,18 @@ class Booker {
     return answer.sessionId;
   }
 
+  /** Lets go of the hold (best effort: it expires on its own). */
+  async #letGo(golfer: GolferClaims): Promise<void> {
+    try {
+      await this.#held.post("UnLockTeeTimes", {
+        teeSheetIds: [this.#request.teeSheetId],
+        golferId: golfer.golferId,
+      });
+    } catch {
+      // The hold expires on its own.
+    }
+  }
+
   #lockRefused(error: unknown): unknown {
     if (error instanceof UpstreamRejected && error.details.upstreamStatus === 404) {
       return new UpstreamRejected(
@@ -260,7 +287,7 @@ class Booker {
       isGuestOf: false,
       isUseCapacityPricing: false,
     }));
-    const answer = (await this.#api.post("TeeTimePricesCalculation", {
+    const answer = (await this.#held.post("TeeTimePricesCalculation", {
       selectedTeeSheetId: teeSheetId,
       bookingList,
       holes,
@@ -334,7 +361,7 @@ class Booker {
       message?: unknown;
     } | null;
     try {
-      answer = (await this.#api.post("ReserveTeeTimes", body)) as typeof answer;
+      answer = (await this.#held.post("ReserveTeeTimes", body)) as typeof answer;
     } catch (error) {
       throw this.#reserveFailed(error);
     }
@@ -385,7 +412,7 @@ class Booker {
   /** The booked start time, from the reservations list, when the pricing answer did not carry it. */
   async #startTimeOf(golfer: GolferClaims, reservationId: number): Promise<string | undefined> {
     try {
-      const page = (await this.#api.upcomingReservations(golfer, 1)) as {
+      const page = (await this.#held.upcomingReservations(golfer, 1)) as {
         items?: { reservationId?: unknown; startTime?: unknown }[];
       } | null;
       const found = page?.items?.find((item) => item.reservationId === reservationId)?.startTime;

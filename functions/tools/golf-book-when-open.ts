@@ -251,11 +251,18 @@ function planResult(plan: Plan): ToolResult {
   };
 }
 
-/** A booking's plan is worth one fresh read of the rules: a cached read may predate a change the site made. */
-function forgetRules(course: GolfCourse, deps: GolfDeps): void {
-  for (const key of deps.sessions.rules.keys())
-    if (key.startsWith(`${course.id}:`)) deps.sessions.rules.delete(key);
+/**
+ * A booking's plan, and its warm-up, are worth a fresh read of the rules (a cached read may predate a change the
+ * site made); a read this recent is fresh, and is shared by the bookings planned or warmed up together.
+ */
+function forgetRulesOlderThan(course: GolfCourse, deps: GolfDeps, maxAgeMs: number): void {
+  const now = deps.clock.now();
+  for (const [key, cached] of deps.sessions.rules)
+    if (key.startsWith(`${course.id}:`) && now - cached.fetchedAt > maxAgeMs) deps.sessions.rules.delete(key);
 }
+
+/** Rules read this recently are the site's current ones at a plan. */
+const RULES_FRESH_AT_PLAN_MS = 2_000;
 
 /** Plan: the release instant from the site's rules, and the plan the record shows until then. */
 export const planBookingWhenOpen: ExecutableTool<GolfDeps> = {
@@ -263,7 +270,7 @@ export const planBookingWhenOpen: ExecutableTool<GolfDeps> = {
   summarize: () => "planned",
   async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
-    forgetRules(course, deps);
+    forgetRulesOlderThan(course, deps, RULES_FRESH_AT_PLAN_MS);
     const spread = Math.random() * WARM_UP_SPREAD_MS;
     return planResult(await planFor(course, wantOf(args), deps, deps.clock.now(), spread));
   },
@@ -285,9 +292,7 @@ async function learnSiteClock(api: CpsGolfApi, deps: GolfDeps, until: number): P
   const fresh = () =>
     clock.width <= SITE_CLOCK_TARGET_MS && deps.clock.now() - clock.learnedAt < CLOCK_FRESH_MS;
   if (fresh()) return;
-  const learning = deps.sessions.clockLearning.get(api.course.golf.origin);
-  if (learning) return learning;
-  const run = (async () => {
+  return deps.sessions.shared(`clock:${api.course.golf.origin}`, async () => {
     let roundTrip = 100;
     for (let probe = 0; probe < SITE_CLOCK_PROBES && !fresh(); probe++) {
       const at = clock.nextProbeAt(deps.clock.now(), roundTrip);
@@ -297,9 +302,7 @@ async function learnSiteClock(api: CpsGolfApi, deps: GolfDeps, until: number): P
       await api.get("GetUserInformation", {});
       roundTrip = deps.clock.now() - sent;
     }
-  })().finally(() => deps.sessions.clockLearning.delete(api.course.golf.origin));
-  deps.sessions.clockLearning.set(api.course.golf.origin, run);
-  return run;
+  });
 }
 
 /**
@@ -313,9 +316,7 @@ export const warmUpBookingWhenOpen: ExecutableTool<GolfDeps> = {
   async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
     const now = deps.clock.now();
-    for (const [key, cached] of deps.sessions.rules)
-      if (key.startsWith(`${course.id}:`) && now - cached.fetchedAt > RULES_FRESH_AT_WARM_UP_MS)
-        deps.sessions.rules.delete(key);
+    forgetRulesOlderThan(course, deps, RULES_FRESH_AT_WARM_UP_MS);
     const want = wantOf(args);
     const api = new CpsGolfApi(course, deps);
     const first = await planFor(course, want, deps, now);
@@ -334,7 +335,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
  * next choice. At most one booking, ever: the first hold that is priced and reserved ends the race, and anything
  * that fails after a hold ends it too (its hold released), never trying a second tee time.
  */
-async function race(course: GolfCourse, want: Want, plan: Plan, deps: BookingDeps): Promise<Booking> {
+async function race(course: GolfCourse, want: Want, plan: Plan, callDeps: BookingDeps): Promise<Booking> {
+  // One turn for the whole race: its every request goes before those of races that started after it.
+  const deps: BookingDeps = { ...callDeps, turn: callDeps.sessions.nextTurn() };
   const until = Math.min(Date.parse(plan.deadline), deps.clock.now() + RACE_RUN_MS);
   // Woken RACE_LEAD_MS early: the first search leaves at the release by the site's clock.
   const releaseHere = Date.parse(plan.opensAt) - (plan.siteAheadMs ?? 0);

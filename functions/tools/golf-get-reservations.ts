@@ -93,8 +93,11 @@ export async function upcomingItems(api: CpsGolfApi): Promise<Item[]> {
 }
 
 /** The golfer's upcoming reservations at a course, every page, past ones left out. */
-export async function upcomingReservations(course: GolfCourse, deps: GolfDeps): Promise<Reservation[]> {
-  const api = new CpsGolfApi(course, deps);
+export async function upcomingReservations(
+  course: GolfCourse,
+  deps: GolfDeps,
+  api = new CpsGolfApi(course, deps),
+): Promise<Reservation[]> {
   const items = await upcomingItems(api);
   const now = deps.clock.now();
   return items

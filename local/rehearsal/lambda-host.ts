@@ -194,6 +194,7 @@ export class LambdaHost {
       child.once("exit", (code) =>
         reject(new LambdaFailure("Runtime.ExitError", `exited ${code}: ${stderr}`)),
       );
+      child.once("error", (error) => reject(new LambdaFailure("Runtime.ExitError", error.message)));
     });
   }
 

@@ -3,6 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { idempotentRequestId } from "../../functions/core/digest.ts";
+import { RACE_LEAD_MS } from "../../functions/tools/golf-book-when-open.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import type { Rehearsal } from "./rehearsal.ts";
 
@@ -52,6 +53,20 @@ export async function runSession(rehearsal: Rehearsal) {
   );
   const call = (name: string, args: Record<string, unknown>) =>
     client.callTool({ name, arguments: args }) as Promise<Result>;
+  /** A call's status once it settles (a scheduled call's status answers at once with its plan), within a minute. */
+  const settled = async (id: string) => {
+    let status = await call("get_request_status", { requestId: id, wait: 5 });
+    for (const until = Date.now() + 60_000; status.structuredContent?.status === "working"; ) {
+      if (Date.now() > until) break;
+      await sleep(250);
+      status = await call("get_request_status", { requestId: id });
+    }
+    return status;
+  };
+  const statusIs = (expected: string) => (r: Result) =>
+    r.structuredContent?.status === expected
+      ? undefined
+      : `status ${String(r.structuredContent?.status)}: ${r.content[0]?.text}`;
   try {
     const tools = await step(
       "tools/list",
@@ -98,17 +113,9 @@ export async function runSession(rehearsal: Rehearsal) {
       "golf_book_when_open (scheduled: a date already open books at once)",
       async () => {
         const planned = await call("golf_book_when_open", { date, players: 1, preference: "latest" });
-        const id = String(planned._meta?.[REQUEST_ID_META_KEY]);
-        for (let i = 0; i < 100; i++) {
-          const status = await call("get_request_status", { requestId: id, wait: 5 });
-          if (status.structuredContent?.status !== "working") return status;
-        }
-        return planned;
+        return settled(String(planned._meta?.[REQUEST_ID_META_KEY]));
       },
-      (r) =>
-        r.structuredContent?.status === "completed"
-          ? undefined
-          : `status ${String(r.structuredContent?.status)}: ${r.content[0]?.text}`,
+      statusIs("completed"),
     );
     await step(
       "golf_cancel_reservation (standard)",
@@ -195,6 +202,68 @@ export async function runSession(rehearsal: Rehearsal) {
           10_000,
         ),
       (seen) => (seen ? undefined : "the last booking's push notification did not arrive"),
+    );
+
+    // The scheduled tools as they are meant to run: a race woken early for a release, a watch that books, and a
+    // scheduled call cancelled during its wait.
+    const golf = rehearsal.simulators.golf;
+    const releaseDate = addDays(localParts("America/Los_Angeles", new Date()).date, 45);
+    const cancelledDate = addDays(releaseDate, 1);
+    const pushesBefore = rehearsal.simulators.ntfy.received.length;
+    const releasesAt = golf.release(releaseDate, RACE_LEAD_MS + 4_000);
+    const scheduled = await call("golf_book_when_open", { date: releaseDate, players: 2 });
+    const doomed = await call("golf_book_when_open", { date: cancelledDate, players: 1 });
+    await step(
+      "golf_book_when_open cancelled during its wait",
+      () => call("cancel_request", { requestId: String(doomed._meta?.[REQUEST_ID_META_KEY]) }),
+      statusIs("cancelled"),
+    );
+    await step(
+      "golf_book_when_open at a release (woken early, books at the site's instant)",
+      () => settled(String(scheduled._meta?.[REQUEST_ID_META_KEY])),
+      (r) => {
+        const ours = golf.reservations.filter(
+          (x) => x.startTime.startsWith(releaseDate) && x.by === "golfer",
+        );
+        if (r.structuredContent?.status !== "completed")
+          return `status ${String(r.structuredContent?.status)}: ${r.content[0]?.text}`;
+        if (ours.length !== 1) return `${ours.length} reservations on ${releaseDate}`;
+        if ((ours[0]?.bookedAt ?? 0) < releasesAt) return "booked before the release";
+        return /It was booked when .* opened\./.test(String(r.content[0]?.text)) ? undefined : "no race said";
+      },
+    );
+    await step(
+      "golf_watch_tee_times books a match and pushes",
+      async () => {
+        const watch = await call("golf_watch_tee_times", {
+          date,
+          startTime: "12:00",
+          endTime: "12:30",
+          until: new Date(Date.now() + 3_600_000).toISOString(),
+        });
+        return settled(String(watch._meta?.[REQUEST_ID_META_KEY]));
+      },
+      statusIs("completed"),
+    );
+    await step(
+      "… pushes for the release's booking and the watch's, and nothing for the cancelled one",
+      async () => {
+        await waitFor(
+          () =>
+            rehearsal.simulators.ntfy.received
+              .slice(pushesBefore)
+              .filter((m) => m.title === "Tee time booked").length >= 2,
+          10_000,
+        );
+        return {
+          pushes: rehearsal.simulators.ntfy.received.slice(pushesBefore).map((m) => m.title),
+          cancelledBooked: golf.reservations.filter((x) => x.startTime.startsWith(cancelledDate)).length,
+        };
+      },
+      ({ pushes, cancelledBooked }) =>
+        pushes.filter((title) => title === "Tee time booked").length === 2 && cancelledBooked === 0
+          ? undefined
+          : `pushes ${JSON.stringify(pushes)}, ${cancelledBooked} booked on the cancelled date`,
     );
 
     // Step Functions' own event for an execution that never ran, fed to the reconciler through the default bus.

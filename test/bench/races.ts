@@ -81,7 +81,12 @@ const AWS_RACES = Number(process.env.REZ_AWS_RACES ?? 20);
  * waits in-process for the release; rivals book the two earliest times 300 ms after it.
  */
 export async function racesOnAwsModel() {
-  const rehearsal = await startRehearsal(() => {}, { awsModel: new AwsLatencyModel() });
+  const rehearsal = await startRehearsal(
+    (line) => {
+      if (process.env.REZ_BENCH_VERBOSE) process.stderr.write(`${line}\n`);
+    },
+    { awsModel: new AwsLatencyModel() },
+  );
   const site = rehearsal.simulators.golf;
   const status = async (id: string) =>
     (await (

@@ -26,6 +26,9 @@ describe("the rehearsal of the synthesized stack", () => {
         "booking notification (rule → notifier bundle → ntfy)",
         "cancel during ReserveTeeTimes → 'may still complete'",
         "reconciler fed a Step Functions status-change event",
+        "golf_book_when_open at a release (woken early, books at the site's instant)",
+        "golf_watch_tee_times books a match and pushes",
+        "golf_book_when_open cancelled during its wait",
       ]),
     );
   });

@@ -27,7 +27,12 @@ import { golfGetReservations, type Reservation } from "../../functions/tools/gol
 import { golfSearchTeeTimes, type TeeTime } from "../../functions/tools/golf-search-tee-times.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { UpstreamClient } from "../../functions/tools/upstream.ts";
-import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
+import {
+  DEMO_GOLFER,
+  type GolfSimulator,
+  type GolfSimulatorOptions,
+  startGolfSimulator,
+} from "../../local/simulators/cps-golf.ts";
 
 const ZONE = "America/Los_Angeles";
 const today = () => localParts(ZONE, new Date()).date;
@@ -87,6 +92,32 @@ function deps(overrides: Partial<GolfDeps> = {}, secrets: SecretsDocument = DEMO
 async function search(args: Record<string, unknown>, d = deps()) {
   const result = await golfSearchTeeTimes.execute(args as never, d);
   return { result, teeTimes: (result.structuredContent as unknown as { teeTimes: TeeTime[] }).teeTimes };
+}
+
+/** A course of its own on a simulated site of its own, for a test that changes how the site behaves. */
+async function withOwnSite(
+  site: Partial<GolfSimulatorOptions>,
+  settings: Record<string, unknown>,
+  run: (own: GolfSimulator, course: Course) => Promise<void>,
+): Promise<void> {
+  const own = await startGolfSimulator({ courseName: "Own Links", timeZone: ZONE, ...site });
+  try {
+    const [parsed] = parseCourses([
+      {
+        id: "own-links",
+        name: "Own Links",
+        timeZone: ZONE,
+        latitude: 47.62,
+        longitude: -122.35,
+        origin: own.url,
+        courseIds: "1",
+        ...settings,
+      },
+    ]) as [Course];
+    await run(own, parsed);
+  } finally {
+    await own.close();
+  }
 }
 
 async function book(args: Record<string, unknown>, d = deps()) {
@@ -251,6 +282,24 @@ describe("golf_book_tee_time", () => {
     });
   });
 
+  it("refuses at the golfer's booking limit, letting go of the hold that raced the check, and books nothing", async () => {
+    await withOwnSite(
+      { steps: ["checkBookingLimit"], maxReservations: 0 },
+      { bookingSteps: ["checkBookingLimit"] },
+      async (full, limited) => {
+        const id = full.teeSheetId(inDays(5), "09:00");
+        const refused = await failure(
+          book({ course: limited.id, teeSheetId: id, players: 2 }, deps({ courses: [limited] })),
+        );
+        expect(refused).toBeInstanceOf(UpstreamRejected);
+        expect(refused.message).toMatch(/will not take another booking .*booking limit/);
+        expect(full.requests.some((r) => r.endsWith("/UnLockTeeTimes"))).toBe(true);
+        expect(full.openSpots(id)).toBe(4);
+        expect(full.reservations).toHaveLength(0);
+      },
+    );
+  });
+
   it("runs the optional steps a site needs, in order", async () => {
     const start = site.requests.length;
     await book({ teeSheetId: site.teeSheetId(inDays(5), "09:00"), players: 1 });
@@ -258,13 +307,10 @@ describe("golf_book_tee_time", () => {
       .slice(start)
       .filter((r) => r.startsWith("POST /onlineres"))
       .map((r) => r.split("/").at(-1));
-    expect(steps).toEqual([
-      "CheckBookingLimit",
-      "LockTeeTimes",
-      "TeeTimePricesCalculation",
-      "RegisterTransactionId",
-      "ReserveTeeTimes",
-    ]);
+    // The limit check goes with the hold, the registration with the pricing; the reservation comes last.
+    expect(steps.slice(0, 2).sort()).toEqual(["CheckBookingLimit", "LockTeeTimes"]);
+    expect(steps.slice(2, 4).sort()).toEqual(["RegisterTransactionId", "TeeTimePricesCalculation"]);
+    expect(steps.slice(4)).toEqual(["ReserveTeeTimes"]);
   });
 
   it("gives the last spot to one of two concurrent bookings; the other hears it is no longer available", async () => {
@@ -361,29 +407,11 @@ describe("golf_get_reservations", () => {
 
 describe("a short-lived sign-in token", () => {
   it("is reused within a call rather than signing in before every request", async () => {
-    const short = await startGolfSimulator({
-      courseName: "Quick Links",
-      timeZone: ZONE,
-      tokenLifetimeSeconds: 300,
-    });
-    try {
-      const [quick] = parseCourses([
-        {
-          id: "quick",
-          name: "Quick Links",
-          timeZone: ZONE,
-          latitude: 47,
-          longitude: -122,
-          origin: short.url,
-          courseIds: "1",
-        },
-      ]) as [Course];
+    await withOwnSite({ tokenLifetimeSeconds: 300 }, {}, async (short, quick) => {
       const d = deps({ courses: [quick] });
       await golfBookTeeTime.execute({ teeSheetId: short.teeSheetId(inDays(1), "09:00"), players: 1 }, d);
       expect(short.requests.filter((r) => r.includes("connect/token"))).toHaveLength(1);
-    } finally {
-      await short.close();
-    }
+    });
   });
 });
 
