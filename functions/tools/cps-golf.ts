@@ -151,15 +151,16 @@ export class CpsGolfApi {
   }
 
   /**
-   * GET <api>/<endpoint>?query. The same GET already under way for this course is shared, not sent again: two
-   * hundred races searching one date at its release send one search at a time. Its answer is read, never changed.
+   * GET <api>/<endpoint>?query. The same GET already under way for this course is shared, not sent again (two
+   * hundred races searching one date at its release send one search at a time; its answer is read, never changed),
+   * except the golfer's reservations: a booking reads them to see its own writes, which an earlier read predates.
    */
   get(endpoint: string, query: Record<string, string>): Promise<unknown> {
     const url = new URL(endpoint, new URL(this.#site.paths.api, this.#site.origin));
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    return this.#deps.sessions.shared(`GET ${this.course.id} ${url.href}`, () =>
-      this.#call(endpoint, url.href, undefined),
-    );
+    const send = () => this.#call(endpoint, url.href, undefined);
+    if (endpoint === "UpcomingReservation") return send();
+    return this.#deps.sessions.shared(`GET ${this.course.id} ${url.href}`, send);
   }
 
   /** POST <api>/<endpoint> with a JSON body. */

@@ -253,7 +253,8 @@ function planResult(plan: Plan): ToolResult {
 
 /**
  * A booking's plan, and its warm-up, are worth a fresh read of the rules (a cached read may predate a change the
- * site made); a read this recent is fresh, and is shared by the bookings planned or warmed up together.
+ * site made). A plan reads them afresh (bookings planned together share a read under way); a warm-up takes a read
+ * this recent as fresh.
  */
 function forgetRulesOlderThan(course: GolfCourse, deps: GolfDeps, maxAgeMs: number): void {
   const now = deps.clock.now();
@@ -261,16 +262,13 @@ function forgetRulesOlderThan(course: GolfCourse, deps: GolfDeps, maxAgeMs: numb
     if (key.startsWith(`${course.id}:`) && now - cached.fetchedAt > maxAgeMs) deps.sessions.rules.delete(key);
 }
 
-/** Rules read this recently are the site's current ones at a plan. */
-const RULES_FRESH_AT_PLAN_MS = 2_000;
-
 /** Plan: the release instant from the site's rules, and the plan the record shows until then. */
 export const planBookingWhenOpen: ExecutableTool<GolfDeps> = {
   definition: golfBookWhenOpenDefinition,
   summarize: () => "planned",
   async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
-    forgetRulesOlderThan(course, deps, RULES_FRESH_AT_PLAN_MS);
+    forgetRulesOlderThan(course, deps, 0);
     const spread = Math.random() * WARM_UP_SPREAD_MS;
     return planResult(await planFor(course, wantOf(args), deps, deps.clock.now(), spread));
   },

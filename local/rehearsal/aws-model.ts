@@ -1,6 +1,6 @@
 /**
- * The rehearsal's AWS latency model: how long the services take, as published figures (or, where AWS publishes
- * none, a stated assumption) say. Each figure names its source; docs/performance.md lists them. With the model on,
+ * The rehearsal's AWS latency model: how long the services take, as published figures say, or, where AWS publishes
+ * none, a stated assumption (each range errs on the slow side). Each figure names its source; docs/performance.md lists them. With the model on,
  * the stand-ins delay every call by a draw from its range, so a path that is fast only on loopback is found here.
  */
 export interface Range {
@@ -15,9 +15,8 @@ export const AWS_FIGURES = {
     low: 20,
     high: 80,
     source:
-      "Assumed: AWS publishes no per-transition latency for Standard workflows; community benchmarks of a Standard " +
-      "execution with one Lambda task (e.g. cremich.cloud, 'AWS Step function vs. AWS Lambda benchmark') put the " +
-      "orchestration overhead in tens of milliseconds per state.",
+      "Assumed: AWS publishes no per-transition latency for Standard workflows; tens of milliseconds is our " +
+      "estimate, to be replaced by a measurement on a deployed stack.",
   },
   waitLateMs: {
     low: 0,
@@ -31,8 +30,8 @@ export const AWS_FIGURES = {
     low: 10,
     high: 30,
     source:
-      "Assumed: the Invoke API's own overhead on a warm execution environment (no published figure; single-digit to " +
-      "tens of milliseconds in public measurements).",
+      "Assumed: the Invoke API's own overhead on a warm execution environment has no published figure; this is " +
+      "our estimate.",
   },
   lambdaColdStartMs: {
     low: 100,
@@ -45,8 +44,8 @@ export const AWS_FIGURES = {
     low: 5 * 60_000,
     high: 5 * 60_000,
     source:
-      "Assumed: Lambda does not document how long an idle execution environment is kept; 5 minutes is the low end " +
-      "of what is observed.",
+      "Assumed: Lambda does not document how long an idle execution environment is kept; 5 minutes errs on the " +
+      "side of more cold starts.",
   },
   dynamoDbMs: {
     low: 3,
@@ -56,7 +55,7 @@ export const AWS_FIGURES = {
   eventBridgePutMs: {
     low: 20,
     high: 60,
-    source: "Assumed: no published PutEvents latency; tens of milliseconds in public measurements.",
+    source: "Assumed: PutEvents has no published latency figure; this is our estimate.",
   },
   siteOneWayMs: {
     low: 40,

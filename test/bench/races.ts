@@ -8,6 +8,24 @@ import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
 import { KEY, summary } from "./stats.ts";
 import { benchRuntime } from "./tools.ts";
 
+/**
+ * A call's status once it settles, within a minute: the status route's long poll ends as soon as a scheduled call
+ * has its plan, so it is asked again until the call is no longer working.
+ */
+async function settled(statusUrl: string, headers: Record<string, string>) {
+  const read = async () =>
+    (await (await fetch(`${statusUrl}?wait=10`, { headers })).json()) as {
+      status: string;
+      statusMessage?: string;
+    };
+  let view = await read();
+  for (const until = Date.now() + 60_000; view.status === "working" && Date.now() < until; ) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    view = await read();
+  }
+  return view;
+}
+
 /** How many scheduled bookings race the release (and rivals at 300 ms). */
 const RACES = Number(process.env.REZ_RACES ?? 20);
 const RIVALS_AFTER_MS = 300;
@@ -45,13 +63,14 @@ export async function races() {
           params: { name: "golf_book_when_open", arguments: { date, players: 2 } },
         }),
       });
-      const id = String((await answer.json()).result?._meta?.["rez-agent-mcp/requestId"]);
-      let status = "working";
-      for (let polls = 0; status === "working" && polls < 10; polls++) {
-        const view = await (await fetch(`${runtime.mcpUrl}/status/${id}?wait=10`, { headers })).json();
-        status = view.status;
+      const id = String((await answer.json()).result?._meta?.[REQUEST_ID_META_KEY]);
+      const view = await settled(`${runtime.mcpUrl}/status/${id}`, { "x-api-key": KEY });
+      if (view.status !== "completed") {
+        if (process.env.REZ_BENCH_VERBOSE)
+          for (const [k, r] of site.requests.entries())
+            process.stderr.write(`${(site.requestTimes[k] ?? 0) - releasesAt} ${r.slice(0, 100)}\n`);
+        throw new Error(`race ${i} ended ${view.status}: ${view.statusMessage}`);
       }
-      if (status !== "completed") throw new Error(`race ${i} ended ${status}`);
       const ours = site.reservations.filter((r) => r.startTime.startsWith(date) && r.by === "golfer");
       if (ours.length === 1) bookedOnce += 1;
       const mine = ours[0];

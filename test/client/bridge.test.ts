@@ -140,9 +140,10 @@ describe("the bridge", () => {
         arguments: { date, until: new Date(Date.now() + 3_600_000).toISOString() },
       })) as Result;
       const watchMs = Date.now() - started - scheduledMs;
-      // Assess: the plan's own words, with the instant, well before the bridge's 45 s deadline
-      expect(scheduledMs).toBeLessThan(3_000);
-      expect(watchMs).toBeLessThan(3_000);
+      // Assess: the plan's own words, with the instant, well before the bridge's 45 s deadline (the old bridge held
+      // both for all of it; the bound is loose so a loaded machine does not fail it)
+      expect(scheduledMs).toBeLessThan(30_000);
+      expect(watchMs).toBeLessThan(30_000);
       expect(scheduled.content[0]?.text).toMatch(
         new RegExp(
           `^Scheduled: Sample Links opens ${date} for booking on .*\\(\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,`,

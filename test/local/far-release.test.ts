@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { DEFAULT_FRONT_CONFIG } from "../../functions/core/config.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
+import { startServer } from "../faults/server-process.ts";
 
 /**
  * `npm start -- --upstreams simulated` asked to book a date whose release is 40 days away: it sends nothing to the
@@ -13,7 +14,6 @@ import { addDays, localParts } from "../../functions/tools/local-time.ts";
  * machine's clock gets there (the server restarted with its clock moved 40 days on, as a machine left running).
  */
 
-const MAIN = new URL("../../local/main.ts", import.meta.url).pathname;
 const SHIFTED_CLOCK = new URL("./shifted-clock.ts", import.meta.url).pathname;
 const KEY = "far-release-key-0123456789";
 const ZONE = "America/Los_Angeles";
@@ -37,35 +37,21 @@ interface Server {
 }
 
 /** The CLI in simulated mode on the shared data folder, its wall clock moved by `shiftMs`. */
-function start(shiftMs: number): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ["--import", SHIFTED_CLOCK, MAIN, "--port", "0", "--upstreams", "simulated", "--data-dir", dataDir],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        REZ_AGENT_MCP_API_KEY: KEY,
-        REZ_TEST_CLOCK_SHIFT_MS: String(shiftMs),
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
+async function start(shiftMs: number): Promise<Server> {
+  const { child, mcpUrl, output } = await startServer(
+    ["--upstreams", "simulated", "--data-dir", dataDir],
+    KEY,
+    children,
+    { REZ_TEST_CLOCK_SHIFT_MS: String(shiftMs) },
+    { nodeArgs: ["--import", SHIFTED_CLOCK], ready: /Press Ctrl\+C to stop\./ },
   );
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    child.stderr?.on("data", (chunk) => {
-      output += chunk;
-      if (!output.includes("Press Ctrl+C to stop.")) return;
-      const url = (pattern: RegExp) => pattern.exec(output)?.[1] ?? "";
-      resolve({
-        child,
-        mcpUrl: url(/Listening on (\S+\/mcp)/),
-        golfUrl: url(/CPS Golf\s+(\S+) \(sample-links\)/),
-        ntfyUrl: url(/ntfy\s+(\S+) /),
-      });
-    });
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
+  const url = (pattern: RegExp) => pattern.exec(output)?.[1] ?? "";
+  return {
+    child,
+    mcpUrl,
+    golfUrl: url(/CPS Golf\s+(\S+) \(sample-links\)/),
+    ntfyUrl: url(/ntfy\s+(\S+) /),
+  };
 }
 
 async function rpc(server: Server, method: string, params: unknown) {

@@ -56,6 +56,40 @@ const fill = (date: string, times: string[]) => {
   }
 };
 
+/** A watch of a window kept full, on a runtime that checks a millisecond apart, run until it fails. */
+async function watchUntilFailed(
+  fast: Harness,
+  window: { date: string; startTime: string; endTime: string },
+  untilMs: number,
+) {
+  const golf = fast.runtime.simulators.golf["sample-links"] as GolfSimulator;
+  for (let t = window.startTime; t <= window.endTime; t = addMinutes(t, 10)) {
+    const id = golf.teeSheetId(window.date, t);
+    golf.takeSpots(id, golf.openSpots(id));
+  }
+  const body = await (
+    await callTool(fast.runtime, "golf_watch_tee_times", {
+      ...window,
+      until: new Date(Date.now() + untilMs).toISOString(),
+    })
+  ).json();
+  const id = String(body.result._meta[REQUEST_ID_META_KEY]);
+  await vi.waitFor(
+    async () => expect((await (await getStatus(fast.runtime, id)).json()).status).toBe("failed"),
+    { timeout: 120_000, interval: 250 },
+  );
+  return { id, status: await (await getStatus(fast.runtime, id)).json() };
+}
+
+/** HH:MM plus `minutes`. */
+function addMinutes(hhmm: string, minutes: number): string {
+  const total = Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)) + minutes;
+  return `${String(Math.floor(total / 60)).padStart(2, "0")}:${String(total % 60).padStart(2, "0")}`;
+}
+
+/** A runtime whose watches check a millisecond apart, at a pace no site would allow (the tests' own simulator). */
+const FAST = { watchCadenceScale: 1e-7, golfPace: { perSecond: 1e6, burst: 100 } };
+
 describe("golf_watch_tee_times", () => {
   it("watches a full window and books the first time that frees up, once", async () => {
     const date = inDays(3);
@@ -145,29 +179,11 @@ describe("golf_watch_tee_times", () => {
 describe("a watch's history", () => {
   it("writes EVENTS_PER_CHECK events a check and, at its most checks, stays within the history budget", async () => {
     // Prepare: checks a millisecond apart (the cadence scaled down), a window that never frees up
-    const fast = await startHarness({ watchCadenceScale: 1e-7, golfPace: { perSecond: 1e6, burst: 100 } });
+    const fast = await startHarness(FAST);
     try {
-      const golf = fast.runtime.simulators.golf["sample-links"] as GolfSimulator;
-      const date = inDays(6);
-      for (const time of ["10:00", "10:10"]) {
-        const id = golf.teeSheetId(date, time);
-        golf.takeSpots(id, golf.openSpots(id));
-      }
+      const window = { date: inDays(6), startTime: "10:00", endTime: "10:10" };
       const watch = async (untilMs: number) => {
-        const body = await (
-          await callTool(fast.runtime, "golf_watch_tee_times", {
-            date,
-            startTime: "10:00",
-            endTime: "10:10",
-            until: new Date(Date.now() + untilMs).toISOString(),
-          })
-        ).json();
-        const id = String(body.result._meta[REQUEST_ID_META_KEY]);
-        await vi.waitFor(
-          async () => expect((await (await getStatus(fast.runtime, id)).json()).status).toBe("failed"),
-          { timeout: 120_000, interval: 250 },
-        );
-        const status = await (await getStatus(fast.runtime, id)).json();
+        const { id, status } = await watchUntilFailed(fast, window, untilMs);
         const checks = Number(/\((\d+) checks\)/.exec(status.statusMessage)?.[1]);
         return { checks, events: fast.runtime.workflow.historyEventsOf(id) ?? 0, status };
       };
@@ -190,32 +206,15 @@ describe("a watch's history", () => {
 
   it("fails an execution past its history limit, as Step Functions would", async () => {
     // Prepare: a runtime whose runner allows only 200 events
-    const tight = await startHarness({
-      watchCadenceScale: 1e-7,
-      historyEventLimit: 200,
-      golfPace: { perSecond: 1e6, burst: 100 },
-    });
+    const tight = await startHarness({ ...FAST, historyEventLimit: 200 });
     try {
-      const date = inDays(6);
-      const golf = tight.runtime.simulators.golf["sample-links"] as GolfSimulator;
-      const id = golf.teeSheetId(date, "11:00");
-      golf.takeSpots(id, golf.openSpots(id));
-      // Act
-      const body = await (
-        await callTool(tight.runtime, "golf_watch_tee_times", {
-          date,
-          startTime: "11:00",
-          endTime: "11:00",
-          until: new Date(Date.now() + 3_600_000).toISOString(),
-        })
-      ).json();
-      const requestId = String(body.result._meta[REQUEST_ID_META_KEY]);
-      // Assess: the call is settled as failed, saying why
-      await vi.waitFor(
-        async () => expect((await (await getStatus(tight.runtime, requestId)).json()).status).toBe("failed"),
-        { timeout: 30_000, interval: 100 },
+      // Act, and the call is settled as failed
+      const { status } = await watchUntilFailed(
+        tight,
+        { date: inDays(6), startTime: "11:00", endTime: "11:00" },
+        3_600_000,
       );
-      const status = await (await getStatus(tight.runtime, requestId)).json();
+      // Assess: saying why
       expect(JSON.stringify(status)).toMatch(/history reached Step Functions' limit of 200 events/);
     } finally {
       await tight.close();

@@ -202,6 +202,28 @@ describe("golf_search_tee_times", () => {
   });
 });
 
+describe("calls sharing one site", () => {
+  it("send one search for identical searches under way, one sign-in for them all, and give each the answer", async () => {
+    const d = deps();
+    const before = site.requests.length;
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => search({ date: inDays(4), players: 1, startTime: "08:00" }, d)),
+    );
+    const sent = site.requests.slice(before);
+    expect(sent.filter((r) => r.includes("/TeeTimes?"))).toHaveLength(1);
+    expect(sent.filter((r) => r.includes("/connect/token"))).toHaveLength(1);
+    for (const { teeTimes } of answers) expect(teeTimes).toEqual(answers[0]?.teeTimes);
+  });
+
+  it("never share a read of the golfer's reservations, which a booking makes to see its own writes", async () => {
+    const d = deps();
+    await search({ date: inDays(4) }, d);
+    const before = site.requests.length;
+    await Promise.all([golfGetReservations.execute({}, d), golfGetReservations.execute({}, d)]);
+    expect(site.requests.slice(before).filter((r) => r.includes("/UpcomingReservation?"))).toHaveLength(2);
+  });
+});
+
 describe("signing in to a CPS Golf site", () => {
   it("verifies the token once and reuses the session", async () => {
     const d = deps();
