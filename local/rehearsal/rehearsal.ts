@@ -15,7 +15,12 @@ import { acknowledgeNagFindings } from "../../stacks/nag.ts";
 import { RezAgentMcpStack } from "../../stacks/rez-agent-mcp-stack.ts";
 import { type BusEvent, LocalEventBus } from "../bus.ts";
 import { startLocalDynamo } from "../dynamo.ts";
-import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../simulators/cps-golf.ts";
+import {
+  DEMO_GOLFER,
+  type GolfSimulator,
+  type GolfSimulatorOptions,
+  startGolfSimulator,
+} from "../simulators/cps-golf.ts";
 import { type NtfySimulator, startNtfySimulator } from "../simulators/ntfy.ts";
 import { startNwsSimulator } from "../simulators/nws.ts";
 import { startOpenMeteoSimulator } from "../simulators/open-meteo.ts";
@@ -56,6 +61,8 @@ export interface Rehearsal {
 export interface RehearsalOptions {
   /** The AWS latency model: the services and the golf site take as long as on AWS (default: loopback speed). */
   awsModel?: AwsLatencyModel;
+  /** Settings of the simulated golf site beyond the sample course's (a golfer allowed more reservations). */
+  golfSite?: Partial<GolfSimulatorOptions>;
 }
 
 /**
@@ -93,6 +100,7 @@ export async function startRehearsal(
       steps: course.golf.bookingSteps,
       ...(course.golf.websiteId ? { websiteId: course.golf.websiteId } : {}),
       ...(model ? { oneWayMs: model.ms("siteOneWayMs") } : {}),
+      ...options.golfSite,
     });
     const ntfy = await startNtfySimulator();
     const nws = await startNwsSimulator();

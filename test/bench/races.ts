@@ -104,7 +104,7 @@ export async function racesOnAwsModel() {
     (line) => {
       if (process.env.REZ_BENCH_VERBOSE) process.stderr.write(`${line}\n`);
     },
-    { awsModel: new AwsLatencyModel() },
+    { awsModel: new AwsLatencyModel(), golfSite: { maxReservations: 1_000 } },
   );
   const site = rehearsal.simulators.golf;
   const status = async (id: string) =>
