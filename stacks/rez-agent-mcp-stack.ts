@@ -166,7 +166,12 @@ export class RezAgentMcpStack extends Stack {
       created.setEnvironment(shared);
       const uses: readonly string[] = spec.uses;
       if (uses.includes("weather")) created.setEnvironment(weatherEnvironment(config.weatherEndpoints));
-      if (uses.includes("golf")) created.useSecret("GOLF_SECRET_ARN", golfSecret);
+      if (uses.includes("golf")) {
+        // One pace per site for every instance of every golf function: an item per site in the idempotency table.
+        created
+          .useSecret("GOLF_SECRET_ARN", golfSecret)
+          .useTable("SITE_PACE_TABLE_NAME", idempotency, TABLE_ACCESS.sitePace);
+      }
       if (uses.includes("ntfy"))
         created.useSecret("NTFY_SECRET_ARN", ntfySecret).setEnvironment(ntfyEnvironment);
       if (uses.includes("idempotency")) {

@@ -4,7 +4,7 @@ import type { Clock, GolfCredentials, Secrets } from "../core/ports.ts";
 import type { BookingRules } from "./booking-rules.ts";
 import type { Course, CpsGolfSite } from "./courses.ts";
 import { SiteClock } from "./site-clock.ts";
-import { CPS_GOLF_PACE, LAST, type Pace, SitePacer } from "./site-pacer.ts";
+import { CPS_GOLF_PACE, LAST, type Pace, type SharedPace, SitePacer } from "./site-pacer.ts";
 import type { UpstreamAnswer, UpstreamClient, UpstreamRequest } from "./upstream.ts";
 
 /** Who the verified token says the golfer is. Taken from the token only, never from arguments. */
@@ -36,14 +36,45 @@ export class CpsGolfSessions {
   /** Work under way that every call needing it shares: a sign-in, a read of the rules, a search, a clock learning. */
   readonly #underWay = new Map<string, Promise<unknown>>();
   readonly pace: Pace;
+  /** The pace every process shares (AWS: a DynamoDB item per site); none locally, where one process calls. */
+  readonly sharedPace: SharedPace | undefined;
   readonly keys = new Map<string, { jwks: JSONWebKeySet; fetchedAt: number }>();
   /** The signed-in golfer's member class per course (GetUserInformation). */
   readonly memberClasses = new Map<string, string>();
   /** Booking rules per course and member class (BookingRuleModels). */
   readonly rules = new Map<string, { rules: BookingRules; fetchedAt: number }>();
 
-  constructor(pace: Pace = CPS_GOLF_PACE) {
+  /** Shared slots booked ahead, per site origin: when each may leave, earliest first. */
+  readonly #booked = new Map<string, number[]>();
+
+  /**
+   * Books `count` of the shared pace's slots from `at` for this process's next requests to the site (a race books
+   * its release's second a few seconds ahead). Nothing to do without a shared pace.
+   */
+  async bookSlots(origin: string, at: number, count: number): Promise<void> {
+    if (!this.sharedPace) return;
+    const slots = await this.sharedPace.reserve(origin, at, count);
+    this.#booked.set(
+      origin,
+      [...(this.#booked.get(origin) ?? []), ...slots].sort((a, b) => a - b),
+    );
+  }
+
+  /** Waits for this request's turn in the pace every process shares: a slot booked ahead, else a new one. */
+  async takeShared(origin: string, now: () => number): Promise<void> {
+    if (!this.sharedPace) return;
+    const booked = this.#booked.get(origin) ?? [];
+    // A slot booked ahead is used when its time has come or is near; stale ones (more than a minute old) are dropped.
+    while (booked.length > 0 && (booked[0] ?? 0) < now() - 60_000) booked.shift();
+    const slot = booked.length > 0 && (booked[0] ?? 0) <= now() + 1_000 ? booked.shift() : undefined;
+    if (slot === undefined) return this.sharedPace.take(origin);
+    const wait = slot - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  constructor(pace: Pace = CPS_GOLF_PACE, sharedPace?: SharedPace) {
     this.pace = pace;
+    this.sharedPace = sharedPace;
   }
 
   /** Runs `run` unless the same `key` is under way, in which case its answer is shared. */
@@ -144,6 +175,7 @@ export class CpsGolfApi {
    */
   async #send(request: UpstreamRequest): Promise<UpstreamAnswer> {
     await this.#deps.sessions.pacerOf(this.#site.origin).take(this.#rank);
+    await this.#deps.sessions.takeShared(this.#site.origin, () => this.#deps.clock.now());
     const sentAt = this.#deps.clock.now();
     const answer = await this.#deps.http.request(request);
     this.clock.observe(sentAt, this.#deps.clock.now(), answer.date);

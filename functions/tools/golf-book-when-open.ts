@@ -160,6 +160,8 @@ const NOT_OPEN_PAUSE_MS = 200;
  * again soon (the site's pace still holds every request to its slot).
  */
 const AT_RELEASE_PAUSE_MS = 40;
+/** The site requests a race books ahead for its release: a search and a booking's every step. */
+const RACE_SLOTS = 7;
 /** The longest one race invocation runs (its Task times out at 150 s). */
 const RACE_RUN_MS = 100_000;
 
@@ -339,7 +341,11 @@ async function race(course: GolfCourse, want: Want, plan: Plan, callDeps: Bookin
   const until = Math.min(Date.parse(plan.deadline), deps.clock.now() + RACE_RUN_MS);
   // Woken RACE_LEAD_MS early: the first search leaves at the release by the site's clock.
   const releaseHere = Date.parse(plan.opensAt) - (plan.siteAheadMs ?? 0);
-  if (plan.release) await sleep(Math.min(releaseHere, until) - deps.clock.now());
+  if (plan.release) {
+    // The release's slots of the pace every instance shares are booked now, not asked for at the release.
+    await deps.sessions.bookSlots(course.golf.origin, releaseHere, RACE_SLOTS);
+    await sleep(Math.min(releaseHere, until) - deps.clock.now());
+  }
   const lost: string[] = [];
   let pause = NOT_OPEN_PAUSE_MS;
   let lastProblem = "no tee time in the window was open";

@@ -11,6 +11,16 @@ export interface Pace {
   burst: number;
 }
 
+/**
+ * A pace kept across processes (on AWS, every function instance that calls the site), taken after the process's own
+ * pace: a request leaves when both allow it.
+ */
+export interface SharedPace {
+  take(site: string): Promise<void>;
+  /** Books `count` slots from `at` (epoch ms) on; when each may leave. */
+  reserve(site: string, at: number, count: number): Promise<number[]>;
+}
+
 /** CPS Golf's pace: what its sites tolerate from one client. */
 export const CPS_GOLF_PACE: Pace = { perSecond: 5, burst: 10 };
 
