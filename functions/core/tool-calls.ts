@@ -378,14 +378,15 @@ export class ToolCalls {
       (args.tool === undefined || record.tool === args.tool);
     const found: RequestRecord[] = [];
     let cursor = typeof args.cursor === "string" ? args.cursor : undefined;
-    // Filtering happens on the pages read: a few pages at most per answer, the cursor carrying on from there.
+    // Filtering happens on the pages read: a few pages at most per answer, the cursor carrying on from there. A page
+    // never holds more records than the answer has room left for, so no match is read past the cursor and dropped.
     for (let pages = 0; pages < 5 && found.length < limit; pages++) {
-      const page = await this.#pageOf(principal, limit, cursor);
+      const page = await this.#pageOf(principal, limit - found.length, cursor);
       found.push(...page.records.filter(wanted));
       cursor = page.nextCursor;
       if (!cursor) break;
     }
-    const requests = found.slice(0, limit).map((record) => ({
+    const requests = found.map((record) => ({
       requestId: record.id,
       tool: record.tool,
       status: record.status,

@@ -146,6 +146,19 @@ describe("the race for a released date", () => {
   });
 });
 
+describe("what a scheduled booking is asked for", () => {
+  it("refuses preference closest without closestTo, before it asks the site anything", async () => {
+    const before = site.requests.length;
+    await expect(
+      planBookingWhenOpen.execute({ date: inDays(9), preference: "closest" }, deps()),
+    ).rejects.toThrow(/preference "closest" needs closestTo/);
+    await expect(
+      golfBookWhenOpen.execute({ date: inDays(9), preference: "closest", plan: planNow() } as never, deps()),
+    ).rejects.toThrow(/needs closestTo/);
+    expect(site.requests.slice(before)).toEqual([]);
+  });
+});
+
 describe("a race cut off before it held anything", () => {
   it("is resolved as not booked, naming the scheduled tee time (not a tee sheet id it never had)", async () => {
     const journal = { read: async () => undefined, note: async () => {} };
