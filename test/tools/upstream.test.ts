@@ -5,13 +5,23 @@ import { printable, UpstreamClient } from "../../functions/tools/upstream.ts";
 import { type Simulator, startSimulator } from "../../local/simulators/sim-server.ts";
 
 let echo: Simulator;
+/** An upstream that refuses every request, quoting back what it was sent (its Authorization, its body). */
+let parrot: Simulator;
 beforeAll(async () => {
   echo = await startSimulator((url, request, body) => ({
     status: 200,
     body: { method: request.method, type: request.headers["content-type"] ?? null, body, path: url.pathname },
   }));
+  parrot = await startSimulator((_, request, body) => ({
+    status: 400,
+    // As some sites do: the token alone, without its scheme.
+    body: { message: `refused token ${request.headers.authorization?.split(" ")[1] ?? ""} and ${body}` },
+  }));
 });
-afterAll(() => echo.close());
+afterAll(async () => {
+  await echo.close();
+  await parrot.close();
+});
 
 const client = () => new UpstreamClient({ fetch, userAgent: "test", timeoutMs: 1_000, cacheTtlMs: 0 });
 
@@ -23,6 +33,39 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe("an upstream quoting back what it was sent", () => {
+  it("never has the bare token of an Authorization header in its message", async () => {
+    const token = "opaque-session-4f2a9c71d3";
+    const refused = await client()
+      .request({
+        label: "The site",
+        upstream: "x",
+        url: `${parrot.url}/a`,
+        headers: { authorization: `Session ${token}` },
+      })
+      .catch((error: Error) => error);
+    expect(String(refused)).toMatch(/refused the request \(HTTP 400\)/);
+    expect(String(refused)).not.toContain(token);
+  });
+
+  it("never has a declared secret in its message, whether quoted as sent or JSON-escaped", async () => {
+    const password = 'pa"ss\\word-91';
+    const refused = await client()
+      .request({
+        label: "The site",
+        upstream: "x",
+        url: `${parrot.url}/b`,
+        json: { password },
+        secrets: [password],
+      })
+      .catch((error: Error) => error);
+    // The body went as JSON: the upstream quotes the escaped form back.
+    expect(JSON.stringify(password).slice(1, -1)).not.toBe(password);
+    expect(String(refused)).not.toContain(JSON.stringify(password).slice(1, -1));
+    expect(String(refused)).not.toContain(password);
+  });
+});
 
 describe("UpstreamClient.request", () => {
   it("posts JSON and forms with their content types", async () => {
