@@ -72,6 +72,8 @@ describe("when a date opens, by the course's own calendar", () => {
     };
     expect(releaseOf(rules, "2026-12-04", seattle.timeZone)).toBe("2026-11-30T07:00:00-08:00"); // a Friday
     expect(releaseOf(rules, "2026-12-05", seattle.timeZone)).toBe("2026-11-30T07:00:00-08:00"); // a Saturday
+    expect(releaseOf(rules, "2026-12-06", seattle.timeZone)).toBe("2026-12-01T07:00:00-08:00"); // a Sunday
+    expect(releaseOf(rules, "2026-12-07", seattle.timeZone)).toBe("2026-12-03T07:00:00-08:00"); // a Monday
     expect(releaseOf({ ...rules, daysInAdvanceWeekend: 0 }, "2026-12-05", seattle.timeZone)).toBe(
       "2026-12-01T07:00:00-08:00",
     );
