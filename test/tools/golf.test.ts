@@ -494,6 +494,26 @@ describe("resolving a booking that was cut off, by asking the site", () => {
     expect(outcome).toMatchObject({ error: { name: "BookingIncomplete", message: /so it was not booked/ } });
   });
 
+  it("never claims a reservation at its start time for another number of players", async () => {
+    const journal = memoryJournal();
+    const before = (await golfGetReservations.execute({}, deps())).structuredContent as unknown as {
+      reservations: Reservation[];
+    };
+    const mine = site.teeSheetId(inDays(6), "12:00");
+    await journal.note({
+      course: course.id,
+      players: 3,
+      teeSheetId: mine,
+      before: before.reservations.map((r) => r.reservationId),
+      at: Date.now() - SITE_HOLD_MS - 1,
+      startTime: `${inDays(6)}T12:00`,
+    });
+    // Another call, same golfer, same tee time, one player: it lands; mine (three players) never did.
+    await golfBookTeeTime.execute({ teeSheetId: mine, players: 1 } as never, deps());
+    const outcome = await resolve({ teeSheetId: mine, players: 3 }, { ...deps(), journal });
+    expect(outcome).toMatchObject({ error: { name: "BookingIncomplete", message: /so it was not booked/ } });
+  });
+
   it("will not say 'not booked' while the site's hold could still turn into a reservation, and says it after", async () => {
     const journal = memoryJournal();
     const before = (await golfGetReservations.execute({}, deps())).structuredContent as unknown as {
