@@ -394,10 +394,15 @@ describe("golf_book_tee_time", () => {
     expect(error).toBeInstanceOf(UpstreamUnavailable);
   });
 
-  it("does not retry a hold whose outcome is unknown", async () => {
-    site.fail({ kind: "drop", path: "LockTeeTimes" }, 1);
+  it.each([
+    ["a dropped connection", { kind: "drop" as const }],
+    ["a 503 (the site may have held it before failing)", { kind: "status" as const, status: 503 }],
+    ["a 500", { kind: "status" as const, status: 500 }],
+  ])("does not retry a hold whose outcome is unknown: %s", async (_, fault) => {
+    site.fail({ ...fault, path: "LockTeeTimes" }, 1);
     const error = await failure(book({ teeSheetId: site.teeSheetId(inDays(7), "14:10"), players: 1 }));
     expect(error).toBeInstanceOf(BookingIncomplete);
+    expect(error).not.toBeInstanceOf(UpstreamUnavailable);
     expect(error.message).toMatch(/failed while holding .* Nothing was booked/);
   });
 });
