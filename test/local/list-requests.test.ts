@@ -58,4 +58,20 @@ describe("list_requests with a filter", () => {
     // Assess: all six, once each, newest first
     expect(listed).toEqual([...weather].reverse());
   });
+
+  it("refuses another owner's cursor as the caller's mistake (-32602), listing nothing of theirs", async () => {
+    // Prepare: a cursor issued to bob
+    const owner = { "x-api-key": OTHER_KEY };
+    await call("send_push_notification", { title: "Cursor 1", message: "paging" }, owner);
+    await call("send_push_notification", { title: "Cursor 2", message: "paging" }, owner);
+    const page = await call("list_requests", { limit: 1 }, owner);
+    const cursor = page.structuredContent?.nextCursor;
+    expect(cursor).toBeTruthy();
+    // Act: alice passes it on
+    const body = await (await callTool(harness.runtime, "list_requests", { limit: 1, cursor })).json();
+    // Assess
+    expect(body.error?.code).toBe(-32602);
+    expect(body.error?.message).toMatch(/cursor is not valid/);
+    expect(body.result).toBeUndefined();
+  });
 });
