@@ -108,6 +108,48 @@ describe("ToolCalls.recover", () => {
   });
 });
 
+describe("the event outbox", () => {
+  it("keeps a call's event until it is published: a failed publish leaves it for the next sweep, once", async () => {
+    // Prepare: a settled call whose event is still in the outbox, and a bus that fails once
+    const tools = new ToolRegistry([tool("book_thing", false)]);
+    const store = new MemoryStore();
+    const published: ToolCallEvent[] = [];
+    let failures = 1;
+    const calls = new ToolCalls(
+      {
+        tools,
+        validator: new ArgumentValidator(tools.list()),
+        store,
+        starter: {} as WorkflowStarter,
+        events: {
+          publish: async (event) => {
+            if (failures-- > 0) throw new Error("EventBridge unavailable");
+            published.push(event);
+          },
+        },
+        clock: { now: () => Date.parse("2026-11-24T12:10:00Z") },
+        onUnexpectedError: () => {},
+      },
+      DEFAULT_FRONT_CONFIG,
+    );
+    await store.create({
+      ...working("settled-1", "book_thing"),
+      status: "completed",
+      statusMessage: "Booked.",
+      settledAt: "2026-11-24T12:00:01.000Z",
+      outbox: "pending",
+    } as RequestRecord);
+    // Act and assess: the failed publish keeps it; the next sweep publishes it once and marks it sent
+    expect(await calls.deliverPendingEvents(1_000)).toBe(0);
+    expect((await store.get("settled-1"))?.outbox).toBe("pending");
+    expect(await calls.deliverPendingEvents(1_000)).toBe(1);
+    expect(published.map((e) => e.detail.requestId)).toEqual(["settled-1"]);
+    expect((await store.get("settled-1"))?.outbox).toBeUndefined();
+    expect(await calls.deliverPendingEvents(1_000)).toBe(0);
+    expect(published).toHaveLength(1);
+  });
+});
+
 describe("ToolCalls.cancel", () => {
   it("never changes a terminal status", async () => {
     const { calls, store, events } = setup();
