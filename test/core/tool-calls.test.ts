@@ -312,6 +312,25 @@ describe("the sweeper", () => {
     expect(await calls.sweep(120_000, 360_000)).toEqual({ checked: 0, settled: 0 });
   });
 
+  it("leaves a call still starting alone within its grace, though Step Functions does not know it yet", async () => {
+    // Prepare: a start whose answer never came, and an execution not (yet) found
+    const { calls, store, later, context } = scripted({
+      start: async () => {
+        throw new StartUnconfirmed("socket hang up");
+      },
+      describe: async () => ({ status: "NOT_FOUND" }),
+    });
+    const id = idOf(await calls.call("book_thing", {}, context));
+    // Act: a sweep a second later, inside the two minutes' grace
+    later(1_000);
+    const swept = await calls.sweep(120_000, 360_000);
+    // Assess: not even looked at, still working; after the grace it is settled as never started
+    expect(swept).toEqual({ checked: 0, settled: 0 });
+    expect((await store.get(id))?.status).toBe("working");
+    later(120_000);
+    expect((await calls.sweep(120_000, 360_000)).settled).toBe(1);
+  });
+
   it("settles an express call still working past the longest express run, and not before", async () => {
     const { calls, store, later, context } = scripted({ run: () => new Promise(() => {}) });
     const id = idOf(await calls.call("read_thing", {}, context));
