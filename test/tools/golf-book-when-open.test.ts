@@ -1,9 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { systemClock } from "../../functions/core/ports.ts";
-import { DocumentSecrets } from "../../functions/core/secrets.ts";
-import { parseCourses } from "../../functions/tools/courses.ts";
-import { CpsGolfSessions, type GolfCourse, type GolfDeps } from "../../functions/tools/cps-golf.ts";
+import type { GolfCourse, GolfDeps } from "../../functions/tools/cps-golf.ts";
 import type { Booking } from "../../functions/tools/golf-book-tee-time.ts";
 import {
   golfBookWhenOpen,
@@ -15,7 +11,8 @@ import {
 import { cadenceMs, MAX_CHECKS } from "../../functions/tools/golf-watch-tee-times.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { UpstreamClient } from "../../functions/tools/upstream.ts";
-import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { courseOn, golfDeps } from "./golf-fixture.ts";
 
 /** The race of golf_book_when_open against the simulated site: what it does when the site fights back. */
 
@@ -26,17 +23,7 @@ let site: GolfSimulator;
 let course: GolfCourse;
 beforeAll(async () => {
   site = await startGolfSimulator({ courseName: "Totteridge", timeZone: ZONE });
-  [course] = parseCourses([
-    {
-      id: "totteridge",
-      name: "Totteridge",
-      timeZone: ZONE,
-      latitude: 41,
-      longitude: -88,
-      origin: site.url,
-      courseIds: "1",
-    },
-  ]) as [GolfCourse];
+  course = courseOn(site, { id: "totteridge", name: "Totteridge", timeZone: ZONE });
 });
 afterAll(() => site.close());
 beforeEach(() => site.heal());
@@ -47,21 +34,14 @@ function deps(before: (url: string, body: string) => void = () => {}): GolfDeps 
     before(String(input), typeof init?.body === "string" ? init.body : "");
     return fetch(input, init);
   };
-  return {
-    courses: [course],
-    secrets: new DocumentSecrets({
-      golf: { default: { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password } },
-    }),
+  return golfDeps([course], {
     http: new UpstreamClient({
       fetch: watched,
       userAgent: "rez-agent-mcp-test",
       timeoutMs: 2_000,
       cacheTtlMs: 0,
     }),
-    sessions: new CpsGolfSessions(),
-    clock: systemClock,
-    newId: randomUUID,
-  };
+  });
 }
 
 const planNow = (ms = 15_000): Plan => ({

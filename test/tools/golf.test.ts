@@ -476,20 +476,29 @@ describe("resolving a booking that was cut off, by asking the site", () => {
     });
   });
 
-  it("never claims another booking's reservation (one cut off by the same crash) as its own", async () => {
+  /**
+   * A booking of `players` at `time` cut off during ReserveTeeTimes before the site held anything for it: its
+   * journal, noted with the golfer's reservations as they were, aged past the site's hold.
+   */
+  const cutOff = async (date: string, time: string, players: number) => {
     const journal = memoryJournal();
     const before = (await golfGetReservations.execute({}, deps())).structuredContent as unknown as {
       reservations: Reservation[];
     };
-    const mine = site.teeSheetId(inDays(5), "11:00");
+    const teeSheetId = site.teeSheetId(date, time);
     await journal.note({
       course: course.id,
-      players: 2,
-      teeSheetId: mine,
+      players,
+      teeSheetId,
       before: before.reservations.map((r) => r.reservationId),
       at: Date.now() - SITE_HOLD_MS - 1,
-      startTime: `${inDays(5)}T11:00`,
+      startTime: `${date}T${time}`,
     });
+    return { journal, mine: teeSheetId };
+  };
+
+  it("never claims another booking's reservation (one cut off by the same crash) as its own", async () => {
+    const { journal, mine } = await cutOff(inDays(5), "11:00", 2);
     // Another call, same golfer, same player count, another tee time: it lands; mine never did.
     await golfBookTeeTime.execute(
       { teeSheetId: site.teeSheetId(inDays(5), "11:10"), players: 2 } as never,
@@ -500,19 +509,7 @@ describe("resolving a booking that was cut off, by asking the site", () => {
   });
 
   it("never claims a reservation at its start time for another number of players", async () => {
-    const journal = memoryJournal();
-    const before = (await golfGetReservations.execute({}, deps())).structuredContent as unknown as {
-      reservations: Reservation[];
-    };
-    const mine = site.teeSheetId(inDays(6), "12:00");
-    await journal.note({
-      course: course.id,
-      players: 3,
-      teeSheetId: mine,
-      before: before.reservations.map((r) => r.reservationId),
-      at: Date.now() - SITE_HOLD_MS - 1,
-      startTime: `${inDays(6)}T12:00`,
-    });
+    const { journal, mine } = await cutOff(inDays(6), "12:00", 3);
     // Another call, same golfer, same tee time, one player: it lands; mine (three players) never did.
     await golfBookTeeTime.execute({ teeSheetId: mine, players: 1 } as never, deps());
     const outcome = await resolve({ teeSheetId: mine, players: 3 }, { ...deps(), journal });

@@ -1,9 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../functions/core/ports.ts";
-import { DocumentSecrets } from "../../functions/core/secrets.ts";
-import { parseCourses } from "../../functions/tools/courses.ts";
-import { CpsGolfSessions, type GolfCourse, type GolfDeps } from "../../functions/tools/cps-golf.ts";
+import type { GolfCourse } from "../../functions/tools/cps-golf.ts";
 import type { Booking } from "../../functions/tools/golf-book-tee-time.ts";
 import {
   golfBookWhenOpen,
@@ -14,8 +10,8 @@ import {
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { SITE_CLOCK_PROBES, SiteClock } from "../../functions/tools/site-clock.ts";
 import { SitePacer } from "../../functions/tools/site-pacer.ts";
-import { UpstreamClient } from "../../functions/tools/upstream.ts";
-import { DEMO_GOLFER, type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { type GolfSimulator, startGolfSimulator } from "../../local/simulators/cps-golf.ts";
+import { courseOn, golfDeps } from "./golf-fixture.ts";
 
 /** A site whose clock runs `aheadMs` ahead, answering after `oneWayMs` each way, as its Date header shows it. */
 function virtualSite(aheadMs: number, oneWayMs: number) {
@@ -100,30 +96,11 @@ describe("a race against a site whose clock is ahead of ours", () => {
   const AHEAD_MS = 7_000;
   beforeAll(async () => {
     site = await startGolfSimulator({ courseName: "Skewed", timeZone: ZONE, clockAheadMs: AHEAD_MS });
-    [course] = parseCourses([
-      {
-        id: "skewed",
-        name: "Skewed",
-        timeZone: ZONE,
-        latitude: 41,
-        longitude: -88,
-        origin: site.url,
-        courseIds: "1",
-      },
-    ]) as [GolfCourse];
+    course = courseOn(site, { id: "skewed", name: "Skewed", timeZone: ZONE });
   });
   afterAll(() => site.close());
 
-  const deps = (): GolfDeps => ({
-    courses: [course],
-    secrets: new DocumentSecrets({
-      golf: { default: { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password } },
-    }),
-    http: new UpstreamClient({ fetch, userAgent: "test", timeoutMs: 5_000, cacheTtlMs: 0 }),
-    sessions: new CpsGolfSessions(),
-    clock: systemClock,
-    newId: randomUUID,
-  });
+  const deps = () => golfDeps([course]);
 
   it("learns the lead at the warm-up and searches at the site's release, not seven seconds after it", async () => {
     const date = addDays(localParts(ZONE, new Date(Date.now() + AHEAD_MS)).date, 30);

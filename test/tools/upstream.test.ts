@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamUnavailable } from "../../functions/core/errors.ts";
-import { printable, UpstreamClient } from "../../functions/tools/upstream.ts";
+import { printable, UpstreamClient, type UpstreamRequest } from "../../functions/tools/upstream.ts";
 import { type Simulator, startSimulator } from "../../local/simulators/sim-server.ts";
 
 let echo: Simulator;
@@ -35,31 +35,25 @@ async function closedPort(): Promise<number> {
 }
 
 describe("an upstream quoting back what it was sent", () => {
+  /** The message of the parrot's refusal of a request, as the client reports it. */
+  const refusalOf = (request: Partial<UpstreamRequest>) =>
+    client()
+      .request({ label: "The site", upstream: "x", url: `${parrot.url}/a`, ...request })
+      .then(
+        () => "",
+        (error: Error) => String(error),
+      );
+
   it("never has the bare token of an Authorization header in its message", async () => {
     const token = "opaque-session-4f2a9c71d3";
-    const refused = await client()
-      .request({
-        label: "The site",
-        upstream: "x",
-        url: `${parrot.url}/a`,
-        headers: { authorization: `Session ${token}` },
-      })
-      .catch((error: Error) => error);
+    const refused = await refusalOf({ headers: { authorization: `Session ${token}` } });
     expect(String(refused)).toMatch(/refused the request \(HTTP 400\)/);
     expect(String(refused)).not.toContain(token);
   });
 
   it("never has a declared secret in its message, whether quoted as sent or JSON-escaped", async () => {
     const password = 'pa"ss\\word-91';
-    const refused = await client()
-      .request({
-        label: "The site",
-        upstream: "x",
-        url: `${parrot.url}/b`,
-        json: { password },
-        secrets: [password],
-      })
-      .catch((error: Error) => error);
+    const refused = await refusalOf({ json: { password }, secrets: [password] });
     // The body went as JSON: the upstream quotes the escaped form back.
     expect(JSON.stringify(password).slice(1, -1)).not.toBe(password);
     expect(String(refused)).not.toContain(JSON.stringify(password).slice(1, -1));
