@@ -19,23 +19,22 @@ import {
   DEFAULT_WEATHER_CONFIG,
   USER_AGENT,
 } from "../functions/handlers/environment.ts";
-import { createGetWeatherHandler } from "../functions/handlers/get-weather.ts";
-import { createGolfBookTeeTimeHandler } from "../functions/handlers/golf-book-tee-time.ts";
-import { createGolfBookWhenOpenHandler } from "../functions/handlers/golf-book-when-open.ts";
-import { createGolfCancelReservationHandler } from "../functions/handlers/golf-cancel-reservation.ts";
-import { createGolfGetReservationsHandler } from "../functions/handlers/golf-get-reservations.ts";
-import { createGolfSearchTeeTimesHandler } from "../functions/handlers/golf-search-tee-times.ts";
 import {
   createNotifyOnBookingHandler,
   NOTIFICATION_REPLAY_SECONDS,
 } from "../functions/handlers/notify-on-booking.ts";
-import { createSendPushNotificationHandler } from "../functions/handlers/send-push-notification.ts";
 import { EXPRESS_LIMIT_MS, OUTBOX_GRACE_MS, SWEEP_GRACE_MS } from "../functions/handlers/sweeper.ts";
+import { depsOf, entryModule, type FunctionBuilder } from "../functions/handlers/tool-function.ts";
 import type { HandlerRuntime, ToolHandler } from "../functions/handlers/tool-handler.ts";
 import { type Course, parseCourses } from "../functions/tools/courses.ts";
 import { CpsGolfSessions, type GolfDeps } from "../functions/tools/cps-golf.ts";
-import { EVENT_RULES, TOOL_DEFINITIONS } from "../functions/tools/definitions.ts";
 import type { WeatherConfig } from "../functions/tools/get-weather.ts";
+import {
+  EVENT_RULES,
+  type FunctionToolName,
+  TOOL_DEFINITIONS,
+  TOOL_FUNCTIONS,
+} from "../functions/tools/manifest.ts";
 import type { NtfyConfig, NtfyDeps } from "../functions/tools/ntfy.ts";
 import type { Pace } from "../functions/tools/site-pacer.ts";
 import type { Fetch } from "../functions/tools/upstream.ts";
@@ -50,7 +49,6 @@ import {
   LOCAL_REQUEST_TABLE,
   LOCAL_SUBSTITUTIONS,
   localFunctionArn,
-  WORKFLOW_FUNCTIONS,
 } from "./resources.ts";
 import { RecordSignals } from "./signals.ts";
 import {
@@ -91,7 +89,7 @@ export interface RuntimeOptions {
   /** ntfy server and topic (simulated mode: the simulator and a demo topic unless set). */
   ntfy?: Partial<NtfyConfig>;
   /** Replaces tools' functions (the benchmark's zero-latency tool); everything around them stays the same. */
-  toolHandlers?: Partial<Record<keyof typeof WORKFLOW_FUNCTIONS, ToolHandler>>;
+  toolHandlers?: Partial<Record<FunctionToolName, ToolHandler>>;
   /** Settings of the simulated golf sites beyond what the courses say (the benchmark books past the usual cap). */
   simulatedGolf?: Pick<GolfSimulatorOptions, "maxReservations">;
   /** Secrets, already loaded (the CLI reads the environment and the secrets file). */
@@ -349,33 +347,23 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       clock: systemClock,
       newId: randomUUID,
     };
-    const handlers: Record<keyof typeof WORKFLOW_FUNCTIONS, ToolHandler> = {
-      get_weather: createGetWeatherHandler({ config: weatherConfig, courses, http }, handlerRuntime),
-      send_push_notification: createSendPushNotificationHandler(
-        ntfy,
-        handlerRuntime,
-        idempotencyFor(REQUEST_REPLAY_SECONDS),
+    const functionDeps = depsOf({
+      runtime: handlerRuntime,
+      golf,
+      weather: { config: weatherConfig, courses, http },
+      ntfy,
+      idempotency: idempotencyFor(REQUEST_REPLAY_SECONDS),
+      ...(options.watchCadenceScale ? { watchCadenceScale: options.watchCadenceScale } : {}),
+    });
+    // Each tool's function from its entry module, as the manifest names it: the same build a Lambda runs.
+    const handlers = Object.fromEntries(
+      await Promise.all(
+        TOOL_FUNCTIONS.map(async ({ tool, entry }) => {
+          const module = (await import(entryModule(entry).href)) as { build: FunctionBuilder };
+          return [tool, options.toolHandlers?.[tool] ?? module.build(functionDeps)] as const;
+        }),
       ),
-      golf_search_tee_times: createGolfSearchTeeTimesHandler(golf, handlerRuntime),
-      golf_book_tee_time: createGolfBookTeeTimeHandler(
-        golf,
-        handlerRuntime,
-        idempotencyFor(REQUEST_REPLAY_SECONDS),
-      ),
-      golf_get_reservations: createGolfGetReservationsHandler(golf, handlerRuntime),
-      golf_book_when_open: createGolfBookWhenOpenHandler(
-        golf,
-        handlerRuntime,
-        idempotencyFor(REQUEST_REPLAY_SECONDS),
-        options.watchCadenceScale ? { watchCadenceScale: options.watchCadenceScale } : {},
-      ) as ToolHandler,
-      golf_cancel_reservation: createGolfCancelReservationHandler(
-        golf,
-        handlerRuntime,
-        idempotencyFor(REQUEST_REPLAY_SECONDS),
-      ),
-      ...options.toolHandlers,
-    };
+    ) as Record<FunctionToolName, ToolHandler>;
 
     const notifiesBookings = Boolean(ntfyConfig.topic);
     if (notifiesBookings) {
@@ -396,10 +384,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const workflow = new LocalWorkflow({
       substitutions: LOCAL_SUBSTITUTIONS,
       functions: Object.fromEntries(
-        Object.entries(WORKFLOW_FUNCTIONS).map(([tool, { name }]) => [
-          localFunctionArn(name),
-          (payload: JsonObject) =>
-            handlers[tool as keyof typeof WORKFLOW_FUNCTIONS](payload as unknown as WorkflowInput),
+        TOOL_FUNCTIONS.map(({ tool, entry }) => [
+          localFunctionArn(entry),
+          (payload: JsonObject) => handlers[tool](payload as unknown as WorkflowInput),
         ]),
       ),
       dynamodb: dynamo.client,

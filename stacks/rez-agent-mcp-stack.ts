@@ -33,55 +33,13 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cd
 import type { Construct } from "constructs";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE, type TableDefinition } from "../functions/adapters/tables.ts";
 import { EVENT_SOURCE } from "../functions/core/events.ts";
-import { EVENT_RULES } from "../functions/tools/definitions.ts";
+import { EVENT_RULES, functionPlaceholder, pascalCase, TOOL_FUNCTIONS } from "../functions/tools/manifest.ts";
 import type { StageConfig } from "./config.ts";
 import { RezFunction, TABLE_ACCESS } from "./function.ts";
 
 export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", import.meta.url).pathname;
 export const SCHEDULED_BOOKING_ASL = new URL("../statemachines/scheduled-booking.asl.json", import.meta.url)
   .pathname;
-
-/** Each workflow tool's function: its handler module, its ASL placeholder, its timeout, and what it reads. */
-export const TOOL_FUNCTIONS = {
-  get_weather: { entry: "get-weather", placeholder: "GetWeatherFunctionArn", seconds: 30, uses: ["weather"] },
-  send_push_notification: {
-    entry: "send-push-notification",
-    placeholder: "SendPushNotificationFunctionArn",
-    seconds: 30,
-    uses: ["ntfy", "idempotency"],
-  },
-  golf_search_tee_times: {
-    entry: "golf-search-tee-times",
-    placeholder: "GolfSearchTeeTimesFunctionArn",
-    seconds: 30,
-    uses: ["golf"],
-  },
-  golf_book_tee_time: {
-    entry: "golf-book-tee-time",
-    placeholder: "GolfBookTeeTimeFunctionArn",
-    seconds: 90,
-    uses: ["golf", "idempotency"],
-  },
-  golf_book_when_open: {
-    entry: "golf-book-when-open",
-    placeholder: "GolfBookWhenOpenFunctionArn",
-    // The race's Task times out at 150 s; the function outlives it.
-    seconds: 180,
-    uses: ["golf", "idempotency"],
-  },
-  golf_get_reservations: {
-    entry: "golf-get-reservations",
-    placeholder: "GolfGetReservationsFunctionArn",
-    seconds: 60,
-    uses: ["golf"],
-  },
-  golf_cancel_reservation: {
-    entry: "golf-cancel-reservation",
-    placeholder: "GolfCancelReservationFunctionArn",
-    seconds: 60,
-    uses: ["golf", "idempotency"],
-  },
-} as const;
 
 export interface RezAgentMcpStackProps extends StackProps {
   config: StageConfig;
@@ -161,8 +119,8 @@ export class RezAgentMcpStack extends Stack {
       NTFY_BASE_URL: config.ntfy.baseUrl,
       ...(config.ntfy.topic ? { NTFY_TOPIC: config.ntfy.topic } : {}),
     };
-    const tools = Object.entries(TOOL_FUNCTIONS).map(([tool, spec]) => {
-      const created = fn(toPascal(spec.entry), spec.entry, `rez-agent-mcp ${tool}`, spec.seconds);
+    const tools = TOOL_FUNCTIONS.map((spec) => {
+      const created = fn(pascalCase(spec.entry), spec.entry, `rez-agent-mcp ${spec.tool}`, spec.seconds);
       created.setEnvironment(shared);
       const uses: readonly string[] = spec.uses;
       if (uses.includes("weather")) created.setEnvironment(weatherEnvironment(config.weatherEndpoints));
@@ -177,14 +135,14 @@ export class RezAgentMcpStack extends Stack {
       if (uses.includes("idempotency")) {
         created.useTable("IDEMPOTENCY_TABLE_NAME", idempotency, TABLE_ACCESS.idempotency);
       }
-      return { tool, spec, created };
+      return { spec, created };
     });
 
     // Workflow: the same file deployed twice. Read-only tools run EXPRESS (started synchronously, about 50x cheaper
     // and answered in the call); side effects run STANDARD (durable, started exactly once per request id).
     const substitutions = {
       ...Object.fromEntries(
-        tools.map(({ spec, created }) => [spec.placeholder, created.function.functionArn]),
+        tools.map(({ spec, created }) => [functionPlaceholder(spec.entry), created.function.functionArn]),
       ),
       RequestTableName: requests.tableName,
       EventBusName: bus.eventBusName,
@@ -495,7 +453,7 @@ export class RezAgentMcpStack extends Stack {
       name: key.name,
       type: key.type === "S" ? AttributeType.STRING : AttributeType.NUMBER,
     });
-    const table = new Table(this, toPascal(definition.logicalName), {
+    const table = new Table(this, pascalCase(definition.logicalName), {
       partitionKey: attribute(definition.partitionKey),
       ...(definition.sortKey ? { sortKey: attribute(definition.sortKey) } : {}),
       ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
@@ -521,8 +479,4 @@ function weatherEnvironment(endpoints: StageConfig["weatherEndpoints"]): Record<
   if (endpoints.geocodingBaseUrl) variables.GEOCODING_BASE_URL = endpoints.geocodingBaseUrl;
   if (endpoints.openMeteoBaseUrl) variables.OPEN_METEO_BASE_URL = endpoints.openMeteoBaseUrl;
   return variables;
-}
-
-function toPascal(name: string): string {
-  return name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
 }

@@ -1,4 +1,4 @@
-import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
+import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 import { DEFAULTS } from "../config.ts";
 import { BRIDGE_VERSION } from "../version.ts";
 

@@ -47,5 +47,3 @@ export const IDEMPOTENCY_TABLE: TableDefinition = {
   partitionKey: { name: "id", type: "S" },
   timeToLiveAttribute: "expiration",
 };
-
-export const TABLES: readonly TableDefinition[] = [REQUEST_TABLE, IDEMPOTENCY_TABLE];

@@ -1,23 +1,14 @@
-/**
- * Typed tool errors. Their `name` is what the state machine's Retry and Catch match on, so renaming one is a
- * breaking change to statemachines/tool-call.asl.json.
- */
-export type ToolErrorName =
-  | "UpstreamUnavailable"
-  | "UpstreamRejected"
-  | "NotConfigured"
-  | "ValidationFailed"
-  | "BookingIncomplete"
-  | "OutcomeUnknown";
+import { isRetried, TOOL_FAILURE_NAMES, type ToolFailureName } from "./policy.ts";
 
-export const TOOL_ERROR_NAMES: readonly ToolErrorName[] = [
-  "UpstreamUnavailable",
-  "UpstreamRejected",
-  "NotConfigured",
-  "ValidationFailed",
-  "BookingIncomplete",
-  "OutcomeUnknown",
-];
+/**
+ * Typed tool errors. Their `name` is what the state machines' Retry and Catch match on; what each means (retried or
+ * not, a business failure or not) is stated in policy.ts.
+ */
+export type ToolErrorName = Exclude<ToolFailureName, "ToolCrashed">;
+
+export const TOOL_ERROR_NAMES = TOOL_FAILURE_NAMES.filter(
+  (name): name is ToolErrorName => name !== "ToolCrashed",
+);
 
 export interface ToolErrorDetails {
   /** The upstream's HTTP status, for the operator (never shown as a stack trace). */
@@ -40,19 +31,11 @@ export abstract class ToolError extends Error {
     super(message);
     this.details = details;
   }
-
-  /** Whether the workflow may retry the step that threw it. */
-  get retryable(): boolean {
-    return false;
-  }
 }
 
 /** The upstream is down, slow, rate limiting or answered garbage: worth retrying later. */
 export class UpstreamUnavailable extends ToolError {
   override readonly name = "UpstreamUnavailable" as const;
-  override get retryable(): boolean {
-    return true;
-  }
 }
 
 /** The upstream understood and said no: retrying will not help. */
@@ -88,4 +71,12 @@ export class OutcomeUnknown extends ToolError {
 
 export function isToolError(error: unknown): error is ToolError {
   return error instanceof ToolError;
+}
+
+/**
+ * Whether the workflow would retry this failure (policy.ts). A tool whose request may have reached the upstream
+ * turns such a failure into one that is not retried, so a change is never made twice.
+ */
+export function isRetriedFailure(error: unknown): error is ToolError {
+  return error instanceof ToolError && isRetried(error.name);
 }

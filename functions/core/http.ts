@@ -62,13 +62,3 @@ export async function readBody(request: Request, limit: number): Promise<BodyRea
 export function isJsonContentType(value: string | null): boolean {
   return value?.split(";")[0]?.trim().toLowerCase() === "application/json";
 }
-
-/** A constant-time comparison of two strings, for secrets (Web Crypto has no timingSafeEqual). */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const left = new TextEncoder().encode(a);
-  const right = new TextEncoder().encode(b);
-  let diff = left.length ^ right.length;
-  const length = Math.max(left.length, right.length);
-  for (let i = 0; i < length; i++) diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
-  return diff === 0;
-}

@@ -8,7 +8,7 @@ import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../core/config.ts";
 import { createFront, type Front, type FrontDeps } from "../core/front.ts";
 import { systemClock } from "../core/ports.ts";
 import { ToolRegistry } from "../core/tool.ts";
-import { TOOL_DEFINITIONS } from "../tools/definitions.ts";
+import { TOOL_DEFINITIONS } from "../tools/manifest.ts";
 import { requiredEnv } from "./environment.ts";
 
 /** The front's settings on AWS, from the function's environment (set by the stack). */

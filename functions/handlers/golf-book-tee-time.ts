@@ -1,16 +1,10 @@
 import { bookingJournal } from "../adapters/booking-journal.ts";
-import {
-  type IdempotencyStore,
-  idempotentByRequest,
-  REQUEST_REPLAY_SECONDS,
-} from "../adapters/idempotency.ts";
+import { idempotentByRequest } from "../adapters/idempotency.ts";
 import type { ExecutableTool } from "../core/tool.ts";
 import type { ToolInvocation } from "../core/tool-invocation.ts";
-import type { GolfDeps } from "../tools/cps-golf.ts";
 import { type BookingDeps, golfBookTeeTime, resolveBooking } from "../tools/golf-book-tee-time.ts";
-import { idempotencyStoreFromEnv } from "./environment.ts";
-import { golfDepsFromEnv } from "./golf.ts";
-import { type HandlerRuntime, toolEntry, toolHandler } from "./tool-handler.ts";
+import { type FunctionDeps, functionSettings, lambdaEntry } from "./tool-function.ts";
+import { type LambdaContextLike, toolHandler } from "./tool-handler.ts";
 
 /** The booking's resolution: the same tool, asking the site what became of a booking that was cut off. */
 const resolvingBooking = { ...golfBookTeeTime, execute: resolveBooking };
@@ -20,40 +14,27 @@ const resolvingBooking = { ...golfBookTeeTime, execute: resolveBooking };
  * with a journal of what it is about to reserve. An invocation with `resolve` (the state machine's answer to a
  * booking step that was cut off) runs `resolving` instead, which asks the site and books nothing.
  */
-export function journaledBooking(
-  tool: ExecutableTool<BookingDeps>,
-  resolving: ExecutableTool<BookingDeps>,
-  deps: GolfDeps,
-  runtime: HandlerRuntime,
-  store: IdempotencyStore,
-) {
-  const withJournal = (event: ToolInvocation) => ({
-    ...deps,
-    journal: bookingJournal(store, event.requestId),
-  });
-  const book = idempotentByRequest(
-    tool.definition.name,
-    (event) => toolHandler(tool, withJournal(event), runtime)(event),
-    store,
-  );
-  return (event: ToolInvocation, context?: { getRemainingTimeInMillis(): number }) =>
-    event.resolve === true
-      ? toolHandler(resolving, withJournal(event), runtime)(event)
-      : book(event, context);
+export function journaledBooking(tool: ExecutableTool<BookingDeps>, resolving: ExecutableTool<BookingDeps>) {
+  if (!functionSettings(tool.definition.name).uses.includes("idempotency")) {
+    throw new Error(`${tool.definition.name} books, so its function must use idempotency`);
+  }
+  return (deps: FunctionDeps) => {
+    const store = deps.idempotency();
+    const withJournal = (event: ToolInvocation) => ({
+      ...deps.golf(),
+      journal: bookingJournal(store, event.requestId),
+    });
+    const book = idempotentByRequest(
+      tool.definition.name,
+      (event) => toolHandler(tool, withJournal(event), deps.runtime)(event),
+      store,
+    );
+    return (event: ToolInvocation, context?: LambdaContextLike) =>
+      event.resolve === true
+        ? toolHandler(resolving, withJournal(event), deps.runtime)(event)
+        : book(event, context);
+  };
 }
 
-/** The golf_book_tee_time Task's function. */
-export const createGolfBookTeeTimeHandler = (
-  deps: GolfDeps,
-  runtime: HandlerRuntime,
-  store: IdempotencyStore,
-) => journaledBooking(golfBookTeeTime, resolvingBooking, deps, runtime, store);
-
-/** The Lambda entry point. */
-export const handler = toolEntry("golf_book_tee_time", (runtime, { tracer }) =>
-  createGolfBookTeeTimeHandler(
-    golfDepsFromEnv(process.env),
-    runtime,
-    idempotencyStoreFromEnv(process.env, REQUEST_REPLAY_SECONDS, tracer),
-  ),
-);
+export const build = journaledBooking(golfBookTeeTime, resolvingBooking);
+export const handler = lambdaEntry("golf_book_tee_time", build);

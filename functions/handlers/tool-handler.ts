@@ -12,7 +12,10 @@ import {
 import { createLogger } from "./logging.ts";
 import { count, type Observability, observability, publishingMetrics } from "./observability.ts";
 
-export type ToolHandler = (event: ToolInvocation) => Promise<ToolOutcome>;
+/** The Lambda context, when there is one: its remaining time bounds how long an idempotent run counts as in progress. */
+export type LambdaContextLike = { getRemainingTimeInMillis(): number };
+
+export type ToolHandler = (event: ToolInvocation, context?: LambdaContextLike) => Promise<ToolOutcome>;
 
 export interface HandlerRuntime {
   clock: Clock;

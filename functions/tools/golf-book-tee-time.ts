@@ -1,4 +1,10 @@
-import { BookingIncomplete, ToolError, UpstreamRejected, UpstreamUnavailable } from "../core/errors.ts";
+import {
+  BookingIncomplete,
+  isRetriedFailure,
+  ToolError,
+  UpstreamRejected,
+  UpstreamUnavailable,
+} from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { CpsGolfApi, type GolfCourse, type GolfDeps, type GolferClaims } from "./cps-golf.ts";
@@ -201,9 +207,8 @@ class Booker {
     } catch (error) {
       // Safe to retry only when the site never saw the request, or said so (429); otherwise a hold may exist.
       const notSeen =
-        error instanceof UpstreamUnavailable &&
-        (error.details.delivered === "no" || error.details.upstreamStatus === 429);
-      if (notSeen || !(error instanceof UpstreamUnavailable)) throw this.#lockRefused(error);
+        isRetriedFailure(error) && (error.details.delivered === "no" || error.details.upstreamStatus === 429);
+      if (notSeen || !isRetriedFailure(error)) throw this.#lockRefused(error);
       throw new BookingIncomplete(
         `The ${this.#course.name} booking site failed while holding ${this.#what} (LockTeeTimes${statusOf(error)}). ` +
           "Nothing was booked. Try again in a few minutes.",

@@ -1,4 +1,4 @@
-import { OutcomeUnknown, UpstreamRejected, UpstreamUnavailable, ValidationFailed } from "../core/errors.ts";
+import { isRetriedFailure, OutcomeUnknown, UpstreamRejected, ValidationFailed } from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { CpsGolfApi, type GolfDeps } from "./cps-golf.ts";
@@ -111,7 +111,7 @@ export const golfCancelReservation: ExecutableTool<GolfDeps> = {
       })) as typeof answer;
     } catch (error) {
       // Sent and unanswered: the site may have cancelled it. Never sent again from here.
-      if (error instanceof UpstreamUnavailable && error.details.delivered !== "no") {
+      if (isRetriedFailure(error) && error.details.delivered !== "no") {
         throw new OutcomeUnknown(
           `The ${course.name} booking site did not answer the cancellation of reservation ${reservationId}, so it ` +
             "may or may not be cancelled. Check with golf_get_reservations before trying again.",

@@ -1,4 +1,4 @@
-import { NotConfigured, OutcomeUnknown, UpstreamUnavailable } from "../core/errors.ts";
+import { isRetriedFailure, NotConfigured, OutcomeUnknown } from "../core/errors.ts";
 import type { Secrets } from "../core/ports.ts";
 import type { UpstreamClient } from "./upstream.ts";
 
@@ -43,7 +43,7 @@ const NOT_DELIVERED_STATUSES = new Set([429, 503]);
  * notify twice, so it becomes OutcomeUnknown, which nothing retries.
  */
 function unlessSurelyUndelivered(error: unknown): unknown {
-  if (!(error instanceof UpstreamUnavailable)) return error;
+  if (!isRetriedFailure(error)) return error;
   const { delivered, upstreamStatus } = error.details;
   if (upstreamStatus !== undefined ? NOT_DELIVERED_STATUSES.has(upstreamStatus) : delivered === "no")
     return error;

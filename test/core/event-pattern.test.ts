@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { matchesPattern } from "../../functions/core/event-pattern.ts";
 import type { EventPattern } from "../../functions/core/events.ts";
-import { EVENT_RULES } from "../../functions/tools/definitions.ts";
+import { EVENT_RULES } from "../../functions/tools/manifest.ts";
 
 const booking = {
   source: "rez-agent-mcp",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createMcpHandler, type McpOperations, PROTOCOL_VERSIONS } from "../../functions/core/mcp-server.ts";
 import { ToolRegistry } from "../../functions/core/tool.ts";
-import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
+import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 
 /** The constant answers (initialize, ping, tools/list) are exactly what the SDK server answers. */
 

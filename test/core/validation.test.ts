@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../functions/core/json.ts";
 import { ArgumentValidator } from "../../functions/core/validation.ts";
-import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
+import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 
 const validator = new ArgumentValidator(TOOL_DEFINITIONS);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { workflowKindOf } from "../../functions/core/tool.ts";
-import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
+import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 
 /**
  * Which machine runs a tool: Express executions are at-least-once, so only a read may run there; anything that

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArgumentValidator } from "../../functions/core/validation.ts";
-import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
+import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 import { type Harness, KEY, MCP_HEADERS, STACK_TRACE, startHarness } from "../local/harness.ts";
 
 /**

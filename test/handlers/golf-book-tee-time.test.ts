@@ -8,7 +8,8 @@ import type { JsonObject } from "../../functions/core/json.ts";
 import { systemClock } from "../../functions/core/ports.ts";
 import { DocumentSecrets } from "../../functions/core/secrets.ts";
 import type { ToolInvocation } from "../../functions/core/tool-invocation.ts";
-import { createGolfBookTeeTimeHandler } from "../../functions/handlers/golf-book-tee-time.ts";
+import { build } from "../../functions/handlers/golf-book-tee-time.ts";
+import { depsOf } from "../../functions/handlers/tool-function.ts";
 import { parseCourses } from "../../functions/tools/courses.ts";
 import { CpsGolfSessions } from "../../functions/tools/cps-golf.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
@@ -23,7 +24,7 @@ const TABLE = "idempotency-test";
 let dir: string;
 let dynamo: LocalDynamo;
 let site: GolfSimulator;
-let book: ReturnType<typeof createGolfBookTeeTimeHandler>;
+let book: ReturnType<typeof build>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "rez-idempotency-"));
@@ -41,19 +42,26 @@ beforeAll(async () => {
       courseIds: "1",
     },
   ]);
-  book = createGolfBookTeeTimeHandler(
-    {
-      courses,
-      secrets: new DocumentSecrets({
-        golf: { default: { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password } },
-      }),
-      http: new UpstreamClient({ fetch, userAgent: "test", timeoutMs: 2_000, cacheTtlMs: 0 }),
-      sessions: new CpsGolfSessions(),
-      clock: systemClock,
-      newId: randomUUID,
-    },
-    { clock: systemClock, logger: { error: () => {}, warn: () => {}, info: () => {} } },
-    { client: dynamo.client, tableName: TABLE, expiresAfterSeconds: 3600, inProgressMs: 30_000 },
+  book = build(
+    depsOf({
+      runtime: { clock: systemClock, logger: { error: () => {}, warn: () => {}, info: () => {} } },
+      idempotency: {
+        client: dynamo.client,
+        tableName: TABLE,
+        expiresAfterSeconds: 3600,
+        inProgressMs: 30_000,
+      },
+      golf: {
+        courses,
+        secrets: new DocumentSecrets({
+          golf: { default: { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password } },
+        }),
+        http: new UpstreamClient({ fetch, userAgent: "test", timeoutMs: 2_000, cacheTtlMs: 0 }),
+        sessions: new CpsGolfSessions(),
+        clock: systemClock,
+        newId: randomUUID,
+      },
+    }),
   );
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import type { ExecutionState } from "../../functions/core/ports.ts";
 import type { RequestRecord } from "../../functions/core/record.ts";
 import { ToolRegistry } from "../../functions/core/tool.ts";
 import { createReconciler, type ExecutionStatusChange } from "../../functions/handlers/reconciler.ts";
-import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
+import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 import { MemoryStore } from "../core/memory-store.ts";
 
 function setup(

@@ -7,14 +7,10 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coursesFromEnv } from "../../functions/handlers/environment.ts";
+import { functionPlaceholder, pascalCase, TOOL_FUNCTIONS } from "../../functions/tools/manifest.ts";
 import { parseStageConfig } from "../../stacks/config.ts";
 import { acknowledgeNagFindings } from "../../stacks/nag.ts";
-import {
-  RezAgentMcpStack,
-  SCHEDULED_BOOKING_ASL,
-  TOOL_CALL_ASL,
-  TOOL_FUNCTIONS,
-} from "../../stacks/rez-agent-mcp-stack.ts";
+import { RezAgentMcpStack, SCHEDULED_BOOKING_ASL, TOOL_CALL_ASL } from "../../stacks/rez-agent-mcp-stack.ts";
 import { environmentOf, frontInit } from "../bench/deployed.ts";
 
 /** The stack, synthesised offline (esbuild bundles, cdk-nag on), asserted on the properties that matter. */
@@ -232,14 +228,9 @@ describe("least privilege", () => {
       (r) => r["Fn::GetAtt"][0],
     );
     expect(invoked.sort()).toEqual(
-      Object.values(TOOL_FUNCTIONS)
-        .map((spec) =>
-          logicalId(
-            "AWS::Lambda::Function",
-            `${spec.entry.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())}Function`,
-          ),
-        )
-        .sort(),
+      TOOL_FUNCTIONS.map((spec) =>
+        logicalId("AWS::Lambda::Function", `${pascalCase(spec.entry)}Function`),
+      ).sort(),
     );
     const update = statements.find((s) => actionsOf(s).includes("dynamodb:UpdateItem"));
     expect(actionsOf(update ?? {})).toEqual(["dynamodb:UpdateItem"]);
@@ -320,8 +311,10 @@ describe("the workflow", () => {
     );
     // One set of values for both files: each uses its own.
     expect(Object.keys(substitutions).sort()).toEqual([...placeholders].sort());
-    for (const spec of Object.values(TOOL_FUNCTIONS)) {
-      const target = (substitutions[spec.placeholder] as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+    for (const spec of TOOL_FUNCTIONS) {
+      const target = (substitutions[functionPlaceholder(spec.entry)] as { "Fn::GetAtt": [string, string] })[
+        "Fn::GetAtt"
+      ][0];
       expect(target.toLowerCase()).toContain(spec.entry.replaceAll("-", ""));
     }
     expect(substitutions.RequestTableName).toEqual({ Ref: logicalId("AWS::DynamoDB::Table", "Requests") });

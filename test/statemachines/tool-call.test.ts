@@ -1,101 +1,16 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { StateMachine } from "aws-local-stepfunctions";
 import { describe, expect, it } from "vitest";
-import { TOOL_ERROR_NAMES } from "../../functions/core/errors.ts";
-import { TOOL_DEFINITIONS } from "../../functions/tools/definitions.ts";
-import { LOCAL_SUBSTITUTIONS, WORKFLOW_FUNCTIONS } from "../../local/resources.ts";
-import { SCHEDULED_BOOKING_ASL, substitute, TOOL_CALL_ASL } from "../../local/workflow.ts";
+import { TOOL_MANIFEST, type ToolEntry } from "../../functions/tools/manifest.ts";
+import { LOCAL_SUBSTITUTIONS } from "../../local/resources.ts";
+import { substitute, TOOL_CALL_ASL } from "../../local/workflow.ts";
 
-const aslValidator = createRequire(import.meta.url)("asl-validator") as (
-  definition: unknown,
-  options?: { checkPaths?: boolean; checkArn?: boolean },
-) => { isValid: boolean; errorsText: (separator?: string) => string };
+/** Executions of statemachines/tool-call.asl.json in aws-local-stepfunctions; its structure: structure.test.ts. */
 
 const RAW = readFileSync(TOOL_CALL_ASL, "utf8");
 type State = Record<string, unknown> & { Type: string };
 type Definition = { States: Record<string, State>; StartAt: string };
 const definition = () => JSON.parse(substitute(RAW, LOCAL_SUBSTITUTIONS)) as Definition;
-
-describe("statemachines/tool-call.asl.json", () => {
-  it("is valid Amazon States Language", () => {
-    const result = aslValidator(definition(), { checkPaths: true, checkArn: true });
-    expect(result.errorsText("\n")).toBe("");
-    expect(result.isValid).toBe(true);
-  });
-
-  it("has a value for every placeholder, and, with the scheduled-booking file, uses every value", () => {
-    const placeholdersOf = (text: string) => new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
-    const here = placeholdersOf(RAW);
-    const scheduled = placeholdersOf(readFileSync(SCHEDULED_BOOKING_ASL, "utf8"));
-    for (const name of [...here, ...scheduled]) expect(Object.keys(LOCAL_SUBSTITUTIONS)).toContain(name);
-    expect([...new Set([...here, ...scheduled])].sort()).toEqual(Object.keys(LOCAL_SUBSTITUTIONS).sort());
-  });
-
-  it("routes every workflow tool to a Task invoking that tool's function", () => {
-    const raw = JSON.parse(RAW) as Definition;
-    const route = raw.States["Route tool"] as unknown as {
-      Choices: { StringEquals: string; Next: string }[];
-    };
-    // The scheduled tools run on the scheduled-booking machine, not this one.
-    const workflowTools = TOOL_DEFINITIONS.filter((t) => t.runs === "workflow" && !t.workflow).map(
-      (t) => t.name,
-    );
-    const byTool = route.Choices.filter((c) => c.StringEquals !== undefined);
-    expect(byTool.map((c) => c.StringEquals).sort()).toEqual([...workflowTools].sort());
-    for (const tool of workflowTools) {
-      const choice = route.Choices.find((c) => c.StringEquals === tool);
-      let next = choice?.Next ?? "";
-      // A side effect is marked as started on the record first; then its Task runs.
-      if (next.startsWith("Mark ")) next = (raw.States[next] as State & { Next: string }).Next;
-      const task = raw.States[next] as State & { Parameters: { FunctionName: string } };
-      const fn = WORKFLOW_FUNCTIONS[tool as keyof typeof WORKFLOW_FUNCTIONS];
-      expect(task.Type).toBe("Task");
-      expect(task.Resource).toBe("arn:aws:states:::lambda:invoke");
-      expect(task.Parameters.FunctionName).toBe(`\${${fn.placeholder}}`);
-      expect(task.TimeoutSeconds).toBeGreaterThan(0);
-      expect(JSON.stringify(task.Retry)).toContain('"JitterStrategy":"FULL"');
-      expect(JSON.stringify(task.Catch)).toContain("States.ALL");
-    }
-  });
-
-  it("catches every typed tool error in every tool's Task", () => {
-    for (const state of Object.values(TASKS)) {
-      const task = definition().States[state] as State & { Catch: { ErrorEquals: string[] }[] };
-      const caught = task.Catch.flatMap((c) => c.ErrorEquals);
-      expect(caught).toEqual(
-        expect.arrayContaining([...TOOL_ERROR_NAMES, "ToolCrashed", "States.Timeout", "States.ALL"]),
-      );
-    }
-  });
-
-  it("never retries a booking error whose effect may be unknown", () => {
-    const task = definition().States["Book tee time"] as State & { Retry: { ErrorEquals: string[] }[] };
-    const retried = task.Retry.flatMap((r) => r.ErrorEquals);
-    expect(retried).not.toContain("BookingIncomplete");
-    expect(retried).not.toContain("States.ALL");
-    expect(retried).not.toContain("States.Timeout");
-    expect(retried).not.toContain("States.TaskFailed");
-  });
-
-  it("marks a side effect as started before its Task, for every tool with a side effect", () => {
-    const raw = JSON.parse(RAW) as Definition;
-    const route = raw.States["Route tool"] as unknown as {
-      Choices: { StringEquals: string; Next: string }[];
-    };
-    for (const tool of TOOL_DEFINITIONS.filter((t) => t.effect && !t.workflow)) {
-      const mark = raw.States[
-        route.Choices.find((c) => c.StringEquals === tool.name)?.Next ?? ""
-      ] as State & {
-        Parameters: Record<string, unknown>;
-        Next: string;
-      };
-      expect(mark.Resource).toBe("arn:aws:states:::dynamodb:updateItem");
-      expect(mark.Parameters.ConditionExpression).toBe("#status = :working");
-      expect(mark.Next).toBe(TASKS[tool.name]);
-    }
-  });
-});
 
 /** An error shaped as Step Functions reports a Lambda function's failure. */
 function lambdaError(type: string, message: string, upstreamStatus: number | null = null) {
@@ -121,14 +36,12 @@ function named(name: string, message = name): Error {
   return Object.assign(new Error(message), { name });
 }
 
-const TASKS: Record<string, string> = {
-  get_weather: "Get weather",
-  send_push_notification: "Send push notification",
-  golf_search_tee_times: "Search tee times",
-  golf_book_tee_time: "Book tee time",
-  golf_get_reservations: "Get reservations",
-  golf_cancel_reservation: "Cancel reservation",
-};
+/** Each tool's Task state, from the manifest. */
+const TASKS: Record<string, string> = Object.fromEntries(
+  (TOOL_MANIFEST as readonly ToolEntry[]).flatMap((entry) =>
+    entry.step ? [[entry.definition.name, entry.step.state]] : [],
+  ),
+);
 
 async function run(
   tool: unknown,
