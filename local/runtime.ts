@@ -379,7 +379,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const settleEnded = async (input: WorkflowInput, state: ExecutionState) => {
       const record = await store.get(input.requestId);
-      if (record) await (front as Front).calls.settleFromExecution(record, state);
+      if (record) await (front as Front).lifecycle.settleFromExecution(record, state);
     };
     const workflow = new LocalWorkflow({
       substitutions: LOCAL_SUBSTITUTIONS,
@@ -452,20 +452,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const scheduled: Runtime["scheduled"] = [];
     // Read from the table itself: after a crash the embedded store's indexes may disagree with its items.
     for (const record of await store.listWorking(new Date().toISOString(), 1_000_000, { fromTable: true })) {
-      recovered[await front.calls.recover(record)] += 1;
+      recovered[await front.recovery.recover(record)] += 1;
       const tool = TOOL_DEFINITIONS.find((t) => t.name === record.tool);
       if (tool?.workflow === "scheduled") {
         scheduled.push({ id: record.id, tool: record.tool, statusMessage: record.statusMessage });
       }
     }
     // Events a crash kept in the outbox go out now (once in the file: the bus knows which it wrote).
-    await front.calls.deliverPendingEvents(0, { fromTable: true });
+    await front.lifecycle.deliverPendingEvents(0, { fromTable: true });
     markReady();
     // What the stack's scheduled sweeper does: calls left working whose execution ended or never started.
-    const calls = front.calls;
+    const { lifecycle, recovery } = front;
     const sweeper = setInterval(() => {
-      calls.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS).catch(reportError);
-      calls.deliverPendingEvents(OUTBOX_GRACE_MS).catch(reportError);
+      recovery.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS).catch(reportError);
+      lifecycle.deliverPendingEvents(OUTBOX_GRACE_MS).catch(reportError);
       recordCount.note().catch(reportError);
     }, options.sweepIntervalMs ?? 60_000);
     sweeper.unref();

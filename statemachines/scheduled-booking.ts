@@ -8,9 +8,9 @@ import {
   lambdaTask,
   markStarted,
   RECORD_RESULT,
-  TAIL,
   whileWorking,
 } from "./parts.ts";
+import { TAIL } from "./tail.ts";
 
 const COMMENT =
   "golf_book_when_open and golf_watch_tee_times: Standard executions that wait, for free and to the second, then book once. The first waits until the course releases the date, then races for the best matching tee time; the second checks a date until a deadline and books (or reports) the first match. Records, events and failures as in tool-call.asl.json. JSONPath only, so the local runtime runs this same file.";

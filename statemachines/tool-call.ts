@@ -9,8 +9,8 @@ import {
   markStarted,
   RECORD_RESULT,
   type States,
-  TAIL,
 } from "./parts.ts";
+import { TAIL } from "./tail.ts";
 
 const COMMENT =
   "rez-agent-mcp: one MCP tools/call. Routes to the tool's Lambda, records the outcome in the request table and publishes it on the event bus. Deployed twice: EXPRESS for the read-only tools (answered in the call), STANDARD for side effects. Input: { requestId, tool, arguments, owner, startedAt }.";

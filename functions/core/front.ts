@@ -1,3 +1,5 @@
+import type { CallLifecycle } from "./call-lifecycle.ts";
+import { CallRecovery } from "./call-recovery.ts";
 import type { FrontConfig } from "./config.ts";
 import {
   httpError,
@@ -34,8 +36,12 @@ export type FrontHandler = (request: Request) => Promise<Response>;
 
 export interface Front {
   handle: FrontHandler;
-  /** The request operations behind the routes, for the runtime's own use (start-up recovery). */
+  /** The MCP layer behind POST /mcp. */
   calls: ToolCalls;
+  /** The calls' lifecycle behind every route, for the runtime's own use (settling what its executions report). */
+  lifecycle: CallLifecycle;
+  /** What is done with calls left working: start-up recovery, the periodic sweep. */
+  recovery: CallRecovery;
 }
 
 type Route =
@@ -145,12 +151,12 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
       }
       waitMs = seconds * 1000;
     }
-    const view = await calls.status(id, principal, waitMs, request.signal);
+    const view = await calls.lifecycle.status(id, principal, waitMs, request.signal);
     return view ? jsonResponse(200, view) : notFound();
   }
 
   async function cancel(id: string, principal: Principal): Promise<Response> {
-    const outcome = await calls.cancel(id, principal);
+    const outcome = await calls.lifecycle.cancel(id, principal);
     if (!outcome) return notFound();
     if (outcome.outcome === "cancelled") return jsonResponse(200, outcome.view);
     // Accepted but not done: the side effect had started; the record says so and will hold the real outcome.
@@ -202,6 +208,8 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
 
   return {
     calls,
+    lifecycle: calls.lifecycle,
+    recovery: new CallRecovery(deps, calls.lifecycle),
     handle: async (request) => {
       if (!deps.onAnswered) return answer(request, {});
       const started = performance.now();

@@ -1,4 +1,5 @@
 import type { JsonObject } from "./json.ts";
+import type { WorkflowInput } from "./ports.ts";
 import type { Status } from "./status.ts";
 import type { ToolResult } from "./tool.ts";
 
@@ -100,4 +101,15 @@ export function toStatusView(
   if (record.error) view.error = record.error;
   if (record.plannedAt) view.plannedAt = record.plannedAt;
   return view;
+}
+
+/** The input of a call's execution, from its record. */
+export function workflowInput(record: RequestRecord): WorkflowInput {
+  return {
+    requestId: record.id,
+    tool: record.tool,
+    arguments: record.arguments,
+    owner: record.owner,
+    startedAt: Date.parse(record.createdAt),
+  };
 }

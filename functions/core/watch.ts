@@ -71,3 +71,24 @@ export async function waitForTerminal(
     }
   }
 }
+
+/** The promise's value, or undefined once `ms` have passed or the signal aborted. */
+export async function untilBudget<T>(
+  promise: Promise<T>,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+    onAbort = () => resolve(undefined);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
+}

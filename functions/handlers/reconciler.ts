@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from "aws-lambda";
-import { createFront, type Front } from "../core/front.ts";
+import { CallLifecycle } from "../core/call-lifecycle.ts";
 import type { RequestStore, WorkflowStarter } from "../core/ports.ts";
 import { awsFrontDeps, frontConfigFromEnv } from "./aws-front.ts";
 import { createLogger } from "./logging.ts";
@@ -22,7 +22,7 @@ const ENDED = new Set(["TIMED_OUT", "ABORTED", "FAILED", "SUCCEEDED"]);
  * end, lands in the dead-letter queue.
  */
 export function createReconciler(
-  calls: Front["calls"],
+  lifecycle: Pick<CallLifecycle, "settleFromExecution">,
   store: Pick<RequestStore, "get">,
   starter: Pick<WorkflowStarter, "describe">,
 ) {
@@ -31,7 +31,7 @@ export function createReconciler(
     const record = await store.get(event.detail.name);
     if (record?.status !== "working") return "unchanged";
     const state = await starter.describe(event.detail.executionArn);
-    return calls.settleFromExecution(record, state);
+    return lifecycle.settleFromExecution(record, state);
   };
 }
 
@@ -41,5 +41,5 @@ export const handler = lazyHandler(() => {
   const { tracer } = observability("reconciler");
   const onError = (error: unknown) => logger.error("unexpected error", { error: error as Error });
   const deps = awsFrontDeps(process.env, onError, tracer);
-  return createReconciler(createFront(deps, frontConfigFromEnv(process.env)).calls, deps.store, deps.starter);
+  return createReconciler(new CallLifecycle(deps, frontConfigFromEnv(process.env)), deps.store, deps.starter);
 });

@@ -1,4 +1,5 @@
-import { createFront } from "../core/front.ts";
+import { CallLifecycle } from "../core/call-lifecycle.ts";
+import { CallRecovery } from "../core/call-recovery.ts";
 import { awsFrontDeps, frontConfigFromEnv } from "./aws-front.ts";
 import { createLogger } from "./logging.ts";
 import { observability } from "./observability.ts";
@@ -22,11 +23,13 @@ export const handler = lazyHandler(() => {
   const logger = createLogger("sweeper");
   const { tracer } = observability("sweeper");
   const onError = (error: unknown) => logger.error("unexpected error", { error: error as Error });
-  const { calls } = createFront(awsFrontDeps(process.env, onError, tracer), frontConfigFromEnv(process.env));
+  const deps = awsFrontDeps(process.env, onError, tracer);
+  const lifecycle = new CallLifecycle(deps, frontConfigFromEnv(process.env));
+  const recovery = new CallRecovery(deps, lifecycle);
   return async () => {
-    const swept = await calls.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS);
+    const swept = await recovery.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS);
     if (swept.settled > 0) logger.warn("settled calls left working", swept);
-    const published = await calls.deliverPendingEvents(OUTBOX_GRACE_MS);
+    const published = await lifecycle.deliverPendingEvents(OUTBOX_GRACE_MS);
     if (published > 0) logger.warn("published events left in the outbox", { published });
     return { ...swept, published };
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { REQUEST_ID_PATTERN } from "../../functions/core/call-lifecycle.ts";
 import { canonicalJson, idempotentRequestId } from "../../functions/core/digest.ts";
 import { checkEnvelope } from "../../functions/core/jsonrpc.ts";
-import { REQUEST_ID_PATTERN } from "../../functions/core/tool-calls.ts";
 
 describe("checkEnvelope", () => {
   it.each<[string, unknown]>([

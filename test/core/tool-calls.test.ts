@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CallRecovery } from "../../functions/core/call-recovery.ts";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { DEFAULT_FRONT_CONFIG } from "../../functions/core/config.ts";
 import type { ToolCallEvent } from "../../functions/core/events.ts";
@@ -30,11 +31,32 @@ const tool = (name: string, idempotent: boolean): ToolDefinition => ({
   runs: "workflow",
 });
 
+/** The calls, their lifecycle and their recovery over one set of deps, recording what was published. */
+function callsOver(
+  tools: ToolRegistry,
+  store: MemoryStore,
+  starter: WorkflowStarter,
+  clock: () => number,
+  config = DEFAULT_FRONT_CONFIG,
+) {
+  const events: ToolCallEvent[] = [];
+  const deps = {
+    tools,
+    validator: new ArgumentValidator(tools.list()),
+    store,
+    starter,
+    events: { publish: async (event: ToolCallEvent) => void events.push(event) },
+    clock: { now: clock },
+    onUnexpectedError: () => {},
+  };
+  const calls = new ToolCalls(deps, config);
+  return { calls, lifecycle: calls.lifecycle, recovery: new CallRecovery(deps, calls.lifecycle), events };
+}
+
 function setup() {
   const tools = new ToolRegistry([tool("read_thing", true), tool("book_thing", false)]);
   const store = new MemoryStore();
   const started: WorkflowInput[] = [];
-  const events: ToolCallEvent[] = [];
   const starter: WorkflowStarter = {
     executionArn: (id) => `arn:test:execution:sm:${id}`,
     consoleUrl: () => undefined,
@@ -46,19 +68,7 @@ function setup() {
     stop: async () => {},
     describe: async () => ({ status: "NOT_FOUND" }),
   };
-  const calls = new ToolCalls(
-    {
-      tools,
-      validator: new ArgumentValidator(tools.list()),
-      store,
-      starter,
-      events: { publish: async (event) => void events.push(event) },
-      clock: { now: () => Date.parse("2026-11-24T12:00:05Z") },
-      onUnexpectedError: () => {},
-    },
-    DEFAULT_FRONT_CONFIG,
-  );
-  return { calls, store, started, events };
+  return { ...callsOver(tools, store, starter, () => Date.parse("2026-11-24T12:00:05Z")), store, started };
 }
 
 function working(id: string, toolName: string): RequestRecord {
@@ -79,9 +89,9 @@ function working(id: string, toolName: string): RequestRecord {
 
 describe("ToolCalls.recover", () => {
   it("restarts an idempotent call under the same execution name", async () => {
-    const { calls, store, started } = setup();
+    const { store, started, recovery } = setup();
     await store.create(working("11111111-1111-4111-8111-111111111111", "read_thing"));
-    expect(await calls.recover(working("11111111-1111-4111-8111-111111111111", "read_thing"))).toBe(
+    expect(await recovery.recover(working("11111111-1111-4111-8111-111111111111", "read_thing"))).toBe(
       "restarted",
     );
     expect(started).toEqual([
@@ -96,10 +106,10 @@ describe("ToolCalls.recover", () => {
   });
 
   it("fails a call whose side effect may have happened with a message that says so, and publishes it", async () => {
-    const { calls, store, started, events } = setup();
+    const { store, started, events, recovery } = setup();
     const record = working("22222222-2222-4222-8222-222222222222", "book_thing");
     await store.create(record);
-    expect(await calls.recover(record)).toBe("failed");
+    expect(await recovery.recover(record)).toBe("failed");
     expect(started).toEqual([]);
     const settled = await store.get(record.id);
     expect(settled?.status).toBe("failed");
@@ -115,7 +125,7 @@ describe("the event outbox", () => {
     const store = new MemoryStore();
     const published: ToolCallEvent[] = [];
     let failures = 1;
-    const calls = new ToolCalls(
+    const { lifecycle } = new ToolCalls(
       {
         tools,
         validator: new ArgumentValidator(tools.list()),
@@ -140,25 +150,25 @@ describe("the event outbox", () => {
       outbox: "pending",
     } as RequestRecord);
     // Act and assess: the failed publish keeps it; the next sweep publishes it once and marks it sent
-    expect(await calls.deliverPendingEvents(1_000)).toBe(0);
+    expect(await lifecycle.deliverPendingEvents(1_000)).toBe(0);
     expect((await store.get("settled-1"))?.outbox).toBe("pending");
-    expect(await calls.deliverPendingEvents(1_000)).toBe(1);
+    expect(await lifecycle.deliverPendingEvents(1_000)).toBe(1);
     expect(published.map((e) => e.detail.requestId)).toEqual(["settled-1"]);
     expect((await store.get("settled-1"))?.outbox).toBeUndefined();
-    expect(await calls.deliverPendingEvents(1_000)).toBe(0);
+    expect(await lifecycle.deliverPendingEvents(1_000)).toBe(0);
     expect(published).toHaveLength(1);
   });
 });
 
 describe("ToolCalls.cancel", () => {
   it("never changes a terminal status", async () => {
-    const { calls, store, events } = setup();
+    const { calls, store, events, lifecycle } = setup();
     const record = {
       ...working("33333333-3333-4333-8333-333333333333", "read_thing"),
       status: "completed" as const,
     };
     await store.create(record);
-    const outcome = await calls.cancel(record.id, { owner: "alice" });
+    const outcome = await lifecycle.cancel(record.id, { owner: "alice" });
     expect(outcome?.outcome).toBe("finished");
     expect((await store.get(record.id))?.status).toBe("completed");
     expect(events).toEqual([]);
@@ -176,7 +186,6 @@ function scripted(answers: {
     { ...tool("book_thing", false), effect: EFFECT },
   ]);
   const store = new MemoryStore();
-  const events: ToolCallEvent[] = [];
   const stops: string[] = [];
   let starts = 0;
   const starter: WorkflowStarter = {
@@ -191,21 +200,14 @@ function scripted(answers: {
     describe: answers.describe ?? (async () => ({ status: "RUNNING" })),
   };
   let now = Date.parse("2026-11-24T12:00:00Z");
-  const calls = new ToolCalls(
-    {
-      tools,
-      validator: new ArgumentValidator(tools.list()),
-      store,
-      starter,
-      events: { publish: async (event) => void events.push(event) },
-      clock: { now: () => now },
-      onUnexpectedError: () => {},
-    },
-    { ...DEFAULT_FRONT_CONFIG, syncBudgetMs: 50 },
-  );
+  const { calls, recovery, events } = callsOver(tools, store, starter, () => now, {
+    ...DEFAULT_FRONT_CONFIG,
+    syncBudgetMs: 50,
+  });
   const context: CallContext = { principal: { owner: "alice" }, endpointUrl: "http://x/mcp" } as CallContext;
   return {
     calls,
+    recovery,
     store,
     events,
     stops,
@@ -293,7 +295,7 @@ describe("starting a call's workflow", () => {
 describe("the sweeper", () => {
   it("settles a call whose workflow never started, saying nothing was done, and leaves running ones", async () => {
     let state: ExecutionState = { status: "RUNNING" };
-    const { calls, store, events, later, context } = scripted({
+    const { calls, store, events, later, context, recovery } = scripted({
       start: async () => {
         throw new StartUnconfirmed("socket hang up");
       },
@@ -301,20 +303,20 @@ describe("the sweeper", () => {
     });
     const id = idOf(await calls.call("book_thing", {}, context));
     later(3 * 60_000);
-    expect(await calls.sweep(120_000, 360_000)).toEqual({ checked: 1, settled: 0 });
+    expect(await recovery.sweep(120_000, 360_000)).toEqual({ checked: 1, settled: 0 });
     state = { status: "NOT_FOUND" };
-    expect(await calls.sweep(120_000, 360_000)).toEqual({ checked: 1, settled: 1 });
+    expect(await recovery.sweep(120_000, 360_000)).toEqual({ checked: 1, settled: 1 });
     expect(await store.get(id)).toMatchObject({
       status: "failed",
       statusMessage: expect.stringMatching(/never started, so nothing was done/),
     });
     expect(events.map((e) => e.detailType)).toEqual(["Tool Call Failed"]);
-    expect(await calls.sweep(120_000, 360_000)).toEqual({ checked: 0, settled: 0 });
+    expect(await recovery.sweep(120_000, 360_000)).toEqual({ checked: 0, settled: 0 });
   });
 
   it("leaves a call still starting alone within its grace, though Step Functions does not know it yet", async () => {
     // Prepare: a start whose answer never came, and an execution not (yet) found
-    const { calls, store, later, context } = scripted({
+    const { calls, store, later, context, recovery } = scripted({
       start: async () => {
         throw new StartUnconfirmed("socket hang up");
       },
@@ -323,21 +325,21 @@ describe("the sweeper", () => {
     const id = idOf(await calls.call("book_thing", {}, context));
     // Act: a sweep a second later, inside the two minutes' grace
     later(1_000);
-    const swept = await calls.sweep(120_000, 360_000);
+    const swept = await recovery.sweep(120_000, 360_000);
     // Assess: not even looked at, still working; after the grace it is settled as never started
     expect(swept).toEqual({ checked: 0, settled: 0 });
     expect((await store.get(id))?.status).toBe("working");
     later(120_000);
-    expect((await calls.sweep(120_000, 360_000)).settled).toBe(1);
+    expect((await recovery.sweep(120_000, 360_000)).settled).toBe(1);
   });
 
   it("settles an express call still working past the longest express run, and not before", async () => {
-    const { calls, store, later, context } = scripted({ run: () => new Promise(() => {}) });
+    const { calls, store, later, context, recovery } = scripted({ run: () => new Promise(() => {}) });
     const id = idOf(await calls.call("read_thing", {}, context));
     later(3 * 60_000);
-    expect((await calls.sweep(120_000, 360_000)).settled).toBe(0);
+    expect((await recovery.sweep(120_000, 360_000)).settled).toBe(0);
     later(4 * 60_000);
-    expect((await calls.sweep(120_000, 360_000)).settled).toBe(1);
+    expect((await recovery.sweep(120_000, 360_000)).settled).toBe(1);
     expect((await store.get(id))?.statusMessage).toMatch(/It changes nothing, so try again/);
   });
 });
@@ -346,7 +348,7 @@ describe("cancelling honestly", () => {
   it("cancels and stops a call whose side effect has not started", async () => {
     const { calls, store, events, stops, context } = scripted({});
     const id = idOf(await calls.call("book_thing", {}, context));
-    const outcome = await calls.cancel(id, { owner: "alice" });
+    const outcome = await calls.lifecycle.cancel(id, { owner: "alice" });
     expect(outcome?.outcome).toBe("cancelled");
     expect((await store.get(id))?.status).toBe("cancelled");
     expect(stops).toEqual([`arn:test:standard:sm:${id}`]);
@@ -358,7 +360,7 @@ describe("cancelling honestly", () => {
     const id = idOf(await calls.call("book_thing", {}, context));
     const record = store.records.get(id);
     if (record) record.toolStartedAt = "2026-11-24T12:00:00.100Z";
-    const outcome = await calls.cancel(id, { owner: "alice" });
+    const outcome = await calls.lifecycle.cancel(id, { owner: "alice" });
     expect(outcome?.outcome).toBe("too-late");
     expect(await store.get(id)).toMatchObject({
       status: "working",

@@ -39,7 +39,7 @@ describe("the outbox", () => {
     harness = await startHarness({ eventsFile });
     const ids = [await weather(harness, 1), await weather(harness, 2), await weather(harness, 3)];
     for (const id of ids) {
-      const record = await harness.runtime.front.calls.status(id, { owner: "alice" });
+      const record = await harness.runtime.front.lifecycle.status(id, { owner: "alice" });
       expect(record?.status).toBe("completed");
     }
     expect(await eventIds(eventsFile)).toEqual([]);
@@ -65,7 +65,7 @@ describe("the outbox", () => {
     );
     await harness.restart({ eventsFile });
     expect((await eventIds(eventsFile)).sort()).toEqual(expected);
-    const record = await harness.runtime.front.calls.status(later, { owner: "alice" });
+    const record = await harness.runtime.front.lifecycle.status(later, { owner: "alice" });
     expect(record?.status).toBe("completed");
   });
 });

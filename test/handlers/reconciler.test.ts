@@ -54,7 +54,7 @@ function setup(
       detail: { name: "r-1", status: state, executionArn: "arn:x:r-1", stateMachineArn: "arn:sm" },
     }) as ExecutionStatusChange;
   const starter = { describe: async () => described };
-  return { reconcile: createReconciler(front.calls, store, starter), store, events, event };
+  return { reconcile: createReconciler(front.lifecycle, store, starter), store, events, event };
 }
 
 describe("the reconciler", () => {

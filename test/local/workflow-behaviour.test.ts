@@ -270,7 +270,7 @@ describe("the state machine's settling writes, against the real store", () => {
       const input = { requestId, tool, arguments: args, owner: "alice", startedAt: Date.now() };
       const state = await runtime.workflow.run(input as never);
       expect(state.status).toBe("SUCCEEDED");
-      const record = await runtime.front.calls.status(requestId, { owner: "alice" });
+      const record = await runtime.front.lifecycle.status(requestId, { owner: "alice" });
       expect(record).toMatchObject({
         status: "cancelled",
         statusMessage: "The call was cancelled by the caller.",
