@@ -1,4 +1,4 @@
-import type { RequestStore } from "../../functions/core/ports.ts";
+import { InvalidCursor, type RecordPage, type RequestStore } from "../../functions/core/ports.ts";
 import type { EventFields, RequestRecord, Settlement } from "../../functions/core/record.ts";
 import { isTerminal } from "../../functions/core/status.ts";
 
@@ -33,8 +33,11 @@ export class MemoryStore implements RequestStore {
     if (!record || record.toolStartedAt) return false;
     return this.settle(id, { status: "cancelled", statusMessage }, at, event);
   }
-  async listPendingEvents(before: string) {
-    return [...this.records.values()].filter((r) => r.outbox === "pending" && String(r.settledAt) < before);
+  async listPendingEvents(before: string, limit = 100) {
+    return [...this.records.values()]
+      .filter((r) => r.outbox === "pending" && String(r.settledAt) < before)
+      .slice(0, limit)
+      .map((r) => structuredClone(r));
   }
   async markEventSent(id: string) {
     const record = this.records.get(id);
@@ -46,12 +49,41 @@ export class MemoryStore implements RequestStore {
     Object.assign(record, note, { lastUpdatedAt: at });
     return true;
   }
-  async listWorking(before: string) {
+  async listWorking(before: string, limit = 100) {
     return [...this.records.values()]
       .filter((r) => r.workingSince !== undefined && r.workingSince < before)
-      .sort((a, b) => String(a.workingSince).localeCompare(String(b.workingSince)));
+      .sort((a, b) => String(a.workingSince).localeCompare(String(b.workingSince)))
+      .slice(0, limit)
+      .map((r) => structuredClone(r));
   }
-  async listByOwner(owner: string) {
-    return { records: [...this.records.values()].filter((r) => r.owner === owner).reverse() };
+  /** Newest first; the cursor names the owner and the last record read, as the DynamoDB store's does. */
+  async listByOwner(owner: string, page: { limit: number; cursor?: string }): Promise<RecordPage> {
+    const newestFirst = [...this.records.values()]
+      .filter((r) => r.owner === owner)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    let from = 0;
+    if (page.cursor) {
+      const after = cursorOf(page.cursor, owner);
+      from = newestFirst.findIndex((r) => r.id === after) + 1;
+      if (from === 0) throw new InvalidCursor("The cursor is not valid for this list");
+    }
+    const records = newestFirst.slice(from, from + page.limit).map((r) => structuredClone(r));
+    const last = records.at(-1);
+    return from + page.limit < newestFirst.length && last
+      ? { records, nextCursor: Buffer.from(JSON.stringify({ owner, id: last.id })).toString("base64url") }
+      : { records };
   }
+}
+
+function cursorOf(cursor: string, owner: string): string {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as {
+      owner?: unknown;
+      id?: unknown;
+    };
+    if (key.owner === owner && typeof key.id === "string") return key.id;
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursor("The cursor is not valid for this list");
 }
