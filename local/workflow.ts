@@ -215,13 +215,13 @@ export class LocalWorkflow implements WorkflowStarter {
     }
   }
 
-  executionArn(requestId: string, kind: WorkflowKind = "standard"): string {
+  executionId(requestId: string, kind: WorkflowKind = "standard"): string {
     const machine = this.#arns[kind];
     const separator = kind === "express" ? ":express:" : ":execution:";
     return `${machine.replace(":stateMachine:", separator)}:${requestId}`;
   }
 
-  consoleUrl(): string | undefined {
+  executionUrl(): string | undefined {
     return undefined;
   }
 
@@ -268,7 +268,7 @@ export class LocalWorkflow implements WorkflowStarter {
       },
       context: {
         Execution: {
-          Id: this.executionArn(input.requestId, kind),
+          Id: this.executionId(input.requestId, kind),
           Name: input.requestId,
           Input: input,
           StartTime: new Date().toISOString(),

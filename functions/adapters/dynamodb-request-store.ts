@@ -370,8 +370,8 @@ function errorDetail(error: RequestError): string {
 }
 
 function toItem(record: RequestRecord): Record<string, unknown> {
-  const { arguments: args, result, error, ...rest } = record;
-  const item: Record<string, unknown> = { ...rest, arguments: JSON.stringify(args) };
+  const { arguments: args, result, error, executionId, ...rest } = record;
+  const item: Record<string, unknown> = { ...rest, executionArn: executionId, arguments: JSON.stringify(args) };
   if (result !== undefined) item.result = JSON.stringify(result);
   if (error !== undefined) {
     item.errorType = error.type;
@@ -389,7 +389,8 @@ function fromItem(item: Record<string, unknown>): RequestRecord {
     statusMessage: String(item.statusMessage ?? ""),
     arguments: parseJson(item.arguments, {}) as JsonObject,
     argumentsDigest: String(item.argumentsDigest ?? ""),
-    executionArn: String(item.executionArn ?? ""),
+    // Stored as `executionArn` (design.md's data); the core calls it by what it is anywhere, an execution id.
+    executionId: String(item.executionArn ?? ""),
     createdAt: String(item.createdAt),
     lastUpdatedAt: String(item.lastUpdatedAt ?? item.createdAt),
     expiresAt: Number(item.expiresAt ?? 0),

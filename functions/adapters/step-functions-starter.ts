@@ -60,12 +60,12 @@ export class StepFunctionsStarter implements WorkflowStarter {
     this.#connect = connect;
   }
 
-  executionArn(requestId: string, kind: WorkflowKind): string {
+  executionId(requestId: string, kind: WorkflowKind): string {
     const separator = kind === "express" ? ":express:" : ":execution:";
     return `${this.#arns[kind].replace(":stateMachine:", separator)}:${requestId}`;
   }
 
-  consoleUrl(executionArn: string): string {
+  executionUrl(executionArn: string): string {
     const region = this.#region;
     const base = `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2`;
     // An express execution's ARN carries an id only Step Functions knows: its state machine's page lists it.

@@ -156,7 +156,7 @@ export class CallLifecycle {
     const event = { summary: `${record.tool} cancelled by the caller`, durationMs: this.#durationOf(record) };
     if (await this.#deps.store.cancelBeforeStart(id, "The call was cancelled by the caller.", at, event)) {
       try {
-        await this.#deps.starter.stop(record.executionArn, "Cancelled by the caller");
+        await this.#deps.starter.stop(record.executionId, "Cancelled by the caller");
       } catch (error) {
         // The record is already cancelled, and the workflow checks it before any side effect.
         this.#deps.onUnexpectedError(error);
@@ -174,8 +174,8 @@ export class CallLifecycle {
   }
 
   view(record: RequestRecord): StatusView {
-    const consoleUrl = this.#deps.starter.consoleUrl(record.executionArn);
-    return toStatusView(record, { pollIntervalMs: this.#config.pollIntervalMs, consoleUrl });
+    const executionUrl = this.#deps.starter.executionUrl(record.executionId);
+    return toStatusView(record, { pollIntervalMs: this.#config.pollIntervalMs, executionUrl });
   }
 
   /**
@@ -242,7 +242,7 @@ export class CallLifecycle {
       statusMessage: "The call is running.",
       arguments: args,
       argumentsDigest,
-      executionArn: this.#deps.starter.executionArn(id, kind),
+      executionId: this.#deps.starter.executionId(id, kind),
       createdAt,
       lastUpdatedAt: createdAt,
       expiresAt:
@@ -292,7 +292,7 @@ export class CallLifecycle {
    * expired (records live 30 days, execution names 90). The earlier execution is that call; it is never re-run.
    */
   async #adoptEarlierExecution(record: RequestRecord): Promise<void> {
-    const state = await this.#deps.starter.describe(record.executionArn);
+    const state = await this.#deps.starter.describe(record.executionId);
     if (state.status === "RUNNING") return;
     const settlement = settlementOf(record, this.#deps.tools.get(record.tool), state);
     if (settlement?.status === "completed") {

@@ -58,7 +58,7 @@ export class CallRecovery {
         if (now - Date.parse(record.createdAt) < expressLimitMs) continue;
         state = { status: "TIMED_OUT" };
       } else {
-        state = await this.#deps.starter.describe(record.executionArn);
+        state = await this.#deps.starter.describe(record.executionId);
       }
       if ((await this.#lifecycle.settleFromExecution(record, state)) === "settled") settled += 1;
     }

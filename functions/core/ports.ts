@@ -107,9 +107,9 @@ export class StartUnconfirmed extends Error {
 /** Starts, runs, stops and describes executions of the tool-call state machine. */
 export interface WorkflowStarter {
   /** The ARN the execution named `requestId` has, known before it starts. */
-  executionArn(requestId: string, kind: WorkflowKind): string;
+  executionId(requestId: string, kind: WorkflowKind): string;
   /** Where an operator sees the execution, when there is such a place. */
-  consoleUrl(executionArn: string): string | undefined;
+  executionUrl(executionId: string): string | undefined;
   /**
    * Starts the execution named `input.requestId` and returns once Step Functions has it: "started", or "exists"
    * when an execution of that name already ran or runs. Throws StartRefused or StartUnconfirmed.
@@ -118,9 +118,9 @@ export interface WorkflowStarter {
   /** Runs an express execution and returns how it ended (StartSyncExecution); throws as `start`. */
   run(input: WorkflowInput): Promise<ExecutionState>;
   /** Stops a running standard execution; a finished or unknown one is left as it is. */
-  stop(executionArn: string, cause: string): Promise<void>;
+  stop(executionId: string, cause: string): Promise<void>;
   /** How a standard execution stands. */
-  describe(executionArn: string): Promise<ExecutionState>;
+  describe(executionId: string): Promise<ExecutionState>;
 }
 
 export interface EventPublisher {

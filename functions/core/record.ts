@@ -20,7 +20,7 @@ export interface RequestRecord {
   statusMessage: string;
   arguments: JsonObject;
   argumentsDigest: string;
-  executionArn: string;
+  executionId: string;
   createdAt: string;
   lastUpdatedAt: string;
   /** Epoch seconds, the table's TTL attribute. */
@@ -78,12 +78,13 @@ export interface StatusView {
   error?: RequestError;
   /** When a scheduled call recorded its plan (its statusMessage is the plan): a client may answer with it then. */
   plannedAt?: string;
+  /** The wire names are design.md's (on AWS the id is the execution's ARN, the URL its console page). */
   execution: { arn: string; consoleUrl?: string };
 }
 
 export function toStatusView(
   record: RequestRecord,
-  options: { pollIntervalMs: number; consoleUrl?: string },
+  options: { pollIntervalMs: number; executionUrl?: string | undefined },
 ): StatusView {
   const view: StatusView = {
     id: record.id,
@@ -94,9 +95,9 @@ export function toStatusView(
     lastUpdatedAt: record.lastUpdatedAt,
     ttl: Math.max(0, record.expiresAt * 1000 - Date.parse(record.createdAt)),
     pollInterval: options.pollIntervalMs,
-    execution: { arn: record.executionArn },
+    execution: { arn: record.executionId },
   };
-  if (options.consoleUrl) view.execution.consoleUrl = options.consoleUrl;
+  if (options.executionUrl) view.execution.consoleUrl = options.executionUrl;
   if (record.result) view.result = record.result;
   if (record.error) view.error = record.error;
   if (record.plannedAt) view.plannedAt = record.plannedAt;

@@ -51,7 +51,7 @@ export async function startStandIns(options: StandInOptions) {
       const input = JSON.parse(String(body.input ?? "{}")) as WorkflowInput;
       const name = String(body.name ?? input.requestId);
       const kind = machine.type === "STANDARD" ? "standard" : "express";
-      const executionArn = machine.workflow.executionArn(name, kind);
+      const executionArn = machine.workflow.executionId(name, kind);
       const earlier = started.get(executionArn);
       if (kind === "standard" && earlier) {
         // As Step Functions: the same name and input is the same start; another input is refused.
@@ -82,7 +82,7 @@ export async function startStandIns(options: StandInOptions) {
       const startDate = Date.now() / 1000;
       const state = await machine.workflow.run(input);
       return {
-        executionArn: machine.workflow.executionArn(String(body.name ?? input.requestId), "express"),
+        executionArn: machine.workflow.executionId(String(body.name ?? input.requestId), "express"),
         stateMachineArn: arn,
         name: body.name,
         startDate,

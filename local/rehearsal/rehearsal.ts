@@ -257,7 +257,7 @@ export async function startRehearsal(
               Source: "aws.states",
               DetailType: "Step Functions Execution Status Change",
               Detail: {
-                executionArn: workflow.executionArn(input.requestId, kind),
+                executionArn: workflow.executionId(input.requestId, kind),
                 stateMachineArn: spec.arn,
                 name: input.requestId,
                 status: state.status,

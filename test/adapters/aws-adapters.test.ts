@@ -55,15 +55,15 @@ describe("StepFunctionsStarter", () => {
         return { sdk: SDK, client };
       },
     );
-    expect(starter.executionArn("r-1", "standard")).toBe(
+    expect(starter.executionId("r-1", "standard")).toBe(
       "arn:aws:states:eu-west-1:123456789012:execution:ToolCall-abc:r-1",
     );
-    expect(starter.consoleUrl(starter.executionArn("r-1", "standard"))).toContain(
+    expect(starter.executionUrl(starter.executionId("r-1", "standard"))).toContain(
       "eu-west-1.console.aws.amazon.com/states",
     );
     expect(connects).toBe(0);
     expect(await starter.start(input, "standard")).toBe("started");
-    await starter.stop(starter.executionArn("r-1", "standard"), "cancelled");
+    await starter.stop(starter.executionId("r-1", "standard"), "cancelled");
     expect(connects).toBe(1);
     expect((sent[0] as StartExecutionCommand).input).toEqual({
       stateMachineArn: ARN,

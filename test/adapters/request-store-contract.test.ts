@@ -64,7 +64,7 @@ function working(owner: string, second: number, extra: Partial<RequestRecord> = 
     statusMessage: "The call is running.",
     arguments: { teeSheetId: second },
     argumentsDigest: "digest",
-    executionArn: "arn:test",
+    executionId: "arn:test",
     createdAt: at(second),
     lastUpdatedAt: at(second),
     expiresAt: 2_000_000_000,

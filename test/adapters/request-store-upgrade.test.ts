@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbRequestStore } from "../../functions/adapters/dynamodb-request-store.ts";
 import { REQUEST_TABLE } from "../../functions/adapters/tables.ts";
@@ -37,7 +38,7 @@ const record = (id: string, status: "working" | "completed") => ({
   statusMessage: "",
   arguments: {},
   argumentsDigest: "d",
-  executionArn: "arn",
+  executionId: "arn",
   createdAt: "2026-11-24T12:00:00.000Z",
   lastUpdatedAt: "2026-11-24T12:00:00.000Z",
   expiresAt: 0,
@@ -64,5 +65,37 @@ describe("a request table from before the sparse indexes", () => {
     ]);
     const pending = await store.listPendingEvents("2026-11-25T00:00:00.000Z");
     expect(pending.map((r) => r.id)).toEqual(["a0000000-0000-4000-8000-000000000003"]);
+  });
+});
+
+describe("a record stored by an earlier version", () => {
+  it("keeps its execution under the attribute the table has always used, executionArn", async () => {
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: "requests-earlier",
+        Item: {
+          ...Object.fromEntries(
+            Object.entries(record("a0000000-0000-4000-8000-000000000009", "working"))
+              .filter(([name]) => !["executionId", "arguments", "expiresAt"].includes(name))
+              .map(([name, value]) => [name, { S: String(value) }]),
+          ),
+          arguments: { S: "{}" },
+          expiresAt: { N: "0" },
+          executionArn: { S: "arn:aws:states:us-east-1:1:execution:ToolCall:a9" },
+        },
+      }),
+    );
+    expect((await store.get("a0000000-0000-4000-8000-000000000009"))?.executionId).toBe(
+      "arn:aws:states:us-east-1:1:execution:ToolCall:a9",
+    );
+    await store.create(record("a0000000-0000-4000-8000-00000000000a", "working"));
+    const raw = await dynamo.client.send(
+      new GetItemCommand({
+        TableName: "requests-earlier",
+        Key: { id: { S: "a0000000-0000-4000-8000-00000000000a" } },
+      }),
+    );
+    expect(raw.Item?.executionArn).toEqual({ S: "arn" });
+    expect(raw.Item?.executionId).toBeUndefined();
   });
 });

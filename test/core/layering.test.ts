@@ -47,6 +47,15 @@ describe("functions/core layering", () => {
     expect(readFileSync(file, "utf8")).not.toMatch(/process\s*\.\s*env|process\s*\[/);
   });
 
+  it.each(files.map((file) => [relative(CORE, file), file]))(
+    "%s names executions neutrally: no ARN or console URL in its code (the adapters' words)",
+    (_, file) => {
+      // Comments may say what an id is on AWS; code may not depend on it.
+      const code = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+      expect(code).not.toMatch(/\w+Arn\b|\bArn\w*|consoleUrl\(|console\.aws|amazonaws/);
+    },
+  );
+
   it("detects a forbidden import in a sample (the check itself works)", () => {
     const sample = 'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nimport x from "node:fs";';
     expect(specifiers(sample).filter((s) => FORBIDDEN_IMPORT.test(s))).toEqual([

@@ -58,8 +58,8 @@ function setup() {
   const store = new MemoryStore();
   const started: WorkflowInput[] = [];
   const starter: WorkflowStarter = {
-    executionArn: (id) => `arn:test:execution:sm:${id}`,
-    consoleUrl: () => undefined,
+    executionId: (id) => `arn:test:execution:sm:${id}`,
+    executionUrl: () => undefined,
     start: async (input) => {
       started.push(input);
       return "started";
@@ -80,7 +80,7 @@ function working(id: string, toolName: string): RequestRecord {
     statusMessage: "The call is running.",
     arguments: {},
     argumentsDigest: "d",
-    executionArn: `arn:test:execution:sm:${id}`,
+    executionId: `arn:test:execution:sm:${id}`,
     createdAt: "2026-11-24T12:00:00.000Z",
     lastUpdatedAt: "2026-11-24T12:00:00.000Z",
     expiresAt: 0,
@@ -189,8 +189,8 @@ function scripted(answers: {
   const stops: string[] = [];
   let starts = 0;
   const starter: WorkflowStarter = {
-    executionArn: (id, kind) => `arn:test:${kind}:sm:${id}`,
-    consoleUrl: () => undefined,
+    executionId: (id, kind) => `arn:test:${kind}:sm:${id}`,
+    executionUrl: () => undefined,
     start: async () => {
       starts += 1;
       return (answers.start ?? (async () => "started" as const))();

@@ -92,15 +92,15 @@ describe("golf_book_when_open", () => {
     const date = inDays(20);
     const releasesAt = site().release(date, 3_000);
     site().setRivals({ afterMs: 300, count: 2 });
-    const started = Date.now();
     const scheduled = await call("golf_book_when_open", {
       date,
       players: 2,
       startTime: "07:00",
       endTime: "09:00",
     });
-    expect(Date.now() - started).toBeLessThan(2_500);
+    // Answered with the plan, not the booking: the call is still working and books at the release.
     expect(scheduled.isError).toBeFalsy();
+    expect(scheduled.structuredContent).toMatchObject({ status: "working" });
     expect(scheduled.content[0]?.text).toMatch(
       new RegExp(
         `^Scheduled: Sample Links opens ${date} for booking on .* course time \\(${new Date(releasesAt).toISOString()}, by the site's booking rules\\)\\. At that second the server books the earliest tee time between 07:00 and 09:00 for 2 players`,

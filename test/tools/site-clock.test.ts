@@ -111,7 +111,8 @@ describe("a race against a site whose clock is ahead of ours", () => {
     expect(Date.parse(planned.opensAt)).toBe(releasesAt);
     const warmed = (await warmUpBookingWhenOpen.execute({ date, plan: planned } as never, d))
       .structuredContent as unknown as Plan;
-    expect(Math.abs(warmed.siteAheadMs - AHEAD_MS)).toBeLessThan(500);
+    // Learned from Date headers, to within a round trip; not learning it would be AHEAD_MS off.
+    expect(Math.abs(warmed.siteAheadMs - AHEAD_MS)).toBeLessThan(AHEAD_MS / 3);
     expect(Date.parse(warmed.raceWakeAt)).toBeLessThan(releasesAt - AHEAD_MS);
     const result = await golfBookWhenOpen.execute({ date, plan: warmed } as never, d);
     const booking = result.structuredContent as unknown as Booking;
@@ -119,6 +120,6 @@ describe("a race against a site whose clock is ahead of ours", () => {
     // By the site's clock: booked within a couple of seconds of its release (a search trusting our clock would
     // only have left 7 s after it).
     expect(reservation?.bookedAt).toBeGreaterThanOrEqual(releasesAt);
-    expect((reservation?.bookedAt ?? 0) - releasesAt).toBeLessThan(3_000);
+    expect((reservation?.bookedAt ?? 0) - releasesAt).toBeLessThan(AHEAD_MS);
   }, 40_000);
 });
