@@ -4,6 +4,7 @@ import { type AddressInfo, createConnection } from "node:net";
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   UpdateTimeToLiveCommand,
@@ -32,8 +33,15 @@ export type DynamoListen = { tcp: true } | { socket: string };
 export async function startLocalDynamo(
   path: string,
   listenOn: DynamoListen = { tcp: true },
+  /** How long a new table stays CREATING, as on AWS (0 unless set: a tick, which a loaded machine still sees). */
+  timing: { createTableMs?: number } = {},
 ): Promise<LocalDynamo> {
-  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  const server = dynalite({
+    path,
+    createTableMs: timing.createTableMs ?? 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  }) as Server;
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -116,7 +124,11 @@ export function createTableInput(definition: TableDefinition, tableName: string)
   return input;
 }
 
-/** Creates the tables that do not exist yet (a restart finds them on disk). */
+/**
+ * Creates the tables that do not exist yet (a restart finds them on disk), and returns once each is ACTIVE: a new
+ * table is CREATING for a moment (a timer in dynalite, seconds on AWS), and a write to it then is
+ * ResourceNotFoundException.
+ */
 export async function ensureTables(
   client: DynamoDBClient,
   tables: readonly { definition: TableDefinition; name: string }[],
@@ -137,5 +149,15 @@ export async function ensureTables(
           // dynalite does not implement TTL; the attribute is still written, and the stack enables it on AWS.
         });
     }
+  }
+  for (const { name } of tables) await untilActive(client, name);
+}
+
+async function untilActive(client: DynamoDBClient, name: string): Promise<void> {
+  for (let waited = 0; ; waited += 10) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    if (waited > 30_000) throw new Error(`The table ${name} is still ${Table?.TableStatus} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
