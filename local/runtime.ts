@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { DynamoDbRequestStore } from "../functions/adapters/dynamodb-request-store.ts";
 import type { IdempotencyStore } from "../functions/adapters/idempotency.ts";
 import { REQUEST_REPLAY_SECONDS } from "../functions/adapters/idempotency.ts";
@@ -14,11 +13,7 @@ import { isLoopback, LOOPBACK_HOSTNAMES } from "../functions/core/loopback.ts";
 import { type ExecutionState, systemClock, type WorkflowInput } from "../functions/core/ports.ts";
 import { DocumentSecrets, type SecretsDocument } from "../functions/core/secrets.ts";
 import { ToolRegistry } from "../functions/core/tool.ts";
-import {
-  DEFAULT_NTFY_BASE_URL,
-  DEFAULT_WEATHER_CONFIG,
-  USER_AGENT,
-} from "../functions/handlers/environment.ts";
+import { USER_AGENT } from "../functions/handlers/environment.ts";
 import {
   createNotifyOnBookingHandler,
   NOTIFICATION_REPLAY_SECONDS,
@@ -26,7 +21,6 @@ import {
 import { EXPRESS_LIMIT_MS, OUTBOX_GRACE_MS, SWEEP_GRACE_MS } from "../functions/handlers/sweeper.ts";
 import { depsOf, entryModule, type FunctionBuilder } from "../functions/handlers/tool-function.ts";
 import type { HandlerRuntime, ToolHandler } from "../functions/handlers/tool-handler.ts";
-import { type Course, parseCourses } from "../functions/tools/courses.ts";
 import { CpsGolfSessions, type GolfDeps } from "../functions/tools/cps-golf.ts";
 import type { WeatherConfig } from "../functions/tools/get-weather.ts";
 import {
@@ -41,6 +35,7 @@ import type { Fetch } from "../functions/tools/upstream.ts";
 import { UpstreamClient } from "../functions/tools/upstream.ts";
 import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
+import { fileProblem, ownerOnly, storeSocketPath } from "./data-folder.ts";
 import { ensureTables, type LocalDynamo, startLocalDynamo } from "./dynamo.ts";
 import { listen } from "./http-server.ts";
 import { requestLine } from "./request-log.ts";
@@ -51,17 +46,9 @@ import {
   localFunctionArn,
 } from "./resources.ts";
 import { RecordSignals } from "./signals.ts";
-import {
-  DEMO_GOLFER,
-  type GolfSimulator,
-  type GolfSimulatorOptions,
-  startGolfSimulator,
-} from "./simulators/cps-golf.ts";
-import { type NtfySimulator, startNtfySimulator } from "./simulators/ntfy.ts";
-import { startNwsSimulator } from "./simulators/nws.ts";
-import { SIMULATED_PLACE_NAMES, startOpenMeteoSimulator } from "./simulators/open-meteo.ts";
-import type { Simulator } from "./simulators/sim-server.ts";
+import type { GolfSimulatorOptions } from "./simulators/cps-golf.ts";
 import { checkStoreOpens, notePid, RecordCount, StartupError } from "./store-guard.ts";
+import { prepareUpstreams, type Simulators } from "./upstreams.ts";
 import { LocalWorkflow } from "./workflow.ts";
 
 export interface RuntimeOptions {
@@ -141,13 +128,7 @@ export interface Runtime {
   dynamo: LocalDynamo;
   bus: LocalEventBus;
   /** The simulated upstreams, in simulated mode. */
-  simulators: {
-    nws?: Simulator;
-    openMeteo?: Simulator;
-    ntfy?: NtfySimulator;
-    /** One simulated CPS Golf site per bookable course, by course id. */
-    golf: Record<string, GolfSimulator>;
-  };
+  simulators: Simulators;
   /** Whether a completed booking sends a push notification (it needs an ntfy topic). */
   notifiesBookings: boolean;
   /** Records left working by an earlier crash, and what was done with them. */
@@ -155,49 +136,6 @@ export interface Runtime {
   /** Scheduled calls waiting for a release, as found at start (their plans). */
   scheduled: { id: string; tool: string; statusMessage: string }[];
   stop(): Promise<void>;
-}
-
-const SAMPLE_COURSES = new URL("./sample-courses.json", import.meta.url);
-
-/** What a file system error means for the data folder, said for a person. */
-function fileProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "EROFS") return "is on a read-only disk; start with a --data-dir on a writable one";
-  if (code === "EACCES" || code === "EPERM")
-    return "cannot be written by this user; fix its owner or permissions";
-  if (code === "ENOSPC") return "is on a full disk; free some space";
-  return `cannot be prepared (${(error as Error).message})`;
-}
-
-/** Makes a folder and everything in it readable by its owner alone (folders 0700, files 0600). */
-async function ownerOnly(folder: string): Promise<void> {
-  await chmod(folder, 0o700);
-  for (const entry of await readdir(folder, { withFileTypes: true, recursive: true })) {
-    const path = join(entry.parentPath, entry.name);
-    if (entry.isDirectory()) await chmod(path, 0o700);
-    else if (entry.isFile()) await chmod(path, 0o600);
-  }
-}
-
-/**
- * The store's Unix socket: in the data folder (0700), unless its path would pass the 104-108 bytes a socket path
- * may have; then in a fresh 0700 folder of its own.
- */
-async function storeSocketPath(dataDir: string, cleanups: (() => Promise<void>)[]): Promise<string> {
-  const inData = join(resolve(dataDir), "dynamodb.sock");
-  if (Buffer.byteLength(inData) <= 100) return inData;
-  const folder = await mkdtemp(join(tmpdir(), "rez-agent-mcp-"));
-  cleanups.push(() => rm(folder, { recursive: true, force: true }));
-  return join(folder, "dynamodb.sock");
-}
-
-async function loadCourses(file: string | URL | undefined): Promise<Course[]> {
-  if (!file) return [];
-  try {
-    return parseCourses(JSON.parse(await readFile(file, "utf8")));
-  } catch (error) {
-    throw new Error(`Cannot read the courses file ${String(file)}: ${(error as Error).message}`);
-  }
 }
 
 /**
@@ -243,65 +181,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await recordCount.verify(storePath);
     cleanups.push(() => recordCount.note());
 
-    const simulators: Runtime["simulators"] = { golf: {} };
-    let weatherConfig: WeatherConfig = { ...DEFAULT_WEATHER_CONFIG };
-    let ntfyConfig: NtfyConfig = { baseUrl: DEFAULT_NTFY_BASE_URL };
-    let secrets: SecretsDocument = options.secrets ?? {};
-    if (options.upstreams === "simulated") {
-      simulators.ntfy = await startNtfySimulator({
-        // Simulated pushes reach no phone: the terminal shows them instead (title and tags, not the message).
-        onPush: (push) =>
-          options.log(
-            `push (simulated ntfy, topic ${push.topic}): ${push.title ? `"${push.title}"` : "(no title)"}${push.tags?.length ? ` [${push.tags.join(", ")}]` : ""}`,
-          ),
-      });
-      cleanups.push(simulators.ntfy.close);
-      ntfyConfig = { baseUrl: simulators.ntfy.url, topic: "rez-agent-mcp-demo" };
-      simulators.nws = await startNwsSimulator();
-      cleanups.push(simulators.nws.close);
-      simulators.openMeteo = await startOpenMeteoSimulator();
-      cleanups.push(simulators.openMeteo.close);
-      weatherConfig = {
-        nwsBaseUrl: simulators.nws.url,
-        geocodingBaseUrl: simulators.openMeteo.url,
-        openMeteoBaseUrl: simulators.openMeteo.url,
-        geocoderNote:
-          `This is the simulated geocoder (--upstreams simulated): it knows only ${SIMULATED_PLACE_NAMES.join(", ")}. ` +
-          'Use one of those, a configured course, or coordinates as "lat,lon".',
-      };
-    }
-    weatherConfig = { ...weatherConfig, ...options.weather };
-    ntfyConfig = { ...ntfyConfig, ...options.ntfy };
-    let courses = await loadCourses(
-      options.coursesFile ?? (options.upstreams === "simulated" ? SAMPLE_COURSES : undefined),
+    const { simulators, weatherConfig, ntfyConfig, courses, secrets } = await prepareUpstreams(
+      options,
+      cleanups,
     );
-    if (options.upstreams === "simulated") {
-      // Every bookable course gets its own simulated site, and the demo golfer unless credentials are configured.
-      const golf: Record<string, unknown> = { ...secrets.golf };
-      courses = await Promise.all(
-        courses.map(async (course) => {
-          if (!course.golf) return course;
-          const site = course.golf;
-          const simulator = await startGolfSimulator({
-            courseName: course.name,
-            timeZone: course.timeZone,
-            courseIds: site.courseIds,
-            clientId: site.clientId,
-            classCode: site.classCode,
-            memberStoreId: site.memberStoreId,
-            bookingWindowDays: site.bookingWindowDays,
-            steps: site.bookingSteps,
-            ...options.simulatedGolf,
-            ...(site.websiteId ? { websiteId: site.websiteId } : {}),
-          });
-          cleanups.push(simulator.close);
-          simulators.golf[course.id] = simulator;
-          golf[course.id] ??= { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password };
-          return { ...course, golf: { ...site, origin: simulator.url } };
-        }),
-      );
-      secrets = { ...secrets, golf: golf as SecretsDocument["golf"] & object };
-    }
 
     if (options.auth === "off" && !isLoopback(options.host)) {
       throw new Error(`Authentication can only be turned off on a loopback address, not ${options.host}`);

@@ -8,17 +8,7 @@ import {
   Stack,
   type StackProps,
 } from "aws-cdk-lib";
-import {
-  AccessLogFormat,
-  ApiKey,
-  LambdaIntegration,
-  LogGroupLogDestination,
-  MethodLoggingLevel,
-  Period,
-  RestApi,
-} from "aws-cdk-lib/aws-apigateway";
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { RestApi } from "aws-cdk-lib/aws-apigateway";
 import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
@@ -26,14 +16,14 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
-import { Topic } from "aws-cdk-lib/aws-sns";
-import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE, type TableDefinition } from "../functions/adapters/tables.ts";
 import { EVENT_SOURCE } from "../functions/core/events.ts";
 import { EVENT_RULES, functionPlaceholder, pascalCase, TOOL_FUNCTIONS } from "../functions/tools/manifest.ts";
+import { stackAlarms } from "./alarms.ts";
+import { mcpApi } from "./api.ts";
 import type { StageConfig } from "./config.ts";
 import { RezFunction, TABLE_ACCESS } from "./function.ts";
 
@@ -280,108 +270,20 @@ export class RezAgentMcpStack extends Stack {
     if (config.ntfy.topic)
       this.#notifyOnBooking(fn, bus, ntfySecret, idempotency, ntfyEnvironment, deadLetters);
     // API
-    const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: logRetention, removalPolicy });
-    this.api = new RestApi(this, "Api", {
-      description: "rez-agent-mcp: MCP over HTTP",
-      // Access logs need the account's API Gateway CloudWatch role; a stage can leave it to an account that has one.
-      cloudWatchRole: config.apiGatewayCloudWatchRole,
-      // The role is the account's: it stays when this stack goes, for the account's other APIs.
-      ...(config.apiGatewayCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
-      deployOptions: {
-        stageName: config.stage,
-        tracingEnabled: true,
-        throttlingRateLimit: config.usagePlan.rateLimit * 10,
-        throttlingBurstLimit: config.usagePlan.burstLimit * 10,
-        accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
-        loggingLevel: MethodLoggingLevel.OFF,
-      },
-      defaultMethodOptions: { apiKeyRequired: true },
-    });
-    const integration = new LambdaIntegration(front.function, { proxy: true });
-    const requestValidator = this.api.addRequestValidator("Validator", {
-      validateRequestParameters: true,
-      validateRequestBody: true,
-    });
-    const withId = { requestValidator, requestParameters: { "method.request.path.id": true } };
-    const mcp = this.api.root.addResource("mcp");
-    // Every method reaches the front, which answers GET and DELETE /mcp with 405 as MCP expects.
-    mcp.addMethod("ANY", integration, { requestValidator });
-    const status = mcp.addResource("status").addResource("{id}");
-    status.addMethod("GET", integration, withId);
-    status.addResource("cancel").addMethod("POST", integration, withId);
-
-    const key = new ApiKey(this, "ApiKey", { description: "rez-agent-mcp: the first client's key" });
-    const plan = this.api.addUsagePlan("UsagePlan", {
-      description: "Per-key limits",
-      throttle: { rateLimit: config.usagePlan.rateLimit, burstLimit: config.usagePlan.burstLimit },
-      quota: { limit: config.usagePlan.quotaPerDay, period: Period.DAY },
-    });
-    plan.addApiStage({ stage: this.api.deploymentStage });
-    plan.addApiKey(key);
+    const { api, key } = mcpApi(this, config, front.function, { retention: logRetention, removalPolicy });
+    this.api = api;
 
     // Alarms
-    const alarmTopic = new Topic(this, "Alarms", { enforceSSL: true });
-    if (config.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
-    const alarm = (name: string, metric: IMetric, description: string) => {
-      const created = new Alarm(this, name, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      created.addAlarmAction(new SnsAction(alarmTopic));
-      return created;
-    };
-    const fiveMinutes = { period: Duration.minutes(5), statistic: "Sum" };
-    for (const [label, machine] of [
-      ["", this.stateMachine],
-      ["Express", this.expressStateMachine],
-      ["Scheduled", this.scheduledStateMachine],
-    ] as const) {
-      alarm(
-        `${label}ExecutionsFailedAlarm`,
-        machine.metricFailed(fiveMinutes),
-        `${label || "Standard"} tool-call executions failed: a tool crashed, an upstream stayed down through the retries, a booking ended without an answer, or the request table could not be written. Ordinary failures (a taken tee time, an unknown place) end green and do not count.`,
-      );
-      alarm(
-        `${label}ExecutionsTimedOutAlarm`,
-        machine.metricTimedOut(fiveMinutes),
-        `${label || "Standard"} tool-call executions ran past their time limit`,
-      );
-      alarm(
-        `${label}ExecutionsThrottledAlarm`,
-        machine.metricThrottled(fiveMinutes),
-        "Step Functions throttled",
-      );
-    }
-    alarm(
-      "Api5xxAlarm",
-      this.api.deploymentStage.metricServerError(fiveMinutes),
-      `The ${config.stage} stage of this API answered 5xx`,
-    );
-    alarm(
-      "DeadLettersAlarm",
-      deadLetters.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: "Maximum",
-      }),
-      "An event could not be delivered to its target, or a reconciler, sweeper or notifier failed on one after retries",
-    );
-    for (const [name, created] of Object.entries(this.functions)) {
-      alarm(`${name}ThrottlesAlarm`, created.function.metricThrottles(fiveMinutes), `${name} was throttled`);
-    }
-    for (const name of ["Front", "Reconciler", "Sweeper"]) {
-      const created = this.functions[name];
-      if (!created) continue;
-      alarm(
-        `${name}ErrorsAlarm`,
-        created.function.metricErrors(fiveMinutes),
-        `${name} threw (a runtime failure: the front answers 500, the others are retried)`,
-      );
-    }
+    stackAlarms(this, config, {
+      machines: [
+        ["", this.stateMachine],
+        ["Express", this.expressStateMachine],
+        ["Scheduled", this.scheduledStateMachine],
+      ],
+      api,
+      deadLetters,
+      functions: this.functions,
+    });
 
     new CfnOutput(this, "EndpointUrl", {
       value: this.api.urlForPath("/mcp"),

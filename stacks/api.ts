@@ -1,0 +1,66 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import {
+  AccessLogFormat,
+  ApiKey,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  Period,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, type LogGroupProps } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import type { StageConfig } from "./config.ts";
+
+/**
+ * The MCP endpoint: a REST API whose every route reaches the front (API keys required, a usage plan per key), with
+ * access logs; POST /mcp, GET /mcp/status/{id}, POST /mcp/status/{id}/cancel.
+ */
+export function mcpApi(
+  scope: Construct,
+  config: StageConfig,
+  front: IFunction,
+  logs: Pick<LogGroupProps, "retention" | "removalPolicy">,
+): { api: RestApi; key: ApiKey } {
+  const accessLogs = new LogGroup(scope, "ApiAccessLogs", logs);
+  const api = new RestApi(scope, "Api", {
+    description: "rez-agent-mcp: MCP over HTTP",
+    // Access logs need the account's API Gateway CloudWatch role; a stage can leave it to an account that has one.
+    cloudWatchRole: config.apiGatewayCloudWatchRole,
+    // The role is the account's: it stays when this stack goes, for the account's other APIs.
+    ...(config.apiGatewayCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
+    deployOptions: {
+      stageName: config.stage,
+      tracingEnabled: true,
+      throttlingRateLimit: config.usagePlan.rateLimit * 10,
+      throttlingBurstLimit: config.usagePlan.burstLimit * 10,
+      accessLogDestination: new LogGroupLogDestination(accessLogs),
+      accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+      loggingLevel: MethodLoggingLevel.OFF,
+    },
+    defaultMethodOptions: { apiKeyRequired: true },
+  });
+  const integration = new LambdaIntegration(front, { proxy: true });
+  const requestValidator = api.addRequestValidator("Validator", {
+    validateRequestParameters: true,
+    validateRequestBody: true,
+  });
+  const withId = { requestValidator, requestParameters: { "method.request.path.id": true } };
+  const mcp = api.root.addResource("mcp");
+  // Every method reaches the front, which answers GET and DELETE /mcp with 405 as MCP expects.
+  mcp.addMethod("ANY", integration, { requestValidator });
+  const status = mcp.addResource("status").addResource("{id}");
+  status.addMethod("GET", integration, withId);
+  status.addResource("cancel").addMethod("POST", integration, withId);
+
+  const key = new ApiKey(scope, "ApiKey", { description: "rez-agent-mcp: the first client's key" });
+  const plan = api.addUsagePlan("UsagePlan", {
+    description: "Per-key limits",
+    throttle: { rateLimit: config.usagePlan.rateLimit, burstLimit: config.usagePlan.burstLimit },
+    quota: { limit: config.usagePlan.quotaPerDay, period: Period.DAY },
+  });
+  plan.addApiStage({ stage: api.deploymentStage });
+  plan.addApiKey(key);
+  return { api, key };
+}
