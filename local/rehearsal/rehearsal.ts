@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,7 @@ import { startNwsSimulator } from "../simulators/nws.ts";
 import { startOpenMeteoSimulator } from "../simulators/open-meteo.ts";
 import type { Simulator } from "../simulators/sim-server.ts";
 import { LocalWorkflow } from "../workflow.ts";
+import { proxyEvent, readAll } from "./api-gateway.ts";
 import { ACCOUNT, type Assembly, REGION, readAssembly } from "./assembly.ts";
 import type { AwsLatencyModel } from "./aws-model.ts";
 import { startStandIns } from "./aws-stand-ins.ts";
@@ -361,55 +362,4 @@ export async function startRehearsal(
     await closeAll();
     throw error;
   }
-}
-
-function readAll(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
-}
-
-/** The REST API's Lambda proxy event for a request, as API Gateway builds it. */
-function proxyEvent(request: IncomingMessage, url: URL, body: string, apiKeyId: string) {
-  const multiValueHeaders: Record<string, string[]> = {};
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i] as string;
-    const value = request.rawHeaders[i + 1] as string;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
-    headers[name] = value;
-  }
-  const query: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) query[name] = [...(query[name] ?? []), value];
-  const stage = url.pathname.split("/")[1] ?? "";
-  const resourcePath = url.pathname.slice(stage.length + 1);
-  return {
-    resource: resourcePath,
-    path: resourcePath,
-    httpMethod: request.method ?? "GET",
-    headers,
-    multiValueHeaders,
-    queryStringParameters: Object.keys(query).length
-      ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.at(-1)]))
-      : null,
-    multiValueQueryStringParameters: Object.keys(query).length ? query : null,
-    pathParameters: null,
-    stageVariables: null,
-    body: body.length ? body : null,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: ACCOUNT,
-      apiId: "rehearsal",
-      stage,
-      path: url.pathname,
-      httpMethod: request.method ?? "GET",
-      requestId: randomUUID(),
-      domainName: request.headers.host ?? "127.0.0.1",
-      identity: { apiKeyId, sourceIp: "127.0.0.1", apiKey: "" },
-      resourcePath,
-    },
-  };
 }

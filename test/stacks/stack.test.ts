@@ -2,71 +2,37 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, Validations } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
-import { AwsSolutionsChecks } from "cdk-nag";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coursesFromEnv } from "../../functions/handlers/environment.ts";
 import { functionPlaceholder, pascalCase, TOOL_FUNCTIONS } from "../../functions/tools/manifest.ts";
-import { parseStageConfig } from "../../stacks/config.ts";
-import { acknowledgeNagFindings } from "../../stacks/nag.ts";
-import { RezAgentMcpStack, SCHEDULED_BOOKING_ASL, TOOL_CALL_ASL } from "../../stacks/rez-agent-mcp-stack.ts";
+import { SCHEDULED_BOOKING_ASL, TOOL_CALL_ASL } from "../../stacks/rez-agent-mcp-stack.ts";
 import { environmentOf, frontInit } from "../bench/deployed.ts";
+import {
+  actionsOf,
+  logicalIdOf,
+  PLAN,
+  present,
+  resourcesOf,
+  statementsOfRole,
+  synthTestStack,
+  type TemplateJson,
+} from "./template.ts";
 
 /** The stack, synthesised offline (esbuild bundles, cdk-nag on), asserted on the properties that matter. */
 
 const outdir = mkdtempSync(join(tmpdir(), "rez-cdk-"));
 let template: Template;
-let json: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-let stack: RezAgentMcpStack;
-
-const PLAN = { rateLimit: 7, burstLimit: 14, quotaPerDay: 1234 };
+let json: TemplateJson;
 
 beforeAll(() => {
-  const app = new App({ outdir });
-  const config = parseStageConfig(
-    "test",
-    {
-      coursesFile: "local/sample-courses.json",
-      usagePlan: PLAN,
-      logRetentionDays: 14,
-      ntfyTopic: "alerts-7f3k",
-    },
-    (path) => new URL(`../../${path}`, import.meta.url).pathname,
-  );
-  stack = new RezAgentMcpStack(app, "rez-agent-mcp-test", { config, env: { region: "eu-west-1" } });
-  acknowledgeNagFindings(stack);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  // A cdk-nag finding without an acknowledgement makes synthesis throw.
-  app.synth();
-  template = Template.fromStack(stack);
-  json = template.toJSON() as typeof json;
+  ({ template, json } = synthTestStack(outdir, { bundle: true }));
 }, 120_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-const resources = (type: string) => Object.entries(json.Resources).filter(([, r]) => r.Type === type);
-const logicalId = (type: string, pathPart: string) =>
-  resources(type).find(([id]) => id.startsWith(pathPart))?.[0] as string;
-
-/** Every statement of a role's policies. */
-function statementsOf(roleLogicalIdPrefix: string) {
-  return resources("AWS::IAM::Policy")
-    .filter(([, policy]) =>
-      ((policy.Properties.Roles as { Ref: string }[]) ?? []).some((role) =>
-        role.Ref.startsWith(roleLogicalIdPrefix),
-      ),
-    )
-    .flatMap(
-      ([, policy]) =>
-        (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
-    );
-}
-/** The value, which the test requires to exist. */
-function present<T>(value: T | undefined): T {
-  if (value === undefined) throw new Error("expected a value");
-  return value;
-}
-const actionsOf = (statement: Record<string, unknown>) => [statement.Action].flat() as string[];
+const resources = (type: string) => resourcesOf(json, type);
+const logicalId = (type: string, pathPart: string) => logicalIdOf(json, type, pathPart);
+const statementsOf = (roleLogicalIdPrefix: string) => statementsOfRole(json, roleLogicalIdPrefix);
 
 describe("the API", () => {
   it("requires an API key on every method, and sends them all to the front", () => {
@@ -335,151 +301,5 @@ describe("the scheduled booking", () => {
       "Fn::GetAtt"
     ][0];
     expect(target).toMatch(/^GolfBookWhenOpenFunction/);
-  });
-});
-
-describe("data and events", () => {
-  it("keeps requests with TTL, point-in-time recovery and the owner index", () => {
-    template.hasResourceProperties("AWS::DynamoDB::Table", {
-      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      GlobalSecondaryIndexes: [
-        Match.objectLike({ IndexName: "byOwner" }),
-        Match.objectLike({
-          IndexName: "working",
-          KeySchema: [
-            { AttributeName: "status", KeyType: "HASH" },
-            { AttributeName: "workingSince", KeyType: "RANGE" },
-          ],
-        }),
-        Match.objectLike({
-          IndexName: "outbox",
-          KeySchema: [
-            { AttributeName: "outbox", KeyType: "HASH" },
-            { AttributeName: "settledAt", KeyType: "RANGE" },
-          ],
-        }),
-      ],
-    });
-    template.hasResourceProperties("AWS::DynamoDB::Table", {
-      TimeToLiveSpecification: { AttributeName: "expiration", Enabled: true },
-    });
-  });
-
-  it("archives the bus's events and routes how every booking, scheduled booking and watch ended to the notification function", () => {
-    template.hasResourceProperties("AWS::Events::Archive", { EventPattern: { source: ["rez-agent-mcp"] } });
-    template.hasResourceProperties("AWS::Events::Rule", {
-      EventPattern: {
-        source: ["rez-agent-mcp"],
-        "detail-type": ["Tool Call Completed", "Tool Call Failed"],
-        detail: { tool: ["golf_book_tee_time", "golf_book_when_open", "golf_watch_tee_times"] },
-      },
-      Targets: [
-        Match.objectLike({
-          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^NotifyOnBookingFunction"), "Arn"] },
-          DeadLetterConfig: Match.anyValue(),
-        }),
-      ],
-    });
-  });
-
-  it("reconciles executions that time out, are aborted or fail", () => {
-    template.hasResourceProperties("AWS::Events::Rule", {
-      EventPattern: Match.objectLike({
-        source: ["aws.states"],
-        detail: Match.objectLike({ status: ["TIMED_OUT", "ABORTED", "FAILED"] }),
-      }),
-      Targets: [
-        Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ReconcilerFunction"), "Arn"] } }),
-      ],
-    });
-  });
-
-  it("creates the two secrets empty, for the operator to fill", () => {
-    template.resourceCountIs("AWS::SecretsManager::Secret", 2);
-    for (const [, secret] of resources("AWS::SecretsManager::Secret"))
-      expect(secret.Properties.SecretString).toBe("{}");
-  });
-});
-
-describe("alarms", () => {
-  it("watch the 5XX errors of this stage only", () => {
-    const [, alarm] = present(
-      resources("AWS::CloudWatch::Alarm").find(([, a]) => a.Properties.MetricName === "5XXError"),
-    );
-    expect(alarm.Properties.Dimensions).toEqual(
-      expect.arrayContaining([
-        { Name: "ApiName", Value: expect.anything() },
-        { Name: "Stage", Value: expect.anything() },
-      ]),
-    );
-  });
-
-  it("send a function's failures on an event to the dead-letter queue, which alarms", () => {
-    const queue = logicalId("AWS::SQS::Queue", "DeadLetters");
-    const configs = resources("AWS::Lambda::EventInvokeConfig");
-    expect(configs.length).toBe(3);
-    for (const [, config] of configs) {
-      expect(config.Properties).toMatchObject({
-        MaximumRetryAttempts: 2,
-        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [queue, "Arn"] } } },
-      });
-    }
-  });
-
-  it("watch failed, timed-out and throttled executions, API 5xx, dead letters and every function's throttles", () => {
-    const metrics = resources("AWS::CloudWatch::Alarm").map(
-      ([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`,
-    );
-    expect(metrics).toEqual(
-      expect.arrayContaining([
-        "AWS/States/ExecutionsFailed",
-        "AWS/States/ExecutionsTimedOut",
-        "AWS/States/ExecutionThrottled",
-        "AWS/ApiGateway/5XXError",
-        "AWS/SQS/ApproximateNumberOfMessagesVisible",
-      ]),
-    );
-    expect(metrics.filter((m) => m === "AWS/Lambda/Throttles")).toHaveLength(
-      resources("AWS::Lambda::Function").length,
-    );
-    for (const [, alarm] of resources("AWS::CloudWatch::Alarm"))
-      expect(alarm.Properties.AlarmActions).toHaveLength(1);
-  });
-});
-
-describe("a stage without an ntfy topic, in an account that manages its own API Gateway role", () => {
-  it("deploys no booking notification (nobody to notify) and leaves the account's role alone", () => {
-    const app = new App({ outdir: mkdtempSync(join(tmpdir(), "rez-cdk-")) });
-    const config = parseStageConfig(
-      "bare",
-      { apiGatewayCloudWatchRole: false },
-      (path) => new URL(`../../${path}`, import.meta.url).pathname,
-    );
-    const bare = Template.fromStack(new RezAgentMcpStack(app, "bare", { config }));
-    const rules = Object.keys(bare.findResources("AWS::Events::Rule"));
-    expect(rules.some((id) => id.startsWith("NotifyOnBooking"))).toBe(false);
-    expect(bare.findResources("AWS::ApiGateway::Account")).toEqual({});
-  });
-
-  it("sets the account's API Gateway CloudWatch role by default, so the first deploy's access logs work", () => {
-    expect(resources("AWS::ApiGateway::Account")).toHaveLength(1);
-  });
-});
-
-describe("the stage configuration", () => {
-  it.each([
-    ["an unknown setting", { colour: "red" }, /unknown setting "colour"/],
-    ["a usage plan rate of 0", { usagePlan: { rateLimit: 0 } }, /"rateLimit" must be a number above 0/],
-    [
-      "a sync budget past API Gateway's limit",
-      { syncBudgetSeconds: 40 },
-      /"syncBudgetSeconds" must be .* at most 25/,
-    ],
-    ["an http ntfy server", { ntfyBaseUrl: "http://ntfy.example" }, /must be an https URL/],
-    ["a missing courses file", { coursesFile: "nope.json" }, /the courses file nope.json/],
-  ])("refuses %s", (_, settings, message) => {
-    expect(() => parseStageConfig("dev", settings, (p) => p)).toThrow(message);
   });
 });

@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logicalIdOf, present, resourcesOf, synthTestStack, type TemplateJson } from "./template.ts";
+
+/** The stack's data, events and alarms: synthesised without bundling the functions (cdk-nag on). */
+
+const outdir = mkdtempSync(join(tmpdir(), "rez-cdk-"));
+let template: Template;
+let json: TemplateJson;
+
+beforeAll(() => {
+  ({ template, json } = synthTestStack(outdir, { bundle: false }));
+}, 120_000);
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const resources = (type: string) => resourcesOf(json, type);
+const logicalId = (type: string, pathPart: string) => logicalIdOf(json, type, pathPart);
+
+describe("data and events", () => {
+  it("keeps requests with TTL, point-in-time recovery and the owner index", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: "byOwner" }),
+        Match.objectLike({
+          IndexName: "working",
+          KeySchema: [
+            { AttributeName: "status", KeyType: "HASH" },
+            { AttributeName: "workingSince", KeyType: "RANGE" },
+          ],
+        }),
+        Match.objectLike({
+          IndexName: "outbox",
+          KeySchema: [
+            { AttributeName: "outbox", KeyType: "HASH" },
+            { AttributeName: "settledAt", KeyType: "RANGE" },
+          ],
+        }),
+      ],
+    });
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TimeToLiveSpecification: { AttributeName: "expiration", Enabled: true },
+    });
+  });
+
+  it("archives the bus's events and routes how every booking, scheduled booking and watch ended to the notification function", () => {
+    template.hasResourceProperties("AWS::Events::Archive", { EventPattern: { source: ["rez-agent-mcp"] } });
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["rez-agent-mcp"],
+        "detail-type": ["Tool Call Completed", "Tool Call Failed"],
+        detail: { tool: ["golf_book_tee_time", "golf_book_when_open", "golf_watch_tee_times"] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^NotifyOnBookingFunction"), "Arn"] },
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ],
+    });
+  });
+
+  it("reconciles executions that time out, are aborted or fail", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: Match.objectLike({
+        source: ["aws.states"],
+        detail: Match.objectLike({ status: ["TIMED_OUT", "ABORTED", "FAILED"] }),
+      }),
+      Targets: [
+        Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ReconcilerFunction"), "Arn"] } }),
+      ],
+    });
+  });
+
+  it("creates the two secrets empty, for the operator to fill", () => {
+    template.resourceCountIs("AWS::SecretsManager::Secret", 2);
+    for (const [, secret] of resources("AWS::SecretsManager::Secret"))
+      expect(secret.Properties.SecretString).toBe("{}");
+  });
+});
+
+describe("alarms", () => {
+  it("watch the 5XX errors of this stage only", () => {
+    const [, alarm] = present(
+      resources("AWS::CloudWatch::Alarm").find(([, a]) => a.Properties.MetricName === "5XXError"),
+    );
+    expect(alarm.Properties.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: "ApiName", Value: expect.anything() },
+        { Name: "Stage", Value: expect.anything() },
+      ]),
+    );
+  });
+
+  it("send a function's failures on an event to the dead-letter queue, which alarms", () => {
+    const queue = logicalId("AWS::SQS::Queue", "DeadLetters");
+    const configs = resources("AWS::Lambda::EventInvokeConfig");
+    expect(configs.length).toBe(3);
+    for (const [, config] of configs) {
+      expect(config.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [queue, "Arn"] } } },
+      });
+    }
+  });
+
+  it("watch failed, timed-out and throttled executions, API 5xx, dead letters and every function's throttles", () => {
+    const metrics = resources("AWS::CloudWatch::Alarm").map(
+      ([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`,
+    );
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        "AWS/States/ExecutionsFailed",
+        "AWS/States/ExecutionsTimedOut",
+        "AWS/States/ExecutionThrottled",
+        "AWS/ApiGateway/5XXError",
+        "AWS/SQS/ApproximateNumberOfMessagesVisible",
+      ]),
+    );
+    expect(metrics.filter((m) => m === "AWS/Lambda/Throttles")).toHaveLength(
+      resources("AWS::Lambda::Function").length,
+    );
+    for (const [, alarm] of resources("AWS::CloudWatch::Alarm"))
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+  });
+});
+
+describe("the API Gateway account role", () => {
+  it("sets the account's API Gateway CloudWatch role by default, so the first deploy's access logs work", () => {
+    expect(resources("AWS::ApiGateway::Account")).toHaveLength(1);
+  });
+});
