@@ -38,6 +38,26 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
+/** Headers a request may carry once (RFC 9112 §3.2, §6.3): a second is a request smuggling attempt or a broken client. */
+const SINGLE_HEADERS = new Set(["host", "content-length"]);
+
+/** The header sent more than once that may be sent only once, if any (Node keeps the first and drops the rest). */
+function repeatedSingleHeader(req: IncomingMessage): string | undefined {
+  const seen = new Set<string>();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] ?? "").toLowerCase();
+    if (!SINGLE_HEADERS.has(name)) continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+function refuse(res: ServerResponse, message: string): void {
+  res.writeHead(400, { "content-type": "application/json", connection: "close" });
+  res.end(JSON.stringify({ error: { code: "bad_request", message } }));
+}
+
 /** Converts a Node request to a web Request (the body streams; nothing is buffered here). */
 function toRequest(req: IncomingMessage, origin: string, signal: AbortSignal): Request {
   const headers = new Headers();
@@ -86,14 +106,18 @@ export async function listen(handler: FrontHandler, host: string, port: number):
       if (!res.writableFinished) controller.abort();
     });
     const origin = `http://${host.includes(":") ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
+    const repeated = repeatedSingleHeader(req);
+    if (repeated) {
+      refuse(res, `Bad request: more than one ${repeated === "host" ? "Host" : "Content-Length"} header`);
+      return;
+    }
     let request: Request;
     try {
       if (!req.url?.startsWith("/")) throw new Error("not an origin-form request target");
       request = toRequest(req, origin, controller.signal);
     } catch {
       // A request line no URL can be made of: refused, never thrown out of the listener (it would end the process).
-      res.writeHead(400, { "content-type": "application/json", connection: "close" });
-      res.end('{"error":{"code":"bad_request","message":"Bad request target"}}');
+      refuse(res, "Bad request target");
       return;
     }
     handler(request)

@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/mcp-server.ts";
 import {
@@ -163,5 +164,36 @@ describe("every answer", () => {
       expect(body).not.toMatch(STACK_TRACE);
       expect(() => JSON.parse(body)).not.toThrow();
     }
+  });
+});
+
+describe("headers a request may carry once", () => {
+  /** Sends raw bytes and returns the status line's code. */
+  function rawStatus(head: string): Promise<number> {
+    const { hostname, port } = new URL(harness.runtime.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(head));
+      let answer = "";
+      socket.on("data", (chunk) => {
+        answer += chunk;
+        const match = /^HTTP\/1\.1 (\d{3})/.exec(answer);
+        if (match) {
+          resolve(Number(match[1]));
+          socket.destroy();
+        }
+      });
+      socket.on("error", reject);
+    });
+  }
+
+  it.each([
+    ["two Host headers", `Host: 127.0.0.1\r\nHost: evil.example\r\n`],
+    ["two equal Content-Length headers", `Host: 127.0.0.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n`],
+  ])("refuses %s with 400 (RFC 9112)", async (_, headers) => {
+    const body = headers.includes("Content-Length") ? "{}" : "";
+    const status = await rawStatus(
+      `POST /mcp HTTP/1.1\r\n${headers}x-api-key: ${KEY}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${body}`,
+    );
+    expect(status).toBe(400);
   });
 });
