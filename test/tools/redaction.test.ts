@@ -90,6 +90,39 @@ describe("redaction of what the server holds in secret", () => {
     },
   );
 
+  it("cuts the ntfy token out of a refusal that quotes its Authorization header in base64 or base64url", async () => {
+    const base64 = (text: string) => Buffer.from(text).toString("base64");
+    const base64url = (text: string) => Buffer.from(text).toString("base64url");
+    for (const encode of [base64, base64url]) {
+      const message = await refusal(() =>
+        publishToNtfy(
+          { title: "t", message: "m" },
+          {
+            config: { baseUrl: "https://ntfy.example", topic: TOPIC },
+            secrets: { ntfyToken: async () => NTFY_TOKEN },
+            http: new UpstreamClient({
+              fetch: async (_url, init) => {
+                const authorization = (init?.headers as Record<string, string>).authorization ?? "";
+                const quoted = `seen: ${encode(authorization)} and ${encode(JSON.stringify({ auth: authorization }))}`;
+                return new Response(JSON.stringify({ error: quoted }), { status: 400 });
+              },
+              userAgent: "test",
+              timeoutMs: 1_000,
+              cacheTtlMs: 0,
+            }),
+          },
+        ),
+      );
+      // No stretch of the encoded token survives: decoding what is left finds no part of it.
+      expect(message).toContain("[redacted]");
+      for (const run of message.match(/[A-Za-z0-9+/_-]{8,}={0,2}/g) ?? []) {
+        const decoded = Buffer.from(run, "base64").toString("latin1");
+        expect(decoded).not.toContain(NTFY_TOKEN.slice(0, 12));
+        expect(decoded).not.toContain(NTFY_TOKEN.slice(-12));
+      }
+    }
+  });
+
   it("cuts the access token out of an API's refusal", async () => {
     const message = await refusal(() =>
       echoingClient().request({
