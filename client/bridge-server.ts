@@ -149,7 +149,7 @@ async function forwarding<T>(run: () => Promise<T>): Promise<T> {
  * tools/list from the remote, kept for a minute. While the remote is down the last list stands (none at first), a
  * background check runs, and `onAvailable` fires when the tools can be listed again.
  */
-class RemoteTools {
+export class RemoteTools {
   readonly #remote: RemoteEndpoint;
   readonly #log: Log;
   readonly #onAvailable: () => void;
@@ -182,6 +182,13 @@ class RemoteTools {
       deadline,
       ...(signal ? { signal } : {}),
     });
+    if (!Array.isArray(result.tools) || !result.tools.every(isToolShaped)) {
+      throw new RemoteFailed(
+        "endpoint",
+        `${this.#remote.endpoint} answered tools/list without a list of tools: is it a rez-agent-mcp endpoint?`,
+        true,
+      );
+    }
     this.#tools = result.tools as Tool[];
     this.#fetchedAt = Date.now();
     return this.#tools;
@@ -372,4 +379,16 @@ class DurableCall {
     }, this.#progressIntervalMs);
     return () => clearInterval(timer);
   }
+}
+
+/** A listed tool as the bridge passes it on: an object with a name and an input schema. */
+function isToolShaped(tool: unknown): boolean {
+  const candidate = tool as { name?: unknown; inputSchema?: unknown } | null;
+  return (
+    typeof candidate === "object" &&
+    candidate !== null &&
+    typeof candidate.name === "string" &&
+    typeof candidate.inputSchema === "object" &&
+    candidate.inputSchema !== null
+  );
 }

@@ -64,6 +64,9 @@ export const ATTEMPT_TIMEOUT_MS = 10_000;
 
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
+/** The largest answer read: a tools/list or a result is a few kilobytes; past this it is not our server talking. */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
 /** The counts a benchmark reads: every HTTP request the bridge sends. */
 export interface RemoteStats {
   requests: number;
@@ -152,10 +155,13 @@ export class RemoteEndpoint {
         const response = await this.#options.fetch(url, {
           ...init,
           headers: { ...init.headers, "x-api-key": this.#config.apiKey },
+          // Never followed: a redirect would carry the key (and a POST's body) to wherever it points.
+          redirect: "manual",
           signal: attempt.signal ? AbortSignal.any([attempt.signal, timeout]) : timeout,
         });
         delivered = true;
-        const text = await response.text();
+        if (response.status >= 300 && response.status < 400) throw this.#redirected(response);
+        const text = await boundedText(response, this.#config.endpoint);
         if (response.ok || accept.includes(response.status)) return parseJson(text, this.#config.endpoint);
         if (!RETRYABLE(response.status)) {
           // A JSON-RPC error comes with a 4xx from some servers: it is an answer, not a transport failure.
@@ -222,6 +228,17 @@ export class RemoteEndpoint {
     );
   }
 
+  #redirected(response: Response): RemoteFailed {
+    void response.body?.cancel();
+    const location = response.headers.get("location");
+    const target = location ? new URL(location, this.#config.endpoint).href : "another address";
+    return new RemoteFailed(
+      "endpoint",
+      `${this.#config.endpoint.href} redirects to ${target} (HTTP ${response.status}); the bridge does not follow it, so neither the API key nor the request went there. If that is the server, set the endpoint in ${this.#config.source} to it.`,
+      true,
+    );
+  }
+
   #refusal(status: number, text: string): RemoteFailed {
     const said = reasonIn(text);
     const where = this.#config.source;
@@ -247,6 +264,34 @@ export class RemoteEndpoint {
       true,
     );
   }
+}
+
+/** The answer's text, read only up to MAX_ANSWER_BYTES: a larger one is refused, not held in memory. */
+async function boundedText(response: Response, endpoint: URL): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  const tooLarge = () => {
+    return new RemoteFailed(
+      "endpoint",
+      `${endpoint.href} answered with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MB: is it a rez-agent-mcp endpoint?`,
+      true,
+    );
+  };
+  if (declared > MAX_ANSWER_BYTES) {
+    void response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      void response.body.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 function parseJson(text: string, endpoint: URL): unknown {
