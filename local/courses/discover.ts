@@ -8,6 +8,42 @@ import { isLoopback } from "../../functions/core/loopback.ts";
 
 const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 
+/** The most a discovery reads of one answer: a site's configuration and course list are a few kilobytes. */
+export const MAX_DISCOVERY_BYTES = 1024 * 1024;
+
+/** Characters a site's text may not bring to a terminal or a file: C0 and C1 controls, bidi and zero-width marks. */
+function isUnprintable(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x2028 && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+/** A site's text as it may be printed or written: no control characters (a terminal's escapes), trimmed, bounded. */
+export function printableText(value: string, max = 200): string {
+  return Array.from(value)
+    .filter((char) => !isUnprintable(char.codePointAt(0) ?? 0))
+    .join("")
+    .trim()
+    .slice(0, max);
+}
+
+const positiveInteger = (value: unknown): value is number =>
+  typeof value === "number" && Number.isSafeInteger(value) && value > 0;
+
+function isTimeZone(value: unknown): value is string {
+  if (typeof value !== "string" || !/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface DiscoveredSite {
   siteName: string;
   origin: string;
@@ -35,7 +71,7 @@ async function getJson(fetcher: typeof fetch, url: string, headers: Record<strin
   } catch (error) {
     throw new DiscoveryFailed(`${url} could not be reached (${(error as Error).message}).`);
   }
-  const text = await response.text();
+  const text = await boundedText(response, url);
   if (response.status === 403 || /challenge-platform|cf-chl/i.test(text)) {
     throw new DiscoveryFailed(
       `${url} answered with a bot check (HTTP ${response.status}): this site cannot be used from a server.`,
@@ -47,6 +83,32 @@ async function getJson(fetcher: typeof fetch, url: string, headers: Record<strin
   } catch {
     throw new DiscoveryFailed(`${url} did not answer with JSON: is it a CPS Golf site?`);
   }
+}
+
+/** The answer's text, up to MAX_DISCOVERY_BYTES (declared or streamed); a larger one is refused, not held. */
+async function boundedText(response: Response, url: string): Promise<string> {
+  const tooLarge = () => new DiscoveryFailed(`${url} answered with more than 1 MB: is it a CPS Golf site?`);
+  if (Number(response.headers.get("content-length") ?? 0) > MAX_DISCOVERY_BYTES) {
+    void response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > MAX_DISCOVERY_BYTES) {
+        void response.body.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof DiscoveryFailed) throw error;
+    throw new DiscoveryFailed(`${url} stopped answering (${(error as Error).message}).`);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 export async function discoverSite(siteUrl: string, fetcher: typeof fetch = fetch): Promise<DiscoveredSite> {
@@ -71,9 +133,28 @@ export async function discoverSite(siteUrl: string, fetcher: typeof fetch = fetc
   if (typeof configuration?.siteName !== "string" || typeof configuration.onlineApi !== "string") {
     throw new DiscoveryFailed(`${origin.origin} has no CPS Golf configuration (no siteName or onlineApi).`);
   }
-  const siteName = configuration.siteName;
-  const api = configuration.onlineApi.replace(/\/+$/, "");
-  const clientId = typeof configuration.clientId === "string" ? configuration.clientId : "onlineresweb";
+  const siteName = printableText(configuration.siteName);
+  if (!/^[\w.-]{1,100}$/.test(siteName)) {
+    throw new DiscoveryFailed(
+      `${origin.origin} names its site "${siteName}", which is not a CPS Golf site name.`,
+    );
+  }
+  // The API is asked on the site's own origin only: a configuration pointing elsewhere (another host, plain http)
+  // would send our requests, and later the golfer's credentials, there.
+  let api: string;
+  try {
+    const apiUrl = new URL(configuration.onlineApi, origin);
+    if (apiUrl.origin !== origin.origin) throw new Error("another origin");
+    api = apiUrl.href.replace(/\/+$/, "");
+  } catch {
+    throw new DiscoveryFailed(
+      `${origin.origin} says its API is at ${printableText(configuration.onlineApi)}, not on the site itself: refused.`,
+    );
+  }
+  const clientId =
+    typeof configuration.clientId === "string" && /^[\w.-]{1,100}$/.test(configuration.clientId)
+      ? configuration.clientId
+      : "onlineresweb";
   const base = { "x-componentid": "1", "x-productid": "1", "client-id": clientId };
   const version = typeof configuration.buildNumber === "string" ? configuration.buildNumber : "";
   const options = (await getJson(
@@ -85,11 +166,14 @@ export async function discoverSite(siteUrl: string, fetcher: typeof fetch = fetc
     reservationOptions?: { webSiteId?: unknown; siteId?: unknown; terminalId?: unknown };
   } | null;
   const guid = (value: unknown) =>
-    typeof value === "string" && value && value !== ZERO_GUID ? value : undefined;
+    typeof value === "string" &&
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) &&
+    value !== ZERO_GUID
+      ? value
+      : undefined;
   const websiteId =
     guid(options?.webSiteId) ?? guid(options?.reservationOptions?.webSiteId) ?? guid(configuration.websiteId);
-  const siteId =
-    typeof options?.reservationOptions?.siteId === "number" ? options.reservationOptions.siteId : 1;
+  const siteId = positiveInteger(options?.reservationOptions?.siteId) ? options.reservationOptions.siteId : 1;
   const terminalId = options?.reservationOptions?.terminalId;
   const courses = (await getJson(fetcher, `${api}/OnlineCourses`, {
     ...base,
@@ -97,21 +181,21 @@ export async function discoverSite(siteUrl: string, fetcher: typeof fetch = fetc
     "x-siteid": String(siteId),
   })) as { courseId?: unknown; courseName?: unknown; timezoneId?: unknown; active?: unknown }[] | null;
   const active = (Array.isArray(courses) ? courses : []).filter(
-    (c) => typeof c.courseId === "number" && c.active !== false,
+    (c) => positiveInteger(c?.courseId) && c.active !== false,
   );
   if (active.length === 0) throw new DiscoveryFailed(`${origin.origin} lists no courses that take bookings.`);
   const zone = active.find((c) => typeof c.timezoneId === "string")?.timezoneId;
   return {
-    siteName: configuration.siteName,
+    siteName,
     origin: origin.origin,
     clientId,
     ...(websiteId ? { websiteId } : {}),
     siteId,
-    ...(typeof terminalId === "number" ? { terminalId } : {}),
-    timeZone: typeof zone === "string" ? zone : "UTC",
+    ...(positiveInteger(terminalId) ? { terminalId } : {}),
+    timeZone: isTimeZone(zone) ? zone : "UTC",
     courses: active.map((c) => ({
       courseId: c.courseId as number,
-      courseName: typeof c.courseName === "string" ? c.courseName : siteName,
+      courseName: (typeof c.courseName === "string" && printableText(c.courseName)) || siteName,
     })),
   };
 }
