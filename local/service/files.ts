@@ -20,9 +20,30 @@ export interface ServicePlan {
   logFile?: string;
 }
 
-/** A systemd word: quoted when it holds anything but safe characters, with \ and " escaped, % doubled. */
+/** An argument no service file can hold as one word: it would start a new line, or end the file's syntax. */
+export class UnsafeServiceArgument extends Error {
+  override readonly name = "UnsafeServiceArgument";
+}
+
+/** Refuses a word with a control character (a newline would start a new line of the unit: a new directive). */
+function plainWord(word: string): string {
+  for (const char of word) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f) {
+      throw new UnsafeServiceArgument(
+        `the argument ${JSON.stringify(word)} holds a control character (a newline, a tab...), which no service file can hold safely`,
+      );
+    }
+  }
+  return word;
+}
+
+/**
+ * A systemd word: quoted when it holds anything but safe characters, with \ and " escaped, % doubled (specifiers)
+ * and $ doubled (systemd expands $VAR and ${VAR} in ExecStart, which would make "$HOME" the service's home).
+ */
 function systemdWord(word: string): string {
-  const escaped = word.replaceAll("%", "%%");
+  const escaped = plainWord(word).replaceAll("%", "%%").replaceAll("$", "$$$$");
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(escaped)) return escaped;
   return `"${escaped.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }
@@ -52,7 +73,9 @@ const xml = (text: string) =>
   text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 
 export function launchdPlist(plan: ServicePlan): string {
-  const args = [plan.node, plan.main, ...plan.args].map((a) => `    <string>${xml(a)}</string>`).join("\n");
+  const args = [plan.node, plan.main, ...plan.args]
+    .map((a) => `    <string>${xml(plainWord(a))}</string>`)
+    .join("\n");
   const log = xml(plan.logFile ?? "/dev/null");
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -87,7 +110,14 @@ ${args}
 }
 
 /** A Windows command-line word: quoted, with inner quotes escaped as cmd and schtasks read them. */
-const windowsWord = (word: string) => (/^[A-Za-z0-9_:.\\/=-]+$/.test(word) ? word : `\\"${word}\\"`);
+const windowsWord = (word: string) => {
+  if (/["%]/.test(plainWord(word))) {
+    throw new UnsafeServiceArgument(
+      `the argument ${JSON.stringify(word)} holds " or %, which cmd would read`,
+    );
+  }
+  return /^[A-Za-z0-9_:.\\/=-]+$/.test(word) ? word : `\\"${word}\\"`;
+};
 
 /** The Task Scheduler commands that start the server at logon, and remove it. */
 export function windowsCommands(plan: ServicePlan): { install: string; uninstall: string } {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -21,13 +21,15 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const service = (...args: string[]) =>
-  runToExit([SERVICE, ...args], { PATH: process.env.PATH ?? "", HOME: home }, PROJECT);
+const service = (...args: string[]) => serviceWith({}, ...args);
+
+const serviceWith = (env: Record<string, string>, ...args: string[]) =>
+  runToExit([SERVICE, ...args], { PATH: process.env.PATH ?? "", HOME: home, ...env }, PROJECT);
 
 /** systemd's ExecStart words: split on spaces outside double quotes, unescaping \" and \\. */
 function execStartWords(line: string): string[] {
   return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) =>
-    (m[1] ?? m[2] ?? "").replace(/\\(.)/g, "$1").replaceAll("%%", "%"),
+    (m[1] ?? m[2] ?? "").replace(/\\(.)/g, "$1").replaceAll("%%", "%").replaceAll("$$", "$"),
   );
 }
 
@@ -143,5 +145,98 @@ describe("npm run service", () => {
     const wrong = await service("start");
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/say install or uninstall/);
+  });
+
+  it("refuses an argument with a newline (a new line of the unit), writing nothing", async () => {
+    const dataDir = join(home, "data");
+    const refused = await service(
+      "install",
+      "--no-load",
+      "--platform",
+      "linux",
+      "--data-dir",
+      dataDir,
+      "--ntfy-topic",
+      "alerts\nExecStartPre=/bin/sh -c evil",
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/holds a control character .* nothing was installed/);
+    await expect(stat(join(home, ".config/systemd/user/rez-agent-mcp.service"))).rejects.toMatchObject({
+      code: "ENOENT",
+    });
+    await expect(stat(dataDir)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("keeps a $ as it is (systemd would expand $HOME), in a unit readable by its owner alone", async () => {
+    const installed = await service(
+      "install",
+      "--no-load",
+      "--platform",
+      "linux",
+      "--data-dir",
+      join(home, "data"),
+      "--ntfy-topic",
+      "$HOME-alerts",
+    );
+    expect(installed.code).toBe(0);
+    const unitFile = join(home, ".config/systemd/user/rez-agent-mcp.service");
+    const unit = await readFile(unitFile, "utf8");
+    expect(unit).toContain('"$$HOME-alerts"');
+    expect(execStartWords(/^ExecStart=(.*)$/m.exec(unit)?.[1] ?? "")).toContain("$HOME-alerts");
+    expect((await stat(unitFile)).mode & 0o077).toBe(0);
+  });
+
+  it("names the shell's secrets a service would not see, and takes them along only when asked", async () => {
+    const dataDir = join(home, "data");
+    const shell = {
+      CPS_GOLF_USERNAME: "pat@example.com",
+      CPS_GOLF_PASSWORD: "pw-1234",
+      NTFY_TOPIC: "alerts-9q",
+    };
+    const args = ["install", "--no-load", "--platform", "linux", "--data-dir", dataDir];
+    const told = await serviceWith(shell, ...args);
+    expect(told.code).toBe(0);
+    expect(told.stdout).toContain(
+      "Your shell sets CPS_GOLF_USERNAME, CPS_GOLF_PASSWORD, NTFY_TOPIC; the service will not see them.",
+    );
+    expect(told.stdout).not.toContain("pw-1234");
+    await expect(stat(join(dataDir, "secrets.json"))).rejects.toMatchObject({ code: "ENOENT" });
+
+    const taken = await serviceWith(shell, ...args, "--take-secrets");
+    expect(taken.code).toBe(0);
+    const secretsFile = join(dataDir, "secrets.json");
+    expect((await stat(secretsFile)).mode & 0o077).toBe(0);
+    expect(JSON.parse(await readFile(secretsFile, "utf8"))).toMatchObject({
+      golf: { default: { username: "pat@example.com", password: "pw-1234" } },
+    });
+    const unit = await readFile(join(home, ".config/systemd/user/rez-agent-mcp.service"), "utf8");
+    expect(execStartWords(/^ExecStart=(.*)$/m.exec(unit)?.[1] ?? "")).toEqual(
+      expect.arrayContaining(["--ntfy-topic", "alerts-9q"]),
+    );
+  });
+
+  it("says what to do where there is no systemd user session, after writing the unit", async () => {
+    const bin = join(home, "bin");
+    await mkdir(bin);
+    await writeFile(
+      join(bin, "systemctl"),
+      '#!/bin/sh\necho "Failed to connect to bus: No medium found" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    const failed = await serviceWith(
+      { PATH: `${bin}:${process.env.PATH ?? ""}` },
+      "install",
+      "--platform",
+      "linux",
+      "--data-dir",
+      join(home, "data"),
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /there is no systemd user session here \(systemctl --user: Failed to connect to bus/,
+    );
+    expect(failed.stderr).toMatch(/loginctl enable-linger/);
+    expect(failed.stderr).toMatch(/Or start the server with npm start/);
+    await stat(join(home, ".config/systemd/user/rez-agent-mcp.service"));
   });
 });
