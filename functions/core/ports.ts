@@ -168,3 +168,12 @@ export interface Secrets {
   /** The bearer token for a protected ntfy topic. */
   ntfyToken(): Promise<string | undefined>;
 }
+
+/**
+ * Where one request's side effect notes what it is about to do, before doing it: a later run of the same request
+ * (after a crash, past its idempotency window) reads it to find what the first run did, instead of acting again.
+ */
+export interface RequestJournal<Note> {
+  note(entry: Note): Promise<void>;
+  read(): Promise<Note | undefined>;
+}

@@ -1,8 +1,13 @@
-import { bookingJournal } from "../adapters/booking-journal.ts";
 import { idempotentByRequest } from "../adapters/idempotency.ts";
+import { requestJournal } from "../adapters/request-journal.ts";
 import type { ExecutableTool } from "../core/tool.ts";
 import type { ToolInvocation } from "../core/tool-invocation.ts";
-import { type BookingDeps, golfBookTeeTime, resolveBooking } from "../tools/golf-book-tee-time.ts";
+import {
+  type BookingDeps,
+  type BookingNote,
+  golfBookTeeTime,
+  resolveBooking,
+} from "../tools/golf-book-tee-time.ts";
 import { type FunctionDeps, functionSettings, lambdaEntry } from "./tool-function.ts";
 import { type LambdaContextLike, toolHandler } from "./tool-handler.ts";
 
@@ -22,7 +27,7 @@ export function journaledBooking(tool: ExecutableTool<BookingDeps>, resolving: E
     const store = deps.idempotency();
     const withJournal = (event: ToolInvocation) => ({
       ...deps.golf(),
-      journal: bookingJournal(store, event.requestId),
+      journal: requestJournal<BookingNote>(store, event.requestId, "booking"),
     });
     const book = idempotentByRequest(
       tool.definition.name,

@@ -3,6 +3,7 @@ import {
   idempotentByRequest,
   REQUEST_REPLAY_SECONDS,
 } from "../adapters/idempotency.ts";
+import { requestJournal } from "../adapters/request-journal.ts";
 import type { ExecutableTool } from "../core/tool.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
 import type { WeatherDeps } from "../tools/get-weather.ts";
@@ -53,13 +54,24 @@ export function functionSettings(tool: string) {
  * instead of acting twice.
  */
 export function toolFunction<P extends Part>(tool: ExecutableTool<PartDeps[P]>, part: P): FunctionBuilder {
-  const { uses } = functionSettings(tool.definition.name);
-  if (!uses.includes(part)) throw new Error(`${tool.definition.name} does not use ${part} in the manifest`);
+  const name = tool.definition.name;
+  const { uses } = functionSettings(name);
+  if (!uses.includes(part)) throw new Error(`${name} does not use ${part} in the manifest`);
+  if (uses.includes("journal") && !uses.includes("idempotency")) {
+    throw new Error(`${name} keeps a journal, which lives in the idempotency table: it must use idempotency`);
+  }
   return (deps) => {
-    const run = toolHandler(tool, deps[part]() as PartDeps[P], deps.runtime);
-    return uses.includes("idempotency")
-      ? idempotentByRequest(tool.definition.name, run, deps.idempotency())
-      : run;
+    const run: ToolHandler = uses.includes("journal")
+      ? (event) => {
+          const journal = requestJournal(deps.idempotency(), event.requestId, name);
+          return toolHandler(
+            tool,
+            { ...deps[part](), journal } as unknown as PartDeps[P],
+            deps.runtime,
+          )(event);
+        }
+      : toolHandler(tool, deps[part]() as PartDeps[P], deps.runtime);
+    return uses.includes("idempotency") ? idempotentByRequest(name, run, deps.idempotency()) : run;
   };
 }
 

@@ -1,5 +1,6 @@
 import { BookingIncomplete, UpstreamUnavailable } from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
+import type { RequestJournal } from "../core/ports.ts";
 import type { ToolResult } from "../core/tool.ts";
 import type { GolfDeps } from "./cps-golf.ts";
 import { golfCourse } from "./golf-courses.ts";
@@ -51,10 +52,7 @@ export interface BookingNote {
 export const SITE_HOLD_MS = 10 * 60_000;
 
 /** Where one booking keeps its note (per request id: the handler binds it). */
-export interface BookingJournal {
-  note(entry: BookingNote): Promise<void>;
-  read(): Promise<BookingNote | undefined>;
-}
+export type BookingJournal = RequestJournal<BookingNote>;
 
 /** The golf deps of one booking: the journal of its request, when it keeps one. */
 export type BookingDeps = GolfDeps & { journal?: BookingJournal };

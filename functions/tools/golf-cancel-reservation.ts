@@ -1,7 +1,8 @@
 import { isRetriedFailure, OutcomeUnknown, UpstreamRejected, ValidationFailed } from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
+import type { RequestJournal } from "../core/ports.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
-import { CpsGolfApi, type GolfDeps } from "./cps-golf.ts";
+import { CpsGolfApi, type GolfCourse, type GolfDeps } from "./cps-golf.ts";
 import { golfCourse } from "./golf-courses.ts";
 import { type Item, upcomingItems } from "./golf-get-reservations.ts";
 import { courseArgument } from "./golf-search-tee-times.ts";
@@ -60,23 +61,63 @@ function bookingIdsOf(item: Item): number[] {
     .filter((id): id is number => typeof id === "number");
 }
 
+/** What a cancellation notes before it sends CancelReservation: enough to recognise it afterwards. */
+export interface CancelNote {
+  reservationId: number;
+  startTime: string;
+  players: number | null;
+  /** When it was sent (epoch ms). */
+  at: number;
+}
+
+/** The golf deps of one cancellation: the journal of its request, when it keeps one. */
+export type CancelDeps = GolfDeps & { journal?: RequestJournal<CancelNote> };
+
+/**
+ * A cancellation this request already sent (its journal says so), run again (after a crash, past its idempotency
+ * window): never sent a second time. Gone from the golfer's upcoming reservations, it took effect; still listed, the
+ * earlier send did not (or not yet), and the person is told so.
+ */
+async function alreadySent(note: CancelNote, course: GolfCourse, upcoming: Item[]): Promise<ToolResult> {
+  if (upcoming.some((i) => i.reservationId === note.reservationId)) {
+    throw new OutcomeUnknown(
+      `An earlier attempt of this request sent the cancellation of reservation ${note.reservationId}, but the ` +
+        `${course.name} site still lists it; it was not sent again. Check with golf_get_reservations, and cancel it ` +
+        "with a new request if it is still there.",
+      { upstream: "cps-golf" },
+    );
+  }
+  const cancellation: Cancellation = {
+    reservationId: note.reservationId,
+    course: course.name,
+    startTime: withOffset(note.startTime, course.timeZone),
+    players: note.players,
+    cancellationIds: [],
+  };
+  return rendered(cancellation, " (This request's earlier attempt sent it; the site no longer lists it.)");
+}
+
 /**
  * golf_cancel_reservation: finds the reservation among the golfer's upcoming ones (so only the signed-in golfer's
- * own can be named), then sends CancelReservation once. Anything before that send is retryable; the send itself,
- * once it may have reached the site, is never repeated (OutcomeUnknown).
+ * own can be named), notes it in the request's journal, then sends CancelReservation once. Anything before that
+ * send is retryable; the send itself, once it may have reached the site, is never repeated (OutcomeUnknown), nor
+ * by a later run of the same request, which finds the note.
  */
-export const golfCancelReservation: ExecutableTool<GolfDeps> = {
+export const golfCancelReservation: ExecutableTool<CancelDeps> = {
   definition: golfCancelReservationDefinition,
   summarize(result: ToolResult): string {
     const cancelled = result.structuredContent as unknown as Cancellation | undefined;
     return cancelled ? `cancelled reservation ${cancelled.reservationId}` : "cancelled";
   },
-  async execute(args: JsonObject, deps: GolfDeps): Promise<ToolResult> {
+  async execute(args: JsonObject, deps: CancelDeps): Promise<ToolResult> {
     const course = golfCourse(deps.courses, typeof args.course === "string" ? args.course : undefined);
     const reservationId = Number(args.reservationId);
     const api = new CpsGolfApi(course, deps);
     const golfer = await api.golfer();
-    const item = (await upcomingItems(api)).find((i) => i.reservationId === reservationId);
+    const upcoming = await upcomingItems(api);
+    const sent = await deps.journal?.read();
+    if (sent) return alreadySent(sent, course, upcoming);
+    const item = upcoming.find((i) => i.reservationId === reservationId);
     if (!item || typeof item.startTime !== "string") {
       throw new ValidationFailed(
         `Reservation ${reservationId} is not among the golfer's upcoming reservations at ${course.name} ` +
@@ -92,6 +133,7 @@ export const golfCancelReservation: ExecutableTool<GolfDeps> = {
       );
     }
     const players = typeof item.numberOfPlayer === "number" ? item.numberOfPlayer : null;
+    await deps.journal?.note({ reservationId, startTime: item.startTime, players, at: deps.clock.now() });
     let answer: { isSuccess?: unknown; errors?: unknown; data?: { cancellationIds?: unknown } | null } | null;
     try {
       answer = (await api.post("CancelReservation", {
@@ -137,15 +179,20 @@ export const golfCancelReservation: ExecutableTool<GolfDeps> = {
       players,
       cancellationIds: Array.isArray(ids) ? ids.filter((id) => ["number", "string"].includes(typeof id)) : [],
     };
-    const who = players === null ? "" : ` for ${players} player${players === 1 ? "" : "s"}`;
-    return {
-      content: [
-        {
-          type: "text",
-          text: `Cancelled reservation ${reservationId} at ${course.name} on ${cancellation.startTime.slice(0, 10)} at ${cancellation.startTime.slice(11, 16)}${who}.`,
-        },
-      ],
-      structuredContent: cancellation as unknown as JsonObject,
-    };
+    return rendered(cancellation);
   },
 };
+
+function rendered(cancellation: Cancellation, note = ""): ToolResult {
+  const { reservationId, course, startTime, players } = cancellation;
+  const who = players === null ? "" : ` for ${players} player${players === 1 ? "" : "s"}`;
+  return {
+    content: [
+      {
+        type: "text",
+        text: `Cancelled reservation ${reservationId} at ${course} on ${startTime.slice(0, 10)} at ${startTime.slice(11, 16)}${who}.${note}`,
+      },
+    ],
+    structuredContent: cancellation as unknown as JsonObject,
+  };
+}

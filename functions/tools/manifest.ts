@@ -20,14 +20,18 @@ import { sendPushNotificationDefinition } from "./send-push-notification.ts";
  */
 
 /** What a tool's function reaches: each sets the function's environment and its grants in the stack. */
-export type FunctionUse = "weather" | "golf" | "ntfy" | "idempotency";
+export type FunctionUse = "weather" | "golf" | "ntfy" | "idempotency" | "journal";
 
 export interface ToolFunction {
   /** Its entry module, `functions/handlers/<entry>.ts`, and its name locally. */
   entry: string;
   /** The Lambda function's timeout; the Task's own is the same unless the step says otherwise. */
   seconds: number;
-  /** `idempotency`: the function is idempotent per request id, so the workflow waits out a run in progress. */
+  /**
+   * `idempotency`: the function is idempotent per request id, so the workflow waits out a run in progress;
+   * `journal`: its tool notes what it is about to do in the request's journal (in the idempotency table), so a later
+   * run of the same request finds what the first one did.
+   */
   uses: readonly FunctionUse[];
 }
 
@@ -108,7 +112,7 @@ export const TOOL_MANIFEST = [
   },
   {
     definition: golfCancelReservationDefinition,
-    function: { entry: "golf-cancel-reservation", seconds: 60, uses: ["golf", "idempotency"] },
+    function: { entry: "golf-cancel-reservation", seconds: 60, uses: ["golf", "idempotency", "journal"] },
     step: {
       state: "Cancel reservation",
       comment:

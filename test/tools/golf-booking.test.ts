@@ -16,16 +16,20 @@ import {
   resolveBooking,
   SITE_HOLD_MS,
 } from "../../functions/tools/golf-book-tee-time.ts";
-import { golfCancelReservation } from "../../functions/tools/golf-cancel-reservation.ts";
+import {
+  type CancelDeps,
+  type CancelNote,
+  golfCancelReservation,
+} from "../../functions/tools/golf-cancel-reservation.ts";
 import { golfGetReservations, type Reservation } from "../../functions/tools/golf-get-reservations.ts";
 import { DEMO_GOLFER } from "../../local/simulators/cps-golf.ts";
-
 import {
   book,
   course,
   deps,
   failure,
   inDays,
+  memoryJournal,
   search,
   site,
   useSampleLinks,
@@ -195,16 +199,6 @@ describe("a short-lived sign-in token", () => {
 });
 
 describe("resolving a booking that was cut off, by asking the site", () => {
-  /** A journal in memory, as the booking function keeps one per request in the idempotency table. */
-  const memoryJournal = () => {
-    let kept: BookingNote | undefined;
-    return {
-      note: async (entry: BookingNote) => {
-        kept = entry;
-      },
-      read: async () => kept,
-    };
-  };
   const resolve = (args: Record<string, unknown>, d: BookingDeps) =>
     resolveBooking(args as never, d).then(
       (result) => ({ booked: result.structuredContent as unknown as Booking }),
@@ -212,12 +206,15 @@ describe("resolving a booking that was cut off, by asking the site", () => {
     );
 
   it("says nothing was booked when the booking never reached the reservation step", async () => {
-    const outcome = await resolve({ teeSheetId: 1, players: 1 }, { ...deps(), journal: memoryJournal() });
+    const outcome = await resolve(
+      { teeSheetId: 1, players: 1 },
+      { ...deps(), journal: memoryJournal<BookingNote>() },
+    );
     expect(outcome).toMatchObject({ error: { name: "BookingIncomplete", message: /so nothing was booked/ } });
   });
 
   it("finds the reservation the cut-off booking made, with its confirmation", async () => {
-    const journal = memoryJournal();
+    const journal = memoryJournal<BookingNote>();
     const teeSheetId = site.teeSheetId(inDays(4), "10:30");
     const booked = await golfBookTeeTime.execute({ teeSheetId, players: 3 } as never, { ...deps(), journal });
     const made = booked.structuredContent as unknown as Booking;
@@ -233,7 +230,7 @@ describe("resolving a booking that was cut off, by asking the site", () => {
    * journal, noted with the golfer's reservations as they were, aged past the site's hold.
    */
   const cutOff = async (date: string, time: string, players: number) => {
-    const journal = memoryJournal();
+    const journal = memoryJournal<BookingNote>();
     const before = (await golfGetReservations.execute({}, deps())).structuredContent as unknown as {
       reservations: Reservation[];
     };
@@ -269,7 +266,7 @@ describe("resolving a booking that was cut off, by asking the site", () => {
   });
 
   it("will not say 'not booked' while the site's hold could still turn into a reservation, and says it after", async () => {
-    const journal = memoryJournal();
+    const journal = memoryJournal<BookingNote>();
     const before = (await golfGetReservations.execute({}, deps())).structuredContent as unknown as {
       reservations: Reservation[];
     };
@@ -290,7 +287,7 @@ describe("resolving a booking that was cut off, by asking the site", () => {
 });
 
 describe("golf_cancel_reservation", () => {
-  const cancel = (args: Record<string, unknown>, d = deps()) =>
+  const cancel = (args: Record<string, unknown>, d: CancelDeps = deps()) =>
     golfCancelReservation.execute(args as never, d);
 
   it("cancels the golfer's own reservation on the site, frees its spots, and says what was cancelled", async () => {
@@ -310,6 +307,36 @@ describe("golf_cancel_reservation", () => {
     );
     expect(site.openSpots(id)).toBe(4);
     expect(site.reservations.find((r) => r.reservationId === booking.reservationId)?.cancelled).toBe(true);
+  });
+
+  it("run again for the same request after it cancelled, says it is cancelled and never sends it twice", async () => {
+    const booking = await book({ teeSheetId: site.teeSheetId(inDays(6), "11:40"), players: 2 });
+    const journal = memoryJournal<CancelNote>();
+    const sent = () => site.requests.filter((r) => r.includes("CancelReservation")).length;
+    const before = sent();
+    await cancel({ reservationId: booking.reservationId }, { ...deps(), journal });
+    // The same request again, as a run past its idempotency window after a crash would be: its journal remains.
+    const again = await cancel({ reservationId: booking.reservationId }, { ...deps(), journal });
+    expect(again.content[0]?.text).toMatch(
+      /^Cancelled reservation \d+ .*earlier attempt sent it; the site no longer lists it/,
+    );
+    expect(again.structuredContent).toMatchObject({ reservationId: booking.reservationId, players: 2 });
+    expect(sent()).toBe(before + 1);
+  });
+
+  it("run again for the same request when the site still lists the reservation, says so and sends nothing", async () => {
+    const booking = await book({ teeSheetId: site.teeSheetId(inDays(6), "12:00"), players: 1 });
+    const journal = memoryJournal<CancelNote>();
+    // The first run noted it and sent it, and the send never reached the site.
+    await journal.note({ reservationId: booking.reservationId, startTime: "x", players: 1, at: Date.now() });
+    const sent = () => site.requests.filter((r) => r.includes("CancelReservation")).length;
+    const before = sent();
+    const error = await failure(cancel({ reservationId: booking.reservationId }, { ...deps(), journal }));
+    expect(error).toBeInstanceOf(OutcomeUnknown);
+    expect(error.message).toMatch(
+      /earlier attempt of this request sent the cancellation .* still lists it; it was not sent again/,
+    );
+    expect(sent()).toBe(before);
   });
 
   it("refuses a reservation that is not among the golfer's upcoming ones, and cancels nothing", async () => {

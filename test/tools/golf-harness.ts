@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { ToolError } from "../../functions/core/errors.ts";
-import { systemClock } from "../../functions/core/ports.ts";
+import { type RequestJournal, systemClock } from "../../functions/core/ports.ts";
 import { DocumentSecrets, type SecretsDocument } from "../../functions/core/secrets.ts";
 import { type Course, parseCourses } from "../../functions/tools/courses.ts";
 import { CpsGolfSessions, type GolfDeps } from "../../functions/tools/cps-golf.ts";
@@ -119,4 +119,15 @@ export async function failure(run: Promise<unknown>): Promise<ToolError> {
     return error as ToolError;
   }
   throw new Error("expected the call to fail");
+}
+
+/** A journal in memory, as a side effect's function keeps one per request in the idempotency table. */
+export function memoryJournal<Note>(): RequestJournal<Note> {
+  let kept: Note | undefined;
+  return {
+    note: async (entry: Note) => {
+      kept = entry;
+    },
+    read: async () => kept,
+  };
 }

@@ -1,18 +1,23 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { BookingJournal, BookingNote } from "../tools/golf-book-tee-time.ts";
+import type { RequestJournal } from "../core/ports.ts";
 import type { IdempotencyStore } from "./idempotency.ts";
 import { IDEMPOTENCY_TABLE } from "./tables.ts";
 
 /**
- * One booking's journal, in the idempotency table beside the booking's own idempotency record (key
- * `booking-journal#<requestId>`, the same expiry), so the booking function needs no other table.
+ * One request's journal, in the idempotency table beside its idempotency record (key `<kind>-journal#<requestId>`,
+ * the same expiry), so a side effect's function needs no other table: what it noted before it acted, read by a
+ * later run of the same request (a resolution, or a run past the first one's idempotency window).
  */
-export function bookingJournal(store: IdempotencyStore, requestId: string): BookingJournal {
+export function requestJournal<Note>(
+  store: IdempotencyStore,
+  requestId: string,
+  kind: string,
+): RequestJournal<Note> {
   const documents = DynamoDBDocumentClient.from(store.client);
-  const key = { [IDEMPOTENCY_TABLE.partitionKey.name]: `booking-journal#${requestId}` };
+  const key = { [IDEMPOTENCY_TABLE.partitionKey.name]: `${kind}-journal#${requestId}` };
   const expiryAttribute = IDEMPOTENCY_TABLE.timeToLiveAttribute ?? "expiration";
   return {
-    async note(entry: BookingNote) {
+    async note(entry: Note) {
       await documents.send(
         new PutCommand({
           TableName: store.tableName,
@@ -28,7 +33,7 @@ export function bookingJournal(store: IdempotencyStore, requestId: string): Book
       const { Item } = await documents.send(
         new GetCommand({ TableName: store.tableName, Key: key, ConsistentRead: true }),
       );
-      return typeof Item?.note === "string" ? (JSON.parse(Item.note) as BookingNote) : undefined;
+      return typeof Item?.note === "string" ? (JSON.parse(Item.note) as Note) : undefined;
     },
   };
 }
