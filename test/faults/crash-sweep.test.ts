@@ -212,24 +212,34 @@ describe("a crash at any point, then every call re-sent", () => {
           }
         }
 
-        // Every finished call's event, exactly once (the outbox publishes what the crash held back).
-        await until(() => true, 0);
-        const lines = (await readFile(join(dataDir, "events.jsonl"), "utf8").catch(() => ""))
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as { detail: { requestId: string } });
+        // Every finished call's event, exactly once (the outbox publishes what the crash held back). A status is
+        // settled a step before its event is published: wait for each to land (on a busy machine that step takes a
+        // while), then stop the server, which finishes what it was writing, and count.
+        const eventsFile = join(dataDir, "events.jsonl");
+        const eventsOf = async () =>
+          (await readFile(eventsFile, "utf8").catch(() => ""))
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as { detail: { requestId: string } });
+        const deadline = Date.now() + 20_000;
+        while (Date.now() < deadline) {
+          const landed = await eventsOf();
+          if (ids.every((id) => landed.some((e) => e.detail.requestId === id))) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        second.child.kill("SIGTERM");
+        await new Promise((resolve) => second.child.once("exit", resolve));
+        const lines = await eventsOf();
         for (const id of ids) {
           expect({ id, events: lines.filter((e) => e.detail.requestId === id).length }).toEqual({
             id,
             events: 1,
           });
         }
-        second.child.kill("SIGTERM");
-        await new Promise((resolve) => second.child.once("exit", resolve));
       } finally {
         await site.close();
       }
     },
-    60_000,
+    90_000,
   );
 });
