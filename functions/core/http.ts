@@ -29,7 +29,7 @@ export function jsonRpcResponseError(id: string | number, code: number, message:
 export type BodyRead = { ok: true; text: string } | { ok: false; reason: "too-large" };
 
 /** Reads a request body, giving up as soon as it passes `limit` bytes (the declared length is not trusted). */
-export async function readBody(request: Request, limit: number): Promise<BodyRead> {
+export async function readBody(request: Pick<Request, "headers" | "body">, limit: number): Promise<BodyRead> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) {
     await request.body?.cancel().catch(() => {});

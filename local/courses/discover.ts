@@ -1,3 +1,4 @@
+import { readBody } from "../../functions/core/http.ts";
 import { isLoopback } from "../../functions/core/loopback.ts";
 
 /**
@@ -87,28 +88,14 @@ async function getJson(fetcher: typeof fetch, url: string, headers: Record<strin
 
 /** The answer's text, up to MAX_DISCOVERY_BYTES (declared or streamed); a larger one is refused, not held. */
 async function boundedText(response: Response, url: string): Promise<string> {
-  const tooLarge = () => new DiscoveryFailed(`${url} answered with more than 1 MB: is it a CPS Golf site?`);
-  if (Number(response.headers.get("content-length") ?? 0) > MAX_DISCOVERY_BYTES) {
-    void response.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  if (!response.body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  let read: Awaited<ReturnType<typeof readBody>>;
   try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > MAX_DISCOVERY_BYTES) {
-        void response.body.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(chunk);
-    }
+    read = await readBody(response, MAX_DISCOVERY_BYTES);
   } catch (error) {
-    if (error instanceof DiscoveryFailed) throw error;
     throw new DiscoveryFailed(`${url} stopped answering (${(error as Error).message}).`);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  if (!read.ok) throw new DiscoveryFailed(`${url} answered with more than 1 MB: is it a CPS Golf site?`);
+  return read.text;
 }
 
 export async function discoverSite(siteUrl: string, fetcher: typeof fetch = fetch): Promise<DiscoveredSite> {
