@@ -1,18 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RemoteTools } from "../../client/bridge-server.ts";
 import { MAX_ANSWER_BYTES, RemoteEndpoint, RemoteFailed } from "../../client/remote.ts";
+import { type Handler, serve } from "../loopback-server.ts";
 
 /** The bridge's HTTP side against endpoints that redirect it or answer too much: the key stays home. */
-
-type Handler = (request: IncomingMessage, response: ServerResponse) => void;
-
-async function serve(handler: Handler): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 let elsewhere: { server: Server; url: string };
 /** What reached the other origin: it must stay empty. */

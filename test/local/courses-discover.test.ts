@@ -1,17 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseEntry, DiscoveryFailed, discoverSite } from "../../local/courses/discover.ts";
+import { type Handler, serve } from "../loopback-server.ts";
 
 /** `npm run courses -- add` against hostile sites: it stays on the site's origin, reads little, writes clean ids. */
-
-type Handler = (request: IncomingMessage, response: ServerResponse) => void;
-
-async function serve(handler: Handler): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 let elsewhere: { server: Server; url: string };
 let site: { server: Server; url: string };
