@@ -1,13 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
+import { checkGolferId, DEFAULT_GOLFER, golferOfKey } from "../functions/core/golfers.ts";
 import type { Authenticator, Principal } from "../functions/core/ports.ts";
 
-interface StoredKey {
+export interface StoredKey {
   /** The owner id records are scoped to. */
   id: string;
   /** SHA-256 of the key, hex. The key itself is never stored. */
   sha256: string;
   createdAt: string;
+  /** The golfer the key acts as (functions/core/golfers.ts); unset: the default golfer while no golfer is named. */
+  golfer?: string;
 }
 
 function hash(key: string): Buffer {
@@ -19,24 +22,36 @@ function ownerOf(digest: Buffer): string {
   return `key-${digest.toString("hex").slice(0, 12)}`;
 }
 
-/** Checks `x-api-key` against hashed keys, in constant time. */
+/** Checks `x-api-key` against hashed keys, in constant time; a key acts as its golfer (golferOfKey). */
 export class HashedKeyAuthenticator implements Authenticator {
-  readonly #keys: { owner: string; digest: Buffer }[];
+  readonly #keys: { principal: Principal; digest: Buffer }[];
 
-  constructor(keys: readonly StoredKey[]) {
-    this.#keys = keys.map((key) => ({ owner: key.id, digest: Buffer.from(key.sha256, "hex") }));
+  /** `namedGolfers`: the golfers the secrets name besides the default one. */
+  constructor(keys: readonly StoredKey[], namedGolfers: readonly string[] = []) {
+    this.#keys = keys.map((key) => {
+      const golfer = golferOfKey(key.golfer, namedGolfers);
+      return {
+        principal: { owner: key.id, ...(golfer ? { golfer } : {}) },
+        digest: Buffer.from(key.sha256, "hex"),
+      };
+    });
+  }
+
+  /** How many keys act as no golfer (the start banner says so). */
+  get keysWithoutGolfer(): number {
+    return this.#keys.filter((key) => key.principal.golfer === undefined).length;
   }
 
   async authenticate(request: Request): Promise<Principal | undefined> {
     const presented = request.headers.get("x-api-key");
     if (!presented) return undefined;
     const digest = hash(presented);
-    let owner: string | undefined;
+    let principal: Principal | undefined;
     // Every key is compared, matched or not, so timing says nothing about which one matched.
     for (const key of this.#keys) {
-      if (timingSafeEqual(key.digest, digest)) owner = key.owner;
+      if (timingSafeEqual(key.digest, digest)) principal = key.principal;
     }
-    return owner ? { owner } : undefined;
+    return principal;
   }
 }
 
@@ -60,14 +75,21 @@ const unshownFileOf = (keysFile: string) => `${keysFile.replace(/\.json$/, "")}.
 export async function loadLocalKeys(
   keysFile: string,
   fromEnvironment: string | undefined,
+  namedGolfers: readonly string[] = [],
 ): Promise<LocalKeys> {
   const unshownFile = unshownFileOf(keysFile);
   const markShown = () => rm(unshownFile, { force: true });
   if (fromEnvironment) {
     const digest = hash(fromEnvironment);
-    const key = { id: ownerOf(digest), sha256: digest.toString("hex"), createdAt: new Date().toISOString() };
+    // The environment's key is the operator's own: it acts as the default golfer whatever else is named.
+    const key = {
+      id: ownerOf(digest),
+      sha256: digest.toString("hex"),
+      createdAt: new Date().toISOString(),
+      golfer: DEFAULT_GOLFER,
+    };
     return {
-      authenticator: new HashedKeyAuthenticator([key]),
+      authenticator: new HashedKeyAuthenticator([key], namedGolfers),
       source: "environment",
       markShown: async () => {},
     };
@@ -75,7 +97,7 @@ export async function loadLocalKeys(
   const stored = await readKeys(keysFile);
   if (stored.length > 0) {
     const unshown = (await readFile(unshownFile, "utf8").catch(() => "")).trim();
-    const authenticator = new HashedKeyAuthenticator(stored);
+    const authenticator = new HashedKeyAuthenticator(stored, namedGolfers);
     if (unshown) return { authenticator, generatedKey: unshown, source: "generated", markShown };
     return { authenticator, source: "keys-file", markShown };
   }
@@ -85,10 +107,15 @@ export async function loadLocalKeys(
   // Written before the hash, so there is never a key nobody can be shown; removed once a start has shown it.
   await writeFile(unshownFile, `${generatedKey}\n`, { mode: 0o600 });
   await writeFile(keysFile, `${JSON.stringify({ keys: [key] }, null, 2)}\n`, { mode: 0o600 });
-  return { authenticator: new HashedKeyAuthenticator([key]), generatedKey, source: "generated", markShown };
+  return {
+    authenticator: new HashedKeyAuthenticator([key], namedGolfers),
+    generatedKey,
+    source: "generated",
+    markShown,
+  };
 }
 
-async function readKeys(file: string): Promise<StoredKey[]> {
+export async function readKeys(file: string): Promise<StoredKey[]> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -99,6 +126,26 @@ async function readKeys(file: string): Promise<StoredKey[]> {
   const keys = (JSON.parse(text) as { keys?: StoredKey[] }).keys ?? [];
   for (const key of keys) {
     if (!/^[0-9a-f]{64}$/.test(key.sha256)) throw new Error(`${file}: key ${key.id} has no valid sha256`);
+    if (key.golfer !== undefined) checkGolferId(key.golfer, `${file}: key ${key.id}`);
   }
   return keys;
+}
+
+/** A new key, stored hashed in the keys file beside the others and bound to `golfer` when given; returns it once. */
+export async function addKey(
+  keysFile: string,
+  golfer: string | undefined,
+): Promise<{ key: string; id: string }> {
+  if (golfer !== undefined) checkGolferId(golfer, "--golfer");
+  const stored = await readKeys(keysFile);
+  const key = `rez_${randomBytes(32).toString("base64url")}`;
+  const digest = hash(key);
+  const entry: StoredKey = {
+    id: ownerOf(digest),
+    sha256: digest.toString("hex"),
+    createdAt: new Date().toISOString(),
+  };
+  if (golfer !== undefined) entry.golfer = golfer;
+  await writeFile(keysFile, `${JSON.stringify({ keys: [...stored, entry] }, null, 2)}\n`, { mode: 0o600 });
+  return { key, id: entry.id };
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { describeGolfers } from "../functions/core/golfers.ts";
 import type { NtfyConfig } from "../functions/tools/ntfy.ts";
 import { startRuntime } from "./runtime.ts";
 import { loadLocalSecrets } from "./secrets.ts";
@@ -145,6 +146,12 @@ if (runtime.keySource === "none") {
     "",
     `API key: the one printed at first start (stored hashed in ${flags["data-dir"]}/api-keys.json).`,
     "Lost it? Stop, delete that file and start again for a new one, or set REZ_AGENT_MCP_API_KEY.",
+  );
+}
+lines.push(describeGolfers(runtime.golfers.named));
+if (runtime.golfers.keysWithoutGolfer > 0) {
+  lines.push(
+    `${runtime.golfers.keysWithoutGolfer} API key(s) act as no golfer: bind them with npm run keys (docs/golfers.md).`,
   );
 }
 const { nws, openMeteo, ntfy: ntfySim, golf } = runtime.simulators;

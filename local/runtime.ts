@@ -8,10 +8,11 @@ import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.t
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../functions/core/config.ts";
 import type { ToolCallEventDetail } from "../functions/core/events.ts";
 import { type Answered, createFront, type Front } from "../functions/core/front.ts";
+import { DEFAULT_GOLFER } from "../functions/core/golfers.ts";
 import type { JsonObject } from "../functions/core/json.ts";
 import { isLoopback, LOOPBACK_HOSTNAMES } from "../functions/core/loopback.ts";
 import { type ExecutionState, systemClock, type WorkflowInput } from "../functions/core/ports.ts";
-import { DocumentSecrets, type SecretsDocument } from "../functions/core/secrets.ts";
+import { DocumentSecrets, namedGolfersOf, type SecretsDocument } from "../functions/core/secrets.ts";
 import { ToolRegistry } from "../functions/core/tool.ts";
 import { USER_AGENT } from "../functions/handlers/environment.ts";
 import {
@@ -78,7 +79,7 @@ export interface RuntimeOptions {
   /** Replaces tools' functions (the benchmark's zero-latency tool); everything around them stays the same. */
   toolHandlers?: Partial<Record<FunctionToolName, ToolHandler>>;
   /** Settings of the simulated golf sites beyond what the courses say (the benchmark books past the usual cap). */
-  simulatedGolf?: Pick<GolfSimulatorOptions, "maxReservations">;
+  simulatedGolf?: Pick<GolfSimulatorOptions, "maxReservations" | "golfers">;
   /** Secrets, already loaded (the CLI reads the environment and the secrets file). */
   secrets?: SecretsDocument;
   /** Upstream request timeout, in milliseconds. */
@@ -121,6 +122,8 @@ export interface Runtime {
   /** Call once the generated key has been shown: it is then forgotten (only its hash stays). */
   keyShown(): Promise<void>;
   keySource: "environment" | "generated" | "keys-file" | "none";
+  /** The golfers the secrets name besides the default one, and how many keys act as none (the start banner). */
+  golfers: { named: string[]; keysWithoutGolfer: number };
   eventsFile: string;
   front: Front;
   workflow: LocalWorkflow;
@@ -189,10 +192,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (options.auth === "off" && !isLoopback(options.host)) {
       throw new Error(`Authentication can only be turned off on a loopback address, not ${options.host}`);
     }
+    const namedGolfers = namedGolfersOf(secrets);
     const keys =
       options.auth === "off"
-        ? ({ source: "none", authenticator: { authenticate: async () => ({ owner: "local" }) } } as const)
-        : await loadLocalKeys(join(options.dataDir, "api-keys.json"), options.apiKey);
+        ? ({
+            source: "none",
+            // Only on loopback, where the caller is the operator: the default golfer.
+            authenticator: { authenticate: async () => ({ owner: "local", golfer: DEFAULT_GOLFER }) },
+          } as const)
+        : await loadLocalKeys(join(options.dataDir, "api-keys.json"), options.apiKey, namedGolfers);
     const signals = new RecordSignals();
     const store = signals.signalling(new DynamoDbRequestStore(dynamo.client, LOCAL_REQUEST_TABLE));
     const bus = new LocalEventBus({ eventsFile, onError: reportError });
@@ -248,7 +256,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ),
     ) as Record<FunctionToolName, ToolHandler>;
 
-    const notifiesBookings = Boolean(ntfyConfig.topic);
+    // Golfers may have topics of their own; one without any hears nothing (notify-on-booking.ts).
+    const notifiesBookings = Boolean(ntfyConfig.topic) || namedGolfers.length > 0;
     if (notifiesBookings) {
       const notify = createNotifyOnBookingHandler(ntfy, idempotencyFor(NOTIFICATION_REPLAY_SECONDS));
       bus.addRule({
@@ -359,6 +368,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       mcpUrl: `${server.url}/mcp`,
       port: server.port,
       keySource: keys.source,
+      golfers: {
+        named: namedGolfers,
+        keysWithoutGolfer:
+          "keysWithoutGolfer" in keys.authenticator ? keys.authenticator.keysWithoutGolfer : 0,
+      },
       eventsFile,
       front,
       workflow,

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from "aws-cdk-lib";
+import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
 import {
   AccessLogFormat,
   ApiKey,
@@ -11,6 +11,9 @@ import {
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type LogGroupProps } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
+import type { GolferKey } from "../functions/adapters/api-gateway-key.ts";
+import { DEFAULT_GOLFER } from "../functions/core/golfers.ts";
+import { pascalCase } from "../functions/tools/manifest.ts";
 import type { StageConfig } from "./config.ts";
 
 /**
@@ -22,7 +25,7 @@ export function mcpApi(
   config: StageConfig,
   front: IFunction,
   logs: Pick<LogGroupProps, "retention" | "removalPolicy">,
-): { api: RestApi; key: ApiKey } {
+): { api: RestApi; key: ApiKey; golferKeys: GolferKey[] } {
   const accessLogs = new LogGroup(scope, "ApiAccessLogs", logs);
   const api = new RestApi(scope, "Api", {
     description: "rez-agent-mcp: MCP over HTTP",
@@ -62,5 +65,14 @@ export function mcpApi(
   });
   plan.addApiStage({ stage: api.deploymentStage });
   plan.addApiKey(key);
-  return { api, key };
+  // The first key is the operator's, the default golfer's; each named golfer gets a key bound to it.
+  const golferKeys: GolferKey[] = [{ keyId: key.keyId, golfer: DEFAULT_GOLFER }];
+  for (const golfer of config.golfers) {
+    const id = `ApiKey${pascalCase(golfer)}`;
+    const golferKey = new ApiKey(scope, id, { description: `rez-agent-mcp: golfer ${golfer}'s key` });
+    plan.addApiKey(golferKey);
+    golferKeys.push({ keyId: golferKey.keyId, golfer });
+    new CfnOutput(scope, `${id}Id`, { value: golferKey.keyId, description: `Golfer ${golfer}'s API key id` });
+  }
+  return { api, key, golferKeys };
 }

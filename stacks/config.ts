@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { checkGolferId, DEFAULT_GOLFER } from "../functions/core/golfers.ts";
 import { isLoopback } from "../functions/core/loopback.ts";
 import { type Course, parseCourses, serializeCourses } from "../functions/tools/courses.ts";
 
@@ -22,6 +23,11 @@ export interface StageConfig {
   apiGatewayCloudWatchRole: boolean;
   /** Other weather services than the public ones (a proxy, or the rehearsal's simulators). */
   weatherEndpoints: { nwsBaseUrl?: string; geocodingBaseUrl?: string; openMeteoBaseUrl?: string };
+  /**
+   * The golfers besides the default one (functions/core/golfers.ts): each gets an API key bound to it and a secret
+   * of its own. None: one golfer for every key.
+   */
+  golfers: string[];
   /** Where alarms are sent, if anywhere. */
   alarmEmail?: string;
 }
@@ -42,7 +48,11 @@ const KNOWN = [
   "alarmEmail",
   "apiGatewayCloudWatchRole",
   "weatherEndpoints",
+  "golfers",
 ];
+
+/** Each golfer adds an API key and a secret; a stage is for a household or a club's few, not a directory. */
+const MAX_GOLFERS = 20;
 
 const WEATHER_ENDPOINTS = ["nwsBaseUrl", "geocodingBaseUrl", "openMeteoBaseUrl"];
 
@@ -88,6 +98,24 @@ function coursesJsonOf(stage: string, file: unknown, resolve: (path: string) => 
     fail(stage, `the courses take ${Buffer.byteLength(json)} bytes; at most ${MAX_COURSES_BYTES} fit`);
   }
   return json;
+}
+
+function golfersOf(stage: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_GOLFERS) {
+    fail(stage, `"golfers" must be a list of at most ${MAX_GOLFERS} golfer ids`);
+  }
+  const golfers = value.map((id) => {
+    try {
+      return checkGolferId(id, `"golfers"`);
+    } catch (error) {
+      return fail(stage, (error as Error).message);
+    }
+  });
+  if (golfers.includes(DEFAULT_GOLFER))
+    fail(stage, `"golfers": the default golfer is always there; name the others`);
+  if (new Set(golfers).size !== golfers.length) fail(stage, `"golfers" names a golfer twice`);
+  return golfers;
 }
 
 /**
@@ -136,6 +164,7 @@ export function parseStageConfig(
     retainData: raw.retainData === true,
     weatherEndpoints: endpoints as StageConfig["weatherEndpoints"],
     apiGatewayCloudWatchRole: raw.apiGatewayCloudWatchRole !== false,
+    golfers: golfersOf(stage, raw.golfers),
   };
   if (raw.alarmEmail !== undefined) {
     if (typeof raw.alarmEmail !== "string" || !/^[^@\s]+@[^@\s]+$/.test(raw.alarmEmail)) {

@@ -1,4 +1,5 @@
 import { type Stack, Validations } from "aws-cdk-lib";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { IConstruct } from "constructs";
 import type { RezAgentMcpStack } from "./rez-agent-mcp-stack.ts";
 
@@ -112,8 +113,9 @@ export function acknowledgeNagFindings(stack: RezAgentMcpStack): void {
   }
   const cloudWatchRole = stack.api.node.tryFindChild("CloudWatchRole");
   if (cloudWatchRole) acknowledge(cloudWatchRole, ACKNOWLEDGED.cloudWatchRole);
-  for (const id of ["CpsGolfCredentials", "NtfyToken"])
-    acknowledge(stack.node.findChild(id), ACKNOWLEDGED.rotation);
+  // Every secret: the default golfer's two and each named golfer's.
+  for (const secret of stack.node.children.filter((child) => child instanceof Secret))
+    acknowledge(secret, ACKNOWLEDGED.rotation);
   acknowledge(stack.node.findChild("DeadLetters"), ACKNOWLEDGED.deadLetterQueue);
   acknowledge(stack.api.deploymentStage, ACKNOWLEDGED.executionLogs, ACKNOWLEDGED.waf);
   for (const method of stack.api.methods)

@@ -26,6 +26,7 @@ import { stackAlarms } from "./alarms.ts";
 import { mcpApi } from "./api.ts";
 import type { StageConfig } from "./config.ts";
 import { RezFunction, TABLE_ACCESS } from "./function.ts";
+import { GolferSecrets } from "./golfers.ts";
 
 export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", import.meta.url).pathname;
 export const SCHEDULED_BOOKING_ASL = new URL("../statemachines/scheduled-booking.asl.json", import.meta.url)
@@ -90,6 +91,8 @@ export class RezAgentMcpStack extends Stack {
       removalPolicy,
     });
 
+    const golfers = new GolferSecrets(this, config, removalPolicy);
+
     // Events
     const bus = new EventBus(this, "Bus", { description: "rez-agent-mcp Tool Call events" });
     bus.archive("Archive", {
@@ -122,6 +125,7 @@ export class RezAgentMcpStack extends Stack {
       }
       if (uses.includes("ntfy"))
         created.useSecret("NTFY_SECRET_ARN", ntfySecret).setEnvironment(ntfyEnvironment);
+      if (uses.includes("golf") || uses.includes("ntfy")) golfers.grant(created);
       if (uses.includes("idempotency")) {
         created.useTable("IDEMPOTENCY_TABLE_NAME", idempotency, TABLE_ACCESS.idempotency);
       }
@@ -266,12 +270,16 @@ export class RezAgentMcpStack extends Stack {
     });
 
     // The booking notification: choreography on the bus, the workflow knows nothing of it. Deployed only when the
-    // stage names an ntfy topic: without one there is nobody to notify.
-    if (config.ntfy.topic)
-      this.#notifyOnBooking(fn, bus, ntfySecret, idempotency, ntfyEnvironment, deadLetters);
+    // stage names an ntfy topic or golfers (who may have topics of their own): else there is nobody to notify.
+    if (config.ntfy.topic || config.golfers.length > 0)
+      golfers.grant(this.#notifyOnBooking(fn, bus, ntfySecret, idempotency, ntfyEnvironment, deadLetters));
     // API
-    const { api, key } = mcpApi(this, config, front.function, { retention: logRetention, removalPolicy });
+    const { api, key, golferKeys } = mcpApi(this, config, front.function, {
+      retention: logRetention,
+      removalPolicy,
+    });
     this.api = api;
+    front.setEnvironment({ GOLFER_KEYS: this.toJsonString(golferKeys) });
 
     // Alarms
     stackAlarms(this, config, {
@@ -305,7 +313,7 @@ export class RezAgentMcpStack extends Stack {
     idempotency: Table,
     ntfyEnvironment: Record<string, string>,
     deadLetters: Queue,
-  ): void {
+  ): RezFunction {
     const notify = fn(
       "NotifyOnBooking",
       "notify-on-booking",
@@ -333,6 +341,7 @@ export class RezAgentMcpStack extends Stack {
         }),
       ],
     });
+    return notify;
   }
 
   /** Every execution of the standard state machines: their names are request ids, unknown in advance. */

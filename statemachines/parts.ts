@@ -153,6 +153,7 @@ const CALL_FIELDS = {
   "tool.$": "$.tool",
   "arguments.$": "$.arguments",
   "owner.$": "$.owner",
+  "golfer.$": "$.golfer",
   "startedAt.$": "$.startedAt",
 };
 

@@ -13,7 +13,7 @@ import {
 import { TAIL } from "./tail.ts";
 
 const COMMENT =
-  "rez-agent-mcp: one MCP tools/call. Routes to the tool's Lambda, records the outcome in the request table and publishes it on the event bus. Deployed twice: EXPRESS for the read-only tools (answered in the call), STANDARD for side effects. Input: { requestId, tool, arguments, owner, startedAt }.";
+  "rez-agent-mcp: one MCP tools/call. Routes to the tool's Lambda, records the outcome in the request table and publishes it on the event bus. Deployed twice: EXPRESS for the read-only tools (answered in the call), STANDARD for side effects. Input: { requestId, tool, arguments, owner, golfer, startedAt }.";
 
 type Stepped = Required<Pick<ToolEntry, "definition" | "function" | "step">>;
 

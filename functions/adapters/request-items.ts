@@ -70,6 +70,7 @@ export function fromItem(item: Record<string, unknown>): RequestRecord {
     "cancelRequestedAt",
     "settledAt",
     "eventSummary",
+    "golfer",
   ] as const) {
     if (typeof item[key] === "string") record[key] = item[key];
   }

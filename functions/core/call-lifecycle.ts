@@ -1,6 +1,7 @@
 import type { FrontConfig } from "./config.ts";
 import { canonicalJson, idempotentRequestId, sha256Hex } from "./digest.ts";
 import { settlementOf } from "./execution-outcome.ts";
+import { NO_GOLFER } from "./golfers.ts";
 import type { JsonObject } from "./json.ts";
 import { Outbox } from "./outbox.ts";
 import {
@@ -237,6 +238,7 @@ export class CallLifecycle {
     const record: RequestRecord = {
       id,
       owner,
+      golfer: context.principal.golfer ?? NO_GOLFER,
       tool: definition.name,
       status: "working",
       statusMessage: "The call is running.",

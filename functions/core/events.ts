@@ -1,3 +1,4 @@
+import { golferOfCall } from "./golfers.ts";
 import type { RequestError, RequestRecord } from "./record.ts";
 import { isTerminal, type TerminalStatus } from "./status.ts";
 import type { ToolDefinition } from "./tool.ts";
@@ -25,6 +26,8 @@ export interface ToolCallEventDetail {
   status: TerminalStatus;
   durationMs?: number | null;
   owner: string;
+  /** The golfer the call acted for (golfers.ts): whose phone hears of a booking. Absent on older events. */
+  golfer?: string;
   summary: string;
   error?: Pick<RequestError, "type" | "message">;
 }
@@ -48,6 +51,7 @@ export function eventOfRecord(record: RequestRecord): ToolCallEvent | undefined 
     status,
     durationMs: record.eventDurationMs ?? null,
     owner: record.owner,
+    golfer: golferOfCall(record.golfer),
     summary: record.eventSummary ?? `${record.tool} ${status}`,
   };
   if (status === "failed" && record.error) {

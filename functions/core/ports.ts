@@ -73,6 +73,8 @@ export interface WorkflowInput extends JsonObject {
   tool: string;
   arguments: JsonObject;
   owner: string;
+  /** The golfer the call acts for (golfers.ts); NO_GOLFER when its key has no golf account. */
+  golfer: string;
   /** Epoch milliseconds at which the call was accepted (the tool reports its duration from it). */
   startedAt: number;
 }
@@ -132,9 +134,11 @@ export interface Clock {
   now(): number;
 }
 
-/** Who made a request: the owner id records and status lookups are scoped to. */
+/** Who made a request: the owner id records and status lookups are scoped to, and the golfer the key acts as. */
 export interface Principal {
   owner: string;
+  /** Absent: the key has no golf account (golfers.ts, golferOfKey). */
+  golfer?: string;
 }
 
 export interface Authenticator {
@@ -163,10 +167,12 @@ export interface GolfCredentials {
  * a mode-0600 file; on AWS Secrets Manager. Asynchronous, because a real store is.
  */
 export interface Secrets {
-  /** The credentials for one course (falling back to the credentials shared by every course). */
-  golfCredentials(courseId: string): Promise<GolfCredentials | undefined>;
-  /** The bearer token for a protected ntfy topic. */
-  ntfyToken(): Promise<string | undefined>;
+  /** A golfer's credentials for one course (falling back to the golfer's credentials for every course). */
+  golfCredentials(golfer: string, courseId: string): Promise<GolfCredentials | undefined>;
+  /** The bearer token for a protected ntfy topic: the golfer's own, else the server's. */
+  ntfyToken(golfer: string): Promise<string | undefined>;
+  /** The golfer's own ntfy topic, when its secrets name one. */
+  ntfyTopic(golfer: string): Promise<string | undefined>;
 }
 
 /**

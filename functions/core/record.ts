@@ -1,3 +1,4 @@
+import { golferOfCall } from "./golfers.ts";
 import type { JsonObject } from "./json.ts";
 import type { WorkflowInput } from "./ports.ts";
 import type { Status } from "./status.ts";
@@ -15,6 +16,8 @@ export interface RequestError {
 export interface RequestRecord {
   id: string;
   owner: string;
+  /** The golfer the call acts for; absent on calls recorded before golfers (golferOfCall), NO_GOLFER for none. */
+  golfer?: string;
   tool: string;
   status: Status;
   statusMessage: string;
@@ -111,6 +114,7 @@ export function workflowInput(record: RequestRecord): WorkflowInput {
     tool: record.tool,
     arguments: record.arguments,
     owner: record.owner,
+    golfer: golferOfCall(record.golfer),
     startedAt: Date.parse(record.createdAt),
   };
 }

@@ -9,6 +9,7 @@ import { CallLifecycle, CallRefused, type LifecycleDeps } from "./call-lifecycle
 import { callToolResultOf } from "./call-result.ts";
 import type { FrontConfig } from "./config.ts";
 import { answerFrontTool } from "./front-tools.ts";
+import { noGolfAccountMessage } from "./golfers.ts";
 import type { JsonObject } from "./json.ts";
 import type { CallContext } from "./mcp-server.ts";
 import { InvalidCursor, type Principal } from "./ports.ts";
@@ -65,6 +66,11 @@ export class ToolCalls {
     if (!definition) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const check = this.#deps.validator.check(name, args);
     if (!check.ok) throw new McpError(ErrorCode.InvalidParams, check.message);
+    if (definition.actsFor === "golfer" && context.principal.golfer === undefined) {
+      // Refused before anything is recorded: there is no account to act with, and nothing happened.
+      if (context.task) throw new McpError(ErrorCode.InvalidParams, noGolfAccountMessage(name));
+      return { content: [{ type: "text", text: noGolfAccountMessage(name) }], isError: true };
+    }
     if (definition.runs === "front") {
       if (context.task)
         throw new McpError(ErrorCode.InvalidParams, `${name} answers at once and does not run as a task`);

@@ -41,6 +41,11 @@ export interface ToolDefinition {
    * something a golfer asleep or away must hear of. The notification rule is derived from this, never listed by hand.
    */
   notifies?: boolean;
+  /**
+   * `golfer`: the call acts for its key's golfer (the golf sites' accounts, the golfer's phone), so a key with no
+   * golf account is refused it. Set by the manifest from what the tool's function uses, never by hand.
+   */
+  actsFor?: "golfer";
   /** `scheduled`: the call runs on the scheduled-booking state machine (it waits, then acts), not the tool-call one. */
   workflow?: "scheduled";
   /**

@@ -1,6 +1,6 @@
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ApiGatewayKeyAuthenticator } from "../adapters/api-gateway-key.ts";
+import { ApiGatewayKeyAuthenticator, golferKeysFromEnv } from "../adapters/api-gateway-key.ts";
 import { DynamoDbRequestStore } from "../adapters/dynamodb-request-store.ts";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher.ts";
 import { StepFunctionsStarter } from "../adapters/step-functions-starter.ts";
@@ -61,7 +61,7 @@ export function awsFrontDeps(
       return { sdk, client: traced(new sdk.EventBridgeClient({})) };
     }),
     clock: systemClock,
-    authenticator: new ApiGatewayKeyAuthenticator(),
+    authenticator: new ApiGatewayKeyAuthenticator(golferKeysFromEnv(env.GOLFER_KEYS)),
     onUnexpectedError,
   };
 }

@@ -49,14 +49,16 @@ export function ntfyConfigFromEnv(env: NodeJS.ProcessEnv): NtfyConfig {
 }
 
 /**
- * The function's secrets: the Secrets Manager secrets the stack names (GOLF_SECRET_ARN, NTFY_SECRET_ARN), or else
+ * The function's secrets: the Secrets Manager secrets the stack names (GOLF_SECRET_ARN, NTFY_SECRET_ARN, and each
+ * named golfer's under GOLFER_SECRET_PREFIX), or else
  * the function's environment (NTFY_TOKEN, CPS_GOLF_USERNAME, CPS_GOLF_PASSWORD, CPS_GOLF_CLIENT_SECRET).
  */
 export function secretsFromEnv(env: NodeJS.ProcessEnv): Secrets {
-  if (env.GOLF_SECRET_ARN || env.NTFY_SECRET_ARN) {
+  if (env.GOLF_SECRET_ARN || env.NTFY_SECRET_ARN || env.GOLFER_SECRET_PREFIX) {
     return new SecretsManagerSecrets(new SecretsManagerClient({}), {
       ...(env.GOLF_SECRET_ARN ? { golf: env.GOLF_SECRET_ARN } : {}),
       ...(env.NTFY_SECRET_ARN ? { ntfy: env.NTFY_SECRET_ARN } : {}),
+      ...(env.GOLFER_SECRET_PREFIX ? { golfers: env.GOLFER_SECRET_PREFIX } : {}),
     });
   }
   return new DocumentSecrets(secretsFromEnvironment(env));

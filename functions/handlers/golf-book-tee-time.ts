@@ -1,14 +1,8 @@
 import { idempotentByRequest } from "../adapters/idempotency.ts";
-import { requestJournal } from "../adapters/request-journal.ts";
 import type { ExecutableTool } from "../core/tool.ts";
 import type { ToolInvocation } from "../core/tool-invocation.ts";
-import {
-  type BookingDeps,
-  type BookingNote,
-  golfBookTeeTime,
-  resolveBooking,
-} from "../tools/golf-book-tee-time.ts";
-import { type FunctionDeps, functionSettings, lambdaEntry } from "./tool-function.ts";
+import { type BookingDeps, golfBookTeeTime, resolveBooking } from "../tools/golf-book-tee-time.ts";
+import { type FunctionDeps, forCall, functionSettings, lambdaEntry } from "./tool-function.ts";
 import { type LambdaContextLike, toolHandler } from "./tool-handler.ts";
 
 /** The booking's resolution: the same tool, asking the site what became of a booking that was cut off. */
@@ -24,15 +18,11 @@ export function journaledBooking(tool: ExecutableTool<BookingDeps>, resolving: E
     throw new Error(`${tool.definition.name} books, so its function must use idempotency`);
   }
   return (deps: FunctionDeps) => {
-    const store = deps.idempotency();
-    const withJournal = (event: ToolInvocation) => ({
-      ...deps.golf(),
-      journal: requestJournal<BookingNote>(store, event.requestId, "booking"),
-    });
+    const withJournal = (event: ToolInvocation) => forCall(deps, "golf", event, "booking") as BookingDeps;
     const book = idempotentByRequest(
       tool.definition.name,
       (event) => toolHandler(tool, withJournal(event), deps.runtime)(event),
-      store,
+      deps.idempotency(),
     );
     return (event: ToolInvocation, context?: LambdaContextLike) =>
       event.resolve === true

@@ -10,7 +10,7 @@ import {
 } from "../tools/golf-book-when-open.ts";
 import { checkWatch } from "../tools/golf-watch-tee-times.ts";
 import { journaledBooking } from "./golf-book-tee-time.ts";
-import { type FunctionBuilder, type FunctionDeps, lambdaEntry } from "./tool-function.ts";
+import { type FunctionBuilder, type FunctionDeps, forCall, lambdaEntry } from "./tool-function.ts";
 import { type LambdaContextLike, toolHandler } from "./tool-handler.ts";
 
 /** A step of the scheduled-booking state machine: `phase` says which; `plan` is what the planning found. */
@@ -28,21 +28,18 @@ type Invocation = ToolInvocation & {
  * once however it is retried or re-driven; with `resolve` it asks the site what became of a race that was cut off.
  */
 export function build(deps: FunctionDeps) {
-  const golf = deps.golf();
   // The steps that only read answer with their structured result (a plan, a watch's state), not a tool outcome.
   const structured =
-    <D>(tool: ExecutableTool<D>, toolDeps: D) =>
+    <D>(tool: ExecutableTool<D>, more: Partial<D> = {}) =>
     async (event: Invocation) => {
+      const toolDeps = { ...forCall(deps, "golf", event), ...more } as D;
       const outcome = await toolHandler(tool, toolDeps, deps.runtime)(event);
       return (JSON.parse(outcome.resultJson) as { structuredContent: Plan }).structuredContent;
     };
-  const plan = structured(planBookingWhenOpen, golf);
-  const warmUp = structured(warmUpBookingWhenOpen, golf);
+  const plan = structured(planBookingWhenOpen);
+  const warmUp = structured(warmUpBookingWhenOpen);
   const scale = deps.watchCadenceScale;
-  const check = structured(checkWatch, {
-    ...golf,
-    ...(scale === undefined ? {} : { watchCadenceScale: scale }),
-  });
+  const check = structured(checkWatch, scale === undefined ? {} : { watchCadenceScale: scale });
   const race = journaledBooking(golfBookWhenOpen, resolveBookingWhenOpen)(deps);
   return (event: Invocation, context?: LambdaContextLike): Promise<ToolOutcome | Plan> => {
     if (event.phase === "plan") return plan(event);

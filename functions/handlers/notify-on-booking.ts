@@ -1,6 +1,7 @@
 import { type IdempotencyStore, idempotent } from "../adapters/idempotency.ts";
-import { OutcomeUnknown } from "../core/errors.ts";
+import { NotConfigured, OutcomeUnknown } from "../core/errors.ts";
 import type { ToolCallEventDetail } from "../core/events.ts";
+import { golferOfCall } from "../core/golfers.ts";
 import { type NtfyDeps, type Published, publishToNtfy } from "../tools/ntfy.ts";
 import { idempotencyStoreFromEnv, ntfyDepsFromEnv } from "./environment.ts";
 import { observability } from "./observability.ts";
@@ -55,12 +56,18 @@ export function pushOf(detail: ToolCallEventDetail): {
  * one notification.
  */
 export function createNotifyOnBookingHandler(deps: NtfyDeps, store: IdempotencyStore) {
-  const notify = async (event: BookingEvent): Promise<Published | { unconfirmed: string }> => {
+  const notify = async (
+    event: BookingEvent,
+  ): Promise<Published | { unconfirmed: string } | { nobody: string }> => {
+    // The golfer the call acted for hears of it, on its own topic only.
+    const golfer = golferOfCall(event.detail.golfer);
     try {
-      return await publishToNtfy({ ...pushOf(event.detail), tags: ["golf"] }, deps);
+      return await publishToNtfy({ ...pushOf(event.detail), tags: ["golf"] }, { ...deps, golfer });
     } catch (error) {
       // A send ntfy may have delivered is recorded as done, so no retry of the event can notify twice.
       if (error instanceof OutcomeUnknown) return { unconfirmed: error.message };
+      // A golfer with no topic has no phone to tell: retrying would not give it one.
+      if (error instanceof NotConfigured) return { nobody: error.message };
       throw error;
     }
   };

@@ -4,7 +4,9 @@ import {
   REQUEST_REPLAY_SECONDS,
 } from "../adapters/idempotency.ts";
 import { requestJournal } from "../adapters/request-journal.ts";
+import { golferOfCall } from "../core/golfers.ts";
 import type { ExecutableTool } from "../core/tool.ts";
+import type { ToolInvocation } from "../core/tool-invocation.ts";
 import type { GolfDeps } from "../tools/cps-golf.ts";
 import type { WeatherDeps } from "../tools/get-weather.ts";
 import { type FunctionToolName, TOOL_FUNCTIONS } from "../tools/manifest.ts";
@@ -38,7 +40,7 @@ export interface FunctionDeps {
 /** How a tool's function is made from the deps: what every entry module exports as `build`. */
 export type FunctionBuilder = (deps: FunctionDeps) => ToolHandler;
 
-type Part = "golf" | "weather" | "ntfy";
+export type Part = "golf" | "weather" | "ntfy";
 type PartDeps = { golf: GolfDeps; weather: WeatherDeps; ntfy: NtfyDeps };
 
 /** A tool's settings in the manifest: a tool function exists only for a tool with a manifest entry. */
@@ -61,18 +63,27 @@ export function toolFunction<P extends Part>(tool: ExecutableTool<PartDeps[P]>, 
     throw new Error(`${name} keeps a journal, which lives in the idempotency table: it must use idempotency`);
   }
   return (deps) => {
-    const run: ToolHandler = uses.includes("journal")
-      ? (event) => {
-          const journal = requestJournal(deps.idempotency(), event.requestId, name);
-          return toolHandler(
-            tool,
-            { ...deps[part](), journal } as unknown as PartDeps[P],
-            deps.runtime,
-          )(event);
-        }
-      : toolHandler(tool, deps[part]() as PartDeps[P], deps.runtime);
+    const journal = uses.includes("journal") ? name : undefined;
+    const run: ToolHandler = (event) =>
+      toolHandler(tool, forCall(deps, part, event, journal) as PartDeps[P], deps.runtime)(event);
     return uses.includes("idempotency") ? idempotentByRequest(name, run, deps.idempotency()) : run;
   };
+}
+
+/**
+ * A part's deps for one call: acting for the call's golfer, and noting in the call's journal under `journal` (its
+ * kind) when given. Every tool function's deps pass through here: no call runs with another call's golfer.
+ */
+export function forCall<P extends Part>(
+  deps: FunctionDeps,
+  part: P,
+  event: Pick<ToolInvocation, "requestId"> & { golfer?: string },
+  journal?: string,
+): PartDeps[P] & { golfer: string } {
+  const scoped = { ...deps[part](), golfer: golferOfCall(event.golfer) } as PartDeps[P] & { golfer: string };
+  return journal === undefined
+    ? scoped
+    : ({ ...scoped, journal: requestJournal(deps.idempotency(), event.requestId, journal) } as typeof scoped);
 }
 
 /** Builds each part once, on first use. */

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { NotConfigured, ToolError, UpstreamRejected, UpstreamUnavailable } from "../core/errors.ts";
+import { DEFAULT_GOLFER, NO_GOLFER, noGolfAccountMessage } from "../core/golfers.ts";
 import type { Clock, GolfCredentials, Secrets } from "../core/ports.ts";
 import type { Course, CpsGolfSite } from "./courses.ts";
 import type { CpsGolfSessions, GolferClaims, Session } from "./cps-golf-sessions.ts";
@@ -17,6 +18,8 @@ export interface GolfDeps {
   clock: Clock;
   /** A fresh UUID (session and transaction ids). */
   newId: () => string;
+  /** The golfer the call acts for (golfers.ts): whose sign-in it uses. Unset: the default golfer. */
+  golfer?: string;
   /** This call's place in the site's queue (a scheduled race takes one when it starts); none: after them, in order. */
   turn?: number;
 }
@@ -134,7 +137,7 @@ export class CpsGolfApi {
       } catch (error) {
         // A 401 means the token was refused before anything happened: sign in again, once.
         if (attempt === 1 && error instanceof ToolError && error.details.upstreamStatus === 401) {
-          this.#deps.sessions.sessions.delete(this.course.id);
+          this.#deps.sessions.sessions.delete(this.#sessionKey);
           continue;
         }
         throw error;
@@ -155,22 +158,35 @@ export class CpsGolfApi {
 
   async #session(freshUntil = this.#deps.clock.now()): Promise<Session> {
     const { sessions } = this.#deps.sessions;
-    const cached = sessions.get(this.course.id);
+    const cached = sessions.get(this.#sessionKey);
     if (cached && cached.refreshAfter > freshUntil) return cached;
     // One sign-in per golfer at a time: two hundred bookings waking for one release share it.
-    return this.#deps.sessions.shared(`sign-in:${this.course.id}`, async () => {
+    return this.#deps.sessions.shared(`sign-in:${this.#sessionKey}`, async () => {
       const session = await this.#signIn();
-      sessions.set(this.course.id, session);
+      sessions.set(this.#sessionKey, session);
       return session;
     });
   }
 
+  /** Sessions are the golfer's own: two golfers on one course never share a sign-in. */
+  get #sessionKey(): string {
+    return `${this.#golfer}/${this.course.id}`;
+  }
+
+  get #golfer(): string {
+    return this.#deps.golfer ?? DEFAULT_GOLFER;
+  }
+
   async #signIn(): Promise<Session> {
-    const credentials = await this.#deps.secrets.golfCredentials(this.course.id);
+    if (this.#golfer === NO_GOLFER) throw new NotConfigured(noGolfAccountMessage("this call"));
+    const credentials = await this.#deps.secrets.golfCredentials(this.#golfer, this.course.id);
     if (!credentials) {
       throw new NotConfigured(
-        `No CPS Golf sign-in is configured for ${this.course.name}. The server's operator sets it with ` +
-          "CPS_GOLF_USERNAME and CPS_GOLF_PASSWORD or in the secrets file.",
+        this.#golfer === DEFAULT_GOLFER
+          ? `No CPS Golf sign-in is configured for ${this.course.name}. The server's operator sets it with ` +
+              "CPS_GOLF_USERNAME and CPS_GOLF_PASSWORD or in the secrets file."
+          : `Golfer ${this.#golfer} has no CPS Golf sign-in for ${this.course.name}. The server's operator adds it ` +
+              "to the golfer's secrets (docs/golfers.md).",
       );
     }
     const answer = await this.#requestToken(credentials);

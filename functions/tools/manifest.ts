@@ -157,8 +157,15 @@ export const TOOL_MANIFEST = [
 export type FunctionTool = Extract<(typeof TOOL_MANIFEST)[number], { function: ToolFunction }>;
 export type FunctionToolName = FunctionTool["definition"]["name"];
 
-/** Every tool the server offers, in listing order. */
-export const TOOL_DEFINITIONS: readonly ToolDefinition[] = TOOL_MANIFEST.map((entry) => entry.definition);
+/** What a function reaches on a golfer's behalf: its golf accounts and its phone. */
+const GOLFER_USES: readonly FunctionUse[] = ["golf", "ntfy"];
+
+/** Every tool the server offers, in listing order; a tool whose function acts for a golfer is marked `actsFor`. */
+export const TOOL_DEFINITIONS: readonly ToolDefinition[] = TOOL_MANIFEST.map((entry) =>
+  "function" in entry && entry.function.uses.some((use) => GOLFER_USES.includes(use))
+    ? { ...entry.definition, actsFor: "golfer" as const }
+    : entry.definition,
+);
 
 /** The tools with a function of their own, and their settings. */
 export const TOOL_FUNCTIONS: readonly ({ tool: FunctionToolName } & ToolFunction)[] = TOOL_MANIFEST.filter(

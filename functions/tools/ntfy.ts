@@ -1,4 +1,5 @@
 import { isRetriedFailure, NotConfigured, OutcomeUnknown } from "../core/errors.ts";
+import { DEFAULT_GOLFER, NO_GOLFER, noGolfAccountMessage } from "../core/golfers.ts";
 import type { Secrets } from "../core/ports.ts";
 import type { UpstreamClient } from "./upstream.ts";
 
@@ -11,8 +12,21 @@ export interface NtfyConfig {
 
 export interface NtfyDeps {
   config: NtfyConfig;
-  secrets: Pick<Secrets, "ntfyToken">;
+  secrets: Pick<Secrets, "ntfyToken" | "ntfyTopic">;
   http: UpstreamClient;
+  /** Whose phone (golfers.ts). Unset: the default golfer's. */
+  golfer?: string;
+}
+
+/**
+ * The golfer's topic: its own, and for the default golfer the server's. A named golfer without a topic of its own
+ * gets no push: another golfer's phone must never hear of its bookings.
+ */
+async function topicOf(deps: NtfyDeps, golfer: string): Promise<string | undefined> {
+  if (golfer === NO_GOLFER) throw new NotConfigured(noGolfAccountMessage("this call"));
+  const own = await deps.secrets.ntfyTopic(golfer);
+  if (own || golfer !== DEFAULT_GOLFER) return own;
+  return deps.config.topic;
 }
 
 export const PRIORITIES = { min: 1, low: 2, default: 3, high: 4, urgent: 5 } as const;
@@ -64,13 +78,16 @@ export function maskTopic(topic: string): string {
  * can become a header. The priority name becomes ntfy's number.
  */
 export async function publishToNtfy(push: PushMessage, deps: NtfyDeps): Promise<Published> {
-  const topic = deps.config.topic;
+  const golfer = deps.golfer ?? DEFAULT_GOLFER;
+  const topic = await topicOf(deps, golfer);
   if (!topic) {
     throw new NotConfigured(
-      "Push notifications are not set up on this server: it has no ntfy topic (setting NTFY_TOPIC).",
+      golfer === DEFAULT_GOLFER
+        ? "Push notifications are not set up on this server: it has no ntfy topic (setting NTFY_TOPIC)."
+        : `Push notifications are not set up for golfer ${golfer}: its secrets name no ntfy topic (docs/golfers.md).`,
     );
   }
-  const token = await deps.secrets.ntfyToken();
+  const token = await deps.secrets.ntfyToken(golfer);
   const body: Record<string, unknown> = {
     topic,
     title: push.title,

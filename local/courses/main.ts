@@ -7,7 +7,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { systemClock } from "../../functions/core/ports.ts";
 import { DocumentSecrets } from "../../functions/core/secrets.ts";
 import { bookingRules, daysInAdvanceFor, releaseOf } from "../../functions/tools/booking-rules.ts";
@@ -16,44 +15,34 @@ import { CpsGolfApi, CpsGolfSessions, type GolfDeps } from "../../functions/tool
 import { golfCourse } from "../../functions/tools/golf-courses.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { UpstreamClient } from "../../functions/tools/upstream.ts";
+import { argumentsOf, type Command, command } from "../cli.ts";
 import { loadLocalSecrets } from "../secrets.ts";
 import { courseEntry, discoverSite } from "./discover.ts";
 
 const USAGE = `Usage: npm run courses -- add <https://<name>.cps.golf> --at <lat,lon> [--file courses.json] [--id <id>]
        npm run courses -- check <course id or name> [--file courses.json] [--secrets-file <file>]`;
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
-function fail(message: string, code = 1): never {
-  process.stderr.write(`rez-agent-mcp courses: ${message}\n`);
-  process.exit(code);
-}
-
-let parsed: ReturnType<typeof parse>;
-function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      file: { type: "string", default: "courses.json" },
-      at: { type: "string" },
-      id: { type: "string" },
-      "secrets-file": { type: "string", default: ".rez-agent-mcp/secrets.json" },
-    },
-  });
-}
-try {
-  parsed = parse();
-} catch (error) {
-  fail(`${(error as Error).message}\n\n${USAGE}`, 2);
-}
+const cli: Command = command("courses");
+const { say } = cli;
+const parsed = argumentsOf(
+  {
+    file: { type: "string", default: "courses.json" },
+    at: { type: "string" },
+    id: { type: "string" },
+    "secrets-file": { type: "string", default: ".rez-agent-mcp/secrets.json" },
+  } as const,
+  USAGE,
+  cli.fail,
+);
 const [action, target] = parsed.positionals;
 const flags = parsed.values;
-if ((action !== "add" && action !== "check") || !target) fail(USAGE, 2);
+if ((action !== "add" && action !== "check") || !target) cli.fail(USAGE, 2);
 
 async function readCourseFile(file: string): Promise<unknown[]> {
   try {
     const value = JSON.parse(await readFile(file, "utf8")) as unknown;
     const list = Array.isArray(value) ? value : (value as { courses?: unknown })?.courses;
-    if (!Array.isArray(list)) fail(`${file} must hold { "courses": [...] }`);
+    if (!Array.isArray(list)) cli.fail(`${file} must hold { "courses": [...] }`);
     return list;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
@@ -64,7 +53,7 @@ async function readCourseFile(file: string): Promise<unknown[]> {
 try {
   if (action === "add") {
     const at = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(flags.at ?? "");
-    if (!at) fail("say where the course is (for its weather): --at <latitude,longitude>", 2);
+    if (!at) cli.fail("say where the course is (for its weather): --at <latitude,longitude>", 2);
     const site = await discoverSite(target);
     const entry = courseEntry(site, { latitude: Number(at[1]), longitude: Number(at[2]) }, flags.id);
     const others = (await readCourseFile(flags.file)).filter((c) => (c as { id?: unknown }).id !== entry.id);
@@ -109,5 +98,5 @@ try {
     say(`The next date to open: ${next}, at ${releaseOf(rules, next, course.timeZone)}.`);
   }
 } catch (error) {
-  fail((error as Error).message);
+  cli.fail((error as Error).message);
 }

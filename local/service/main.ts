@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mergeSecrets, secretsFromEnvironment } from "../../functions/core/secrets.ts";
 import { loadLocalKeys } from "../api-keys.ts";
+import { type Command, command } from "../cli.ts";
 import { loadLocalSecrets } from "../secrets.ts";
 import {
   LAUNCHD_LABEL,
@@ -32,15 +33,11 @@ shows what another system would get. A service does not see your shell's environ
 golf credentials and ntfy token it sets in the secrets file (mode 0600) and its ntfy topic in the service file.`;
 
 const PROJECT = resolve(fileURLToPath(new URL("../../", import.meta.url)));
-const say = (line: string) => process.stdout.write(`${line}\n`);
-
-function fail(message: string, code = 1): never {
-  process.stderr.write(`rez-agent-mcp service: ${message}\n`);
-  process.exit(code);
-}
+const cli: Command = command("service");
+const { say } = cli;
 
 const [action, ...rest] = process.argv.slice(2);
-if (action !== "install" && action !== "uninstall") fail(`say install or uninstall.\n\n${USAGE}`, 2);
+if (action !== "install" && action !== "uninstall") cli.fail(`say install or uninstall.\n\n${USAGE}`, 2);
 
 let load = true;
 let takeSecrets = false;
@@ -53,8 +50,9 @@ for (let i = 0; i < rest.length; i++) {
   else if (arg === "--platform") platform = rest[++i] ?? "";
   else serverArgs.push(arg);
 }
-if (!["linux", "darwin", "win32"].includes(platform)) fail(`--platform must be linux, darwin or win32`, 2);
-if (action === "uninstall" && serverArgs.length > 0) fail(`uninstall takes no server options`, 2);
+if (!["linux", "darwin", "win32"].includes(platform))
+  cli.fail(`--platform must be linux, darwin or win32`, 2);
+if (action === "uninstall" && serverArgs.length > 0) cli.fail(`uninstall takes no server options`, 2);
 
 const home = process.env.HOME || homedir();
 const dataFlag = serverArgs.indexOf("--data-dir");
@@ -83,18 +81,18 @@ function run(command: string, args: string[], okToFail = false): void {
   if (!load) return;
   const result = spawnSync(command, args, { encoding: "utf8" });
   if (result.error)
-    fail(`cannot run ${command}: ${result.error.message}. The file is written; load it by hand.`);
+    cli.fail(`cannot run ${command}: ${result.error.message}. The file is written; load it by hand.`);
   if (result.status === 0 || okToFail) return;
   const said = (result.stderr || result.stdout).trim().split("\n")[0] ?? "";
   if (command === "systemctl" && NO_USER_SESSION.test(said)) {
-    fail(
+    cli.fail(
       `there is no systemd user session here (systemctl --user: ${said}). ${unitFile} is written. ` +
         "From a login session (a desktop, or ssh as this user) run: systemctl --user daemon-reload && " +
         `systemctl --user enable --now ${SERVICE_NAME}.service; on a machine without one, ` +
         "`sudo loginctl enable-linger $USER` keeps user services running. Or start the server with npm start.",
     );
   }
-  fail(`${command} ${args.join(" ")} failed: ${said}`);
+  cli.fail(`${command} ${args.join(" ")} failed: ${said}`);
 }
 
 /** A service file may hold the ntfy topic: readable by its owner alone, like the secrets file. */
@@ -145,7 +143,7 @@ function serviceFile(write: () => string): string {
   try {
     return write();
   } catch (error) {
-    if (error instanceof UnsafeServiceArgument) fail(`${error.message}; nothing was installed.`, 2);
+    if (error instanceof UnsafeServiceArgument) cli.fail(`${error.message}; nothing was installed.`, 2);
     throw error;
   }
 }

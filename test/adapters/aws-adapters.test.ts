@@ -30,7 +30,14 @@ function recorder(answer: (command: unknown) => unknown = () => ({})) {
 const named = (name: string) => Object.assign(new Error(name), { name });
 const ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:ToolCall-abc";
 const EXPRESS_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:ToolCallExpress-abc";
-const input = { requestId: "r-1", tool: "get_weather", arguments: {}, owner: "k", startedAt: 1 };
+const input = {
+  requestId: "r-1",
+  tool: "get_weather",
+  arguments: {},
+  owner: "k",
+  golfer: "default",
+  startedAt: 1,
+};
 
 describe("StepFunctionsStarter", () => {
   const SDK = {
@@ -168,12 +175,12 @@ describe("SecretsManagerSecrets", () => {
         : { SecretString: JSON.stringify({ token: "tk_1" }) },
     );
     const secrets = new SecretsManagerSecrets(client, { golf: "golf", ntfy: "ntfy" }, () => now);
-    expect(await secrets.golfCredentials("links")).toEqual({ username: "l", password: "q" });
-    expect(await secrets.golfCredentials("other")).toEqual({ username: "d", password: "p" });
-    expect(await secrets.ntfyToken()).toBe("tk_1");
+    expect(await secrets.golfCredentials("default", "links")).toEqual({ username: "l", password: "q" });
+    expect(await secrets.golfCredentials("default", "other")).toEqual({ username: "d", password: "p" });
+    expect(await secrets.ntfyToken("default")).toBe("tk_1");
     expect(sent).toHaveLength(2);
     now = 5 * 60_000;
-    await secrets.ntfyToken();
+    await secrets.ntfyToken("default");
     expect(sent).toHaveLength(3);
   });
 
@@ -182,13 +189,39 @@ describe("SecretsManagerSecrets", () => {
       golf: "g",
       ntfy: "n",
     });
-    expect(await empty.golfCredentials("x")).toBeUndefined();
-    expect(await empty.ntfyToken()).toBeUndefined();
+    expect(await empty.golfCredentials("default", "x")).toBeUndefined();
+    expect(await empty.ntfyToken("default")).toBeUndefined();
     const broken = new SecretsManagerSecrets(
       recorder(() => ({ Name: "golf", SecretString: "{hunter2" })).client,
       { golf: "g" },
     );
-    const error = (await broken.golfCredentials("x").catch((e: Error) => e)) as Error;
+    const error = (await broken.golfCredentials("default", "x").catch((e: Error) => e)) as Error;
     expect(error.message).toBe("The secret golf is not valid JSON");
+  });
+
+  it("reads a named golfer's own secret by name: its credentials and topic, the server's token when it has none", async () => {
+    const { sent, client } = recorder((command) => {
+      const id = (command as GetSecretValueCommand).input.SecretId;
+      if (id === "golfers/alice")
+        return {
+          SecretString: JSON.stringify({
+            golf: { default: { username: "a", password: "pa" } },
+            ntfyTopic: "alice-7f",
+          }),
+        };
+      if (id === "ntfy") return { SecretString: JSON.stringify({ token: "tk_server" }) };
+      if (id === "golf")
+        return { SecretString: JSON.stringify({ default: { username: "d", password: "p" } }) };
+      throw named("ResourceNotFoundException");
+    });
+    const secrets = new SecretsManagerSecrets(client, { golf: "golf", ntfy: "ntfy", golfers: "golfers/" });
+    expect(await secrets.golfCredentials("alice", "links")).toEqual({ username: "a", password: "pa" });
+    expect(await secrets.ntfyTopic("alice")).toBe("alice-7f");
+    expect(await secrets.ntfyToken("alice")).toBe("tk_server");
+    // A golfer the stack made no secret for has nothing, and never falls back to the default golfer's sign-in.
+    expect(await secrets.golfCredentials("mallory", "links")).toBeUndefined();
+    expect(await secrets.ntfyToken("mallory")).toBeUndefined();
+    expect(await secrets.ntfyTopic("default")).toBeUndefined();
+    expect((sent as GetSecretValueCommand[]).map((c) => c.input.SecretId)).not.toContain("golfers/default");
   });
 });

@@ -58,16 +58,16 @@ type Template = {
 export function environmentOf(template: Template, logicalIdPrefix: string): Record<string, string> {
   const found = Object.entries(template.Resources).find(([id]) => id.startsWith(logicalIdPrefix))?.[1];
   const variables = found?.Properties.Environment?.Variables ?? {};
-  return Object.fromEntries(
-    Object.entries(variables).map(([name, value]) => [
-      name,
-      typeof value === "string"
-        ? value
-        : name.endsWith("_ARN")
-          ? `arn:aws:states:us-east-1:123456789012:stateMachine:bench-${name.toLowerCase()}`
-          : `bench-${name.toLowerCase()}`,
-    ]),
-  );
+  const standIn = (name: string, value: unknown): string => {
+    if (typeof value === "string") return value;
+    // A value built from references (Stack.toJsonString): its text with a stand-in for each reference.
+    const join = (value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+    if (join) return join[1].map((part) => standIn(`${name}_PART`, part)).join(join[0]);
+    return name.endsWith("_ARN")
+      ? `arn:aws:states:us-east-1:123456789012:stateMachine:bench-${name.toLowerCase()}`
+      : `bench-${name.toLowerCase()}`;
+  };
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, standIn(name, value)]));
 }
 
 /** One fresh process: import the front (a bundle or its source) and answer a request needing no AWS call (GET /mcp → 405). */

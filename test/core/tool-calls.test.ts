@@ -100,6 +100,7 @@ describe("ToolCalls.recover", () => {
         tool: "read_thing",
         arguments: {},
         owner: "alice",
+        golfer: "default",
         startedAt: Date.parse("2026-11-24T12:00:00.000Z"),
       },
     ]);

@@ -71,6 +71,7 @@ const invocation = (tool: string, args: JsonObject): ToolInvocation => ({
   tool,
   arguments: args,
   owner: "alice",
+  golfer: "default",
   startedAt: Date.now(),
 });
 

@@ -200,12 +200,27 @@ describe("the API Gateway edge", () => {
       restEvent({ method: "GET", path: "/mcp", headers: { [API_KEY_ID_HEADER]: "someone-else" } }, "key-7"),
     );
     expect(request.headers.get(API_KEY_ID_HEADER)).toBe("key-7");
-    expect(await new ApiGatewayKeyAuthenticator().authenticate(request)).toEqual({ owner: "key-7" });
+    expect(await new ApiGatewayKeyAuthenticator().authenticate(request)).toEqual({
+      owner: "key-7",
+      golfer: "default",
+    });
     const unsigned = restEvent(
       { method: "GET", path: "/mcp", headers: { [API_KEY_ID_HEADER]: "forged" } },
       "",
     );
     expect(await new ApiGatewayKeyAuthenticator().authenticate(toRequest(unsigned))).toBeUndefined();
+  });
+
+  it("acts as the golfer the stack bound the key to; a key it did not bind has no golf account once golfers are named", async () => {
+    const authenticator = new ApiGatewayKeyAuthenticator([
+      { keyId: "key-0", golfer: "default" },
+      { keyId: "key-7", golfer: "alice" },
+    ]);
+    const as = (keyId: string) =>
+      authenticator.authenticate(toRequest(restEvent({ method: "GET", path: "/mcp" }, keyId)));
+    expect(await as("key-7")).toEqual({ owner: "key-7", golfer: "alice" });
+    expect(await as("key-0")).toEqual({ owner: "key-0", golfer: "default" });
+    expect(await as("key-9")).toEqual({ owner: "key-9" });
   });
 
   it("keeps the stage in the URL, so status URLs are the public ones", () => {

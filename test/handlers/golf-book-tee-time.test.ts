@@ -73,7 +73,14 @@ afterAll(async () => {
 const teeSheet = (time: string) => site.teeSheetId(addDays(localParts(ZONE, new Date()).date, 2), time);
 
 function invocation(args: JsonObject, requestId = randomUUID()): ToolInvocation {
-  return { requestId, tool: "golf_book_tee_time", arguments: args, owner: "alice", startedAt: Date.now() };
+  return {
+    requestId,
+    tool: "golf_book_tee_time",
+    arguments: args,
+    owner: "alice",
+    golfer: "default",
+    startedAt: Date.now(),
+  };
 }
 
 describe("the golf_book_tee_time function", () => {

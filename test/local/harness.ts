@@ -8,17 +8,23 @@ import { type Runtime, type RuntimeOptions, startRuntime } from "../../local/run
 
 export const KEY = "test-key-alice-0123456789";
 export const OTHER_KEY = "test-key-bob-9876543210";
+/** A third key, never bound to a golfer. */
+export const UNBOUND_KEY = "test-key-carol-5555555555";
 
-/** Writes a keys file holding both test keys, hashed as the runtime stores them. */
-async function writeKeys(dataDir: string) {
+/** Which golfer the test keys act as (by owner id: alice, bob). Unbound when not given. */
+export type KeyGolfers = Partial<Record<"alice" | "bob", string>>;
+
+/** Writes a keys file holding the test keys, hashed as the runtime stores them. */
+async function writeKeys(dataDir: string, golfers: KeyGolfers) {
   const entry = (key: string, id: string) => ({
     id,
     sha256: createHash("sha256").update(key).digest("hex"),
     createdAt: new Date().toISOString(),
+    ...(golfers[id as keyof KeyGolfers] ? { golfer: golfers[id as keyof KeyGolfers] } : {}),
   });
   await writeFile(
     join(dataDir, "api-keys.json"),
-    JSON.stringify({ keys: [entry(KEY, "alice"), entry(OTHER_KEY, "bob")] }),
+    JSON.stringify({ keys: [entry(KEY, "alice"), entry(OTHER_KEY, "bob"), entry(UNBOUND_KEY, "carol")] }),
     { mode: 0o600 },
   );
 }
@@ -32,9 +38,12 @@ export interface Harness {
 }
 
 /** A runtime on a free loopback port, with simulated upstreams, fast retries and a fresh data folder. */
-export async function startHarness(options: Partial<RuntimeOptions> = {}): Promise<Harness> {
+export async function startHarness(
+  options: Partial<RuntimeOptions> = {},
+  keyGolfers: KeyGolfers = {},
+): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), "rez-agent-mcp-test-"));
-  await writeKeys(dataDir);
+  await writeKeys(dataDir, keyGolfers);
   const base: RuntimeOptions = {
     dataDir,
     host: "127.0.0.1",

@@ -19,6 +19,27 @@ async function secretsFile(content: unknown, mode = 0o600) {
 }
 
 describe("local secrets", () => {
+  it("keeps each named golfer's credentials and topic apart from the default golfer's, and refuses a bad golfer id", async () => {
+    const file = await secretsFile({
+      golf: { default: { username: "owner@example.com", password: "owner-pw" } },
+      golfers: {
+        alice: {
+          golf: { default: { username: "alice@example.com", password: "alice-pw" } },
+          ntfyTopic: "alice-7f",
+        },
+      },
+    });
+    const secrets = new DocumentSecrets(await loadLocalSecrets(file, { NTFY_TOKEN: "tk_env" }));
+    expect((await secrets.golfCredentials("alice", "any"))?.username).toBe("alice@example.com");
+    expect((await secrets.golfCredentials("default", "any"))?.username).toBe("owner@example.com");
+    expect(await secrets.golfCredentials("bob", "any")).toBeUndefined();
+    expect(await secrets.ntfyTopic("alice")).toBe("alice-7f");
+    expect(await secrets.ntfyToken("alice")).toBe("tk_env");
+    expect(await secrets.ntfyToken("bob")).toBeUndefined();
+    const bad = await secretsFile({ golfers: { "Alice Smith": {} } });
+    await expect(loadLocalSecrets(bad, {})).rejects.toThrow(/golfer id/);
+  });
+
   it("reads per-course and default credentials from a 0600 file, the environment winning", async () => {
     const file = await secretsFile({
       ntfyToken: "tk_file",
@@ -28,13 +49,13 @@ describe("local secrets", () => {
       },
     });
     const secrets = new DocumentSecrets(await loadLocalSecrets(file, { NTFY_TOKEN: "tk_env" }));
-    expect(await secrets.ntfyToken()).toBe("tk_env");
-    expect(await secrets.golfCredentials("sample-links")).toEqual({
+    expect(await secrets.ntfyToken("default")).toBe("tk_env");
+    expect(await secrets.golfCredentials("default", "sample-links")).toEqual({
       username: "links@example.com",
       password: "links-pw",
       clientSecret: "cs",
     });
-    expect(await secrets.golfCredentials("elsewhere")).toEqual({
+    expect(await secrets.golfCredentials("default", "elsewhere")).toEqual({
       username: "file@example.com",
       password: "file-pw",
     });

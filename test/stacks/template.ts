@@ -46,7 +46,10 @@ export const PLAN = { rateLimit: 7, burstLimit: 14, quotaPerDay: 1234 };
  * The test stage's stack, synthesised into `outdir` with cdk-nag on (a finding without an acknowledgement makes
  * synthesis throw); `bundle: false` skips esbuild for tests that read only the template.
  */
-export function synthTestStack(outdir: string, options: { bundle: boolean }) {
+export function synthTestStack(
+  outdir: string,
+  options: { bundle: boolean; settings?: Record<string, unknown> },
+) {
   const app = new App({
     outdir,
     ...(options.bundle ? {} : { context: { "aws:cdk:bundling-stacks": [] } }),
@@ -58,6 +61,7 @@ export function synthTestStack(outdir: string, options: { bundle: boolean }) {
       usagePlan: PLAN,
       logRetentionDays: 14,
       ntfyTopic: "alerts-7f3k",
+      ...options.settings,
     },
     (path) => new URL(`../../${path}`, import.meta.url).pathname,
   );
@@ -68,3 +72,10 @@ export function synthTestStack(outdir: string, options: { bundle: boolean }) {
   const template = Template.fromStack(stack);
   return { stack, template, json: template.toJSON() as TemplateJson };
 }
+
+/** The functions (by logical id, without "Role…") whose policies name a resource whose logical id has `marker`. */
+export const readersOf = (json: TemplateJson, marker: string) =>
+  resourcesOf(json, "AWS::IAM::Policy")
+    .filter(([, p]) => JSON.stringify(p.Properties).includes(marker))
+    .flatMap(([, p]) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref.replace(/Role.*/, "")))
+    .sort();

@@ -68,7 +68,14 @@ async function run(
     };
   const machine = new StateMachine(d as never);
   const execution = machine.run(
-    { requestId: "r-1", tool: name, arguments: { location: "x" }, owner: "key-1", startedAt: 1 },
+    {
+      requestId: "r-1",
+      tool: name,
+      arguments: { location: "x" },
+      owner: "key-1",
+      golfer: "alice",
+      startedAt: 1,
+    },
     {
       overrides: {
         taskResourceLocalHandlers: {
@@ -144,6 +151,7 @@ describe("a tool-call execution", () => {
       status: "completed",
       durationMs: 7,
       owner: "key-1",
+      golfer: "alice",
       summary: "1 period",
     });
   });

@@ -45,7 +45,7 @@ describe("redaction of what the server holds in secret", () => {
         { title: "t", message: "m" },
         {
           config: { baseUrl: "https://ntfy.example", topic: TOPIC },
-          secrets: { ntfyToken: async () => NTFY_TOKEN },
+          secrets: { ntfyToken: async () => NTFY_TOKEN, ntfyTopic: async () => undefined },
           http: echoingClient(),
         },
       ),
@@ -99,10 +99,10 @@ describe("redaction of what the server holds in secret", () => {
           { title: "t", message: "m" },
           {
             config: { baseUrl: "https://ntfy.example", topic: TOPIC },
-            secrets: { ntfyToken: async () => NTFY_TOKEN },
+            secrets: { ntfyToken: async () => NTFY_TOKEN, ntfyTopic: async () => undefined },
             http: new UpstreamClient({
               fetch: async (_url, init) => {
-                const authorization = (init?.headers as Record<string, string>).authorization ?? "";
+                const authorization = ((init?.headers ?? {}) as Record<string, string>).authorization ?? "";
                 const quoted = `seen: ${encode(authorization)} and ${encode(JSON.stringify({ auth: authorization }))}`;
                 return new Response(JSON.stringify({ error: quoted }), { status: 400 });
               },
@@ -146,7 +146,7 @@ describe("redaction of what the server holds in secret", () => {
     };
     const failure = await invokeTool(
       tool,
-      { requestId: "r", tool: "t", arguments: {}, owner: "o", startedAt: 0 },
+      { requestId: "r", tool: "t", arguments: {}, owner: "o", golfer: "default", startedAt: 0 },
       {},
       { now: () => 1 },
     ).catch((error: Error) => error.message);
