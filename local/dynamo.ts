@@ -29,6 +29,15 @@ export interface LocalDynamo {
  */
 export type DynamoListen = { tcp: true } | { socket: string };
 
+/**
+ * Connections the server keeps to its store's socket. dynalite answers one request at a time, so more connections
+ * add no speed; a burst beyond them waits in the agent's queue instead of overflowing the socket's listen backlog
+ * (which refuses a connection outright: EAGAIN).
+ */
+export const STORE_CONNECTIONS = 32;
+/** The socket's listen backlog: room for every connection the pool opens at once, and for other clients' bursts. */
+const STORE_BACKLOG = 1_024;
+
 /** dynalite persisted under `path`, reached through the real AWS SDK client. */
 export async function startLocalDynamo(
   path: string,
@@ -49,7 +58,7 @@ export async function startLocalDynamo(
         server.off("error", reject);
         resolve();
       };
-      if ("socket" in listenOn) server.listen(listenOn.socket, done);
+      if ("socket" in listenOn) server.listen({ path: listenOn.socket, backlog: STORE_BACKLOG }, done);
       else server.listen(port, "127.0.0.1", done);
     });
   if ("socket" in listenOn) await rm(listenOn.socket, { force: true });
@@ -60,7 +69,7 @@ export async function startLocalDynamo(
   if ("socket" in listenOn) {
     endpoint = listenOn.socket;
     // Every connection of this agent goes to the socket; the URL's host is never resolved.
-    const agent = new Agent({ keepAlive: true });
+    const agent = new Agent({ keepAlive: true, maxSockets: STORE_CONNECTIONS });
     agent.createConnection = (_options, callback) => {
       const socket = createConnection({ path: listenOn.socket });
       callback?.(null, socket);
@@ -69,7 +78,8 @@ export async function startLocalDynamo(
     client = new DynamoDBClient({
       ...base,
       endpoint: "http://dynalite.socket",
-      requestHandler: { httpAgent: agent },
+      // A full queue is the design, not a problem: the SDK's "socket usage at capacity" warning is not printed.
+      requestHandler: { httpAgent: agent, logger: { ...console, warn: () => {} } },
     });
   } else {
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -131,11 +131,16 @@ export class CallLifecycle {
     enough?: (record: RequestRecord) => boolean,
   ) {
     if (!REQUEST_ID_PATTERN.test(id)) return undefined;
-    const record = await this.#deps.store.get(id);
-    if (!record || record.owner !== principal.owner) return undefined;
-    if (waitMs <= 0) return record;
-    const options = { changeSignal: this.#deps.changeSignal, abortSignal, ...(enough ? { enough } : {}) };
-    return (await waitForTerminal(this.#deps.store, id, waitMs, options)) ?? record;
+    const mine = (record: RequestRecord | undefined) =>
+      record?.owner === principal.owner ? record : undefined;
+    if (waitMs <= 0) return mine(await this.#deps.store.get(id));
+    // The wait's first read is the ownership check too: another owner's record ends it at once, unseen.
+    const options = {
+      changeSignal: this.#deps.changeSignal,
+      abortSignal,
+      enough: (record: RequestRecord) => record.owner !== principal.owner || (enough?.(record) ?? false),
+    };
+    return mine(await waitForTerminal(this.#deps.store, id, waitMs, options));
   }
 
   /**

@@ -147,10 +147,10 @@ export interface Authenticator {
 }
 
 /**
- * Resolves when something may have changed the record (a hint, not a guarantee), or after `timeoutMs`.
- * Locally the runtime signals each write; on AWS there is none and the watcher falls back to polling.
+ * Resolves `true` when something wrote the record, or `false` after `timeoutMs`. Locally the runtime signals every
+ * write it makes (the only writer of its store); on AWS there is none and the watcher falls back to polling.
  */
-export type ChangeSignal = (id: string, timeoutMs: number) => Promise<void>;
+export type ChangeSignal = (id: string, timeoutMs: number) => Promise<boolean>;
 
 export const systemClock: Clock = { now: () => Date.now() };
 

@@ -18,6 +18,16 @@ export interface WatchOptions {
 export const FAST_POLL_MS = 75;
 const FAST_PHASE_MS = 5_000;
 const MAX_POLL_MS = 1000;
+/**
+ * With a change signal every write wakes the watcher, so the record is read again only when written, and every
+ * SIGNALLED_REREAD_MS in case a write went unsignalled: idle long polls cost the store almost nothing.
+ */
+const SIGNALLED_REREAD_MS = 5_000;
+/**
+ * A read still unanswered this long after the deadline is not waited for: the watcher answers with what it last read.
+ * A wait then ends by its deadline plus this, whatever the store's queue (API Gateway cuts a request at 29 s).
+ */
+export const READ_GRACE_MS = 1_000;
 
 function delay(ms: number, abortSignal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -45,30 +55,70 @@ export async function waitForTerminal(
   const deadline = started + timeoutMs;
   let pollMs = FAST_POLL_MS;
   let last: RequestRecord | undefined;
+  let read = false;
   for (;;) {
     // Listen before reading: a write that lands between the read and the wait still wakes it.
-    const changed = options.changeSignal?.(id, Math.min(Math.max(deadline - Date.now(), 0), MAX_POLL_MS));
+    const changed = options.changeSignal?.(
+      id,
+      Math.min(Math.max(deadline - Date.now(), 0), SIGNALLED_REREAD_MS),
+    );
     let unavailable: StoreUnavailable | undefined;
     try {
-      last = await store.get(id);
+      const answer = await within(store.get(id), deadline + READ_GRACE_MS - Date.now());
+      if (answer === NO_ANSWER) {
+        if (!read) throw new StoreUnavailable(`no answer for ${id} within the wait`);
+        return last;
+      }
+      last = answer;
+      read = true;
       if (!last || isTerminal(last.status) || options.enough?.(last)) return last;
     } catch (error) {
       // The store away for a moment is no news: keep the last read and try again until the deadline.
       if (!(error instanceof StoreUnavailable)) throw error;
       unavailable = error;
     }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0 || options.abortSignal?.aborted) {
-      if (unavailable && !last) throw unavailable;
+    if (deadline - Date.now() <= 0 || options.abortSignal?.aborted) {
+      if (unavailable && !read) throw unavailable;
       return last;
     }
     if (changed && !unavailable) {
-      // The signal is only a hint: a write it missed is still found by the next read, at most MAX_POLL_MS later.
-      await changed;
+      // Unwritten until the deadline: the last read is still the record, with no need to read it again.
+      if (!(await untilAborted(changed, options.abortSignal)) && deadline - Date.now() <= 0) return last;
     } else {
-      await delay(Math.min(remaining, pollMs), options.abortSignal);
+      await delay(Math.min(deadline - Date.now(), pollMs), options.abortSignal);
       if (Date.now() - started >= FAST_PHASE_MS) pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
     }
+  }
+}
+
+const NO_ANSWER = Symbol("no answer");
+
+/** The promise's value, or NO_ANSWER once `ms` have passed (its value may be undefined: a record not found). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof NO_ANSWER> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof NO_ANSWER>((resolve) => {
+    timer = setTimeout(resolve, Math.max(ms, 0), NO_ANSWER);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The signal's answer, or false as soon as the client goes away. */
+async function untilAborted(changed: Promise<boolean>, abortSignal?: AbortSignal): Promise<boolean> {
+  if (!abortSignal) return changed;
+  if (abortSignal.aborted) return false;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<boolean>((resolve) => {
+    onAbort = () => resolve(false);
+    abortSignal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([changed, aborted]);
+  } finally {
+    if (onAbort) abortSignal.removeEventListener("abort", onAbort);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * The local runtime in a process of its own, for the load benchmark (its peak RSS is then its own): simulated
- * upstreams, and get_weather replaced by a zero-latency tool so the figures are the orchestration's alone. Prints
- * `READY <mcpUrl> <eventsFile>` on stdout.
+ * The local runtime in a process of its own, for the load benchmark and the burst test (its peak RSS is then its
+ * own): simulated upstreams, get_weather replaced by a zero-latency tool so the figures are the orchestration's
+ * alone, and send_push_notification by one that stays working until its step's timeout (a call to long-poll).
+ * Prints `READY <mcpUrl> <eventsFile>` on stdout.
  */
 import { startRuntime } from "../../local/runtime.ts";
 import { KEY } from "./stats.ts";
@@ -19,6 +20,7 @@ const runtime = await startRuntime({
       summary: "ok",
       durationMs: Date.now() - event.startedAt,
     }),
+    send_push_notification: () => new Promise(() => {}),
   },
 });
 process.stdout.write(`READY ${runtime.mcpUrl} ${runtime.eventsFile}\n`);

@@ -6,6 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { bridge } from "./bridge.ts";
+import { bursts } from "./bursts.ts";
 import { crashSweep } from "./crash-sweep.ts";
 import { bundles } from "./deployed.ts";
 import { orchestration } from "./orchestration.ts";
@@ -22,6 +23,7 @@ const results = {
   machine: `${cpus().length} cores`,
   protocolFront: await protocolFront(),
   orchestration: await orchestration(),
+  bursts: await bursts(),
   endToEndMs: await endToEnd(),
   bridge: await bridge(),
   deployed: await bundles(),
@@ -55,6 +57,14 @@ const targets = [
       load.books.completedEvents === load.books.calls &&
       load.books.working === 0,
     `${load.books.calls} calls, ${load.books.records} records, ${load.books.completedEvents} events, ${load.books.working} working`,
+  ],
+  [
+    "bursts: 1,000 concurrent calls and 1,000 long polls all answered, polls end before 29 s, ping p99 ≤ 100 ms",
+    results.bursts.calls.refused === 0 &&
+      results.bursts.longPolls.refused === 0 &&
+      results.bursts.longPolls.ms.max < 29_000 &&
+      results.bursts.pingUnderPollsMs.p99 <= 100,
+    `calls ${results.bursts.calls.answered}/${results.bursts.calls.sent} answered (max ${Math.round(results.bursts.calls.ms.max)} ms); polls ${results.bursts.longPolls.answered}/${results.bursts.longPolls.sent} answered, longest ${Math.round(results.bursts.longPolls.ms.max)} ms (wait ${results.bursts.longPolls.waitSeconds} s); ping p99 ${results.bursts.pingUnderPollsMs.p99} ms`,
   ],
   ["front bundle ≤ 500 KB", frontBytes <= 500_000, `${Math.round(frontBytes / 1000)} KB`],
   [
