@@ -243,11 +243,13 @@ export class RemoteEndpoint {
     const said = reasonIn(text);
     const where = this.#config.source;
     const { href } = this.#config.endpoint;
-    // API Gateway answers a bad key with 403 "Forbidden" and an unknown path with 403 "Missing Authentication Token".
-    if (status === 401 || (status === 403 && said === "Forbidden")) {
+    // The server answers a missing or wrong key with 403 and the code "forbidden" (API Gateway too, with the
+    // stack's gateway response; by default it says "Forbidden"), an unknown path on API Gateway with 403 "Missing
+    // Authentication Token". Older servers answered 401.
+    if (status === 401 || (status === 403 && (said === "Forbidden" || codeIn(text) === "forbidden"))) {
       return new RemoteFailed(
         "key",
-        `the endpoint refused the API key (HTTP ${status}). Check the API key in ${where} (or REZ_AGENT_MCP_API_KEY).`,
+        `the endpoint refused the API key (HTTP ${status}${said && said !== "Forbidden" ? `: ${said}` : ""}). Check the API key in ${where} (or REZ_AGENT_MCP_API_KEY).`,
         true,
       );
     }
@@ -325,6 +327,15 @@ function jsonRpcError(text: string): { error: { code: number; message: string } 
     // not JSON-RPC
   }
   return undefined;
+}
+
+function codeIn(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === "string" ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function reasonIn(text: string): string {

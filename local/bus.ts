@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { appendFile, readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { matchesPattern } from "../functions/core/event-pattern.ts";
 import type { EventPattern, ToolCallEvent } from "../functions/core/events.ts";
 import type { EventPublisher } from "../functions/core/ports.ts";
@@ -44,10 +44,19 @@ export class LocalEventBus implements EventPublisher {
   readonly #deliveries = new Set<Promise<void>>();
   /** The eventIds already in the events file: a re-published event is not written twice. */
   readonly #written = new Set<string>();
+  readonly #log: (line: string) => void;
+  /** Whether the last append failed: the operator hears of a failing file once, and once more when it recovers. */
+  #failing = false;
 
-  constructor(options: { eventsFile?: string; onError: (error: unknown) => void }) {
+  constructor(options: {
+    eventsFile?: string;
+    onError: (error: unknown) => void;
+    /** Where the operator reads that the events file stopped (or resumed) taking events. */
+    log?: (line: string) => void;
+  }) {
     this.#eventsFile = options.eventsFile;
     this.#onError = options.onError;
+    this.#log = options.log ?? (() => {});
   }
 
   /** Reads the eventIds the events file already holds (a restart re-publishes what it cannot be sure was sent). */
@@ -79,7 +88,7 @@ export class LocalEventBus implements EventPublisher {
       const file = this.#eventsFile;
       const lines = fresh.map((event) => `${JSON.stringify(event)}\n`).join("");
       // Appends are chained so lines never interleave; one that failed does not stop the next.
-      const write = this.#writes.catch(() => {}).then(() => appendWithRetry(file, lines));
+      const write = this.#writes.catch(() => {}).then(() => this.#append(file, lines));
       this.#writes = write;
       await write;
     }
@@ -103,6 +112,29 @@ export class LocalEventBus implements EventPublisher {
     }
   }
 
+  /**
+   * An append that fails leaves its events in the outbox (the put throws, so they stay pending and are published
+   * again later): nothing is lost, but the operator must know, once, and again when the file takes events again.
+   */
+  async #append(file: string, lines: string): Promise<void> {
+    try {
+      await appendWithRetry(file, lines);
+    } catch (error) {
+      if (!this.#failing) {
+        this.#failing = true;
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        this.#log(
+          `error: cannot write the events file ${file} (${reason}): events wait in the outbox and are written once it can be`,
+        );
+      }
+      throw error;
+    }
+    if (this.#failing) {
+      this.#failing = false;
+      this.#log(`the events file ${file} takes events again; those that waited are being written`);
+    }
+  }
+
   /** Waits for pending file writes and rule deliveries. */
   async flush(): Promise<void> {
     await this.#writes.catch(this.#onError);
@@ -114,12 +146,31 @@ export class LocalEventBus implements EventPublisher {
 async function appendWithRetry(file: string, lines: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await appendFile(file, lines, { mode: 0o600 });
+      await appendWhole(file, lines);
       return;
     } catch (error) {
       if (attempt >= 3) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
+  }
+}
+
+/**
+ * Appends all the lines or none: a full disk can take part of a write, and the next append would then follow a torn
+ * line in the middle of the file. The part written is cut off again (which frees space, so it works on a full disk).
+ */
+async function appendWhole(file: string, lines: string): Promise<void> {
+  const handle = await open(file, "a", 0o600);
+  try {
+    const { size } = await handle.stat();
+    try {
+      await handle.appendFile(lines);
+    } catch (error) {
+      await handle.truncate(size).catch(() => {});
+      throw error;
+    }
+  } finally {
+    await handle.close();
   }
 }
 

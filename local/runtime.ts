@@ -48,7 +48,9 @@ import {
 } from "./resources.ts";
 import { RecordSignals } from "./signals.ts";
 import type { GolfSimulatorOptions } from "./simulators/cps-golf.ts";
+import { REFUSED_FOR_FULL_DISK, settleGhosts } from "./store-ghosts.ts";
 import { checkStoreOpens, notePid, RecordCount, StartupError } from "./store-guard.ts";
+import { onStoreWriteError, StoreHealth } from "./store-health.ts";
 import { prepareUpstreams, type Simulators } from "./upstreams.ts";
 import { LocalWorkflow } from "./workflow.ts";
 
@@ -171,6 +173,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const storePath = join(options.dataDir, "dynamodb");
     await checkStoreOpens(storePath, options.dataDir);
+    // A full disk refuses new calls and resumes by itself (store-health.ts); it no longer ends the process.
+    const health = new StoreHealth({
+      dataDir: options.dataDir,
+      log: options.log,
+      reopen: async () => {
+        await dynamo.pause();
+        await dynamo.resume();
+        await afterReopen();
+      },
+    });
+    let afterReopen = async () => {};
+    const forget = onStoreWriteError(storePath, (error) => health.writeFailed(error));
+    cleanups.push(async () => forget());
+    cleanups.push(async () => health.stop());
     const dynamo = await startLocalDynamo(storePath, {
       socket: await storeSocketPath(options.dataDir, cleanups),
     });
@@ -202,8 +218,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           } as const)
         : await loadLocalKeys(join(options.dataDir, "api-keys.json"), options.apiKey, namedGolfers);
     const signals = new RecordSignals();
-    const store = signals.signalling(new DynamoDbRequestStore(dynamo.client, LOCAL_REQUEST_TABLE));
-    const bus = new LocalEventBus({ eventsFile, onError: reportError });
+    const store = health.guard(
+      signals.signalling(new DynamoDbRequestStore(dynamo.client, LOCAL_REQUEST_TABLE)),
+    );
+    const bus = new LocalEventBus({ eventsFile, onError: reportError, log: options.log });
     await bus.open();
     cleanups.push(() => bus.flush());
 
@@ -356,10 +374,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // What the stack's scheduled sweeper does: calls left working whose execution ended or never started.
     const { lifecycle, recovery } = front;
     const sweeper = setInterval(() => {
+      if (health.full) return; // it would only fail; the reopen sweeps at once
       recovery.sweep(SWEEP_GRACE_MS, EXPRESS_LIMIT_MS).catch(reportError);
       lifecycle.deliverPendingEvents(OUTBOX_GRACE_MS).catch(reportError);
       recordCount.note().catch(reportError);
     }, options.sweepIntervalMs ?? 60_000);
+    // Calls whose outcome could not be recorded while the disk was full are settled from their executions, and
+    // the events that waited go out, as soon as the store writes again.
+    afterReopen = async () => {
+      // From the table: a write cut short by the full disk may have reached an item and not its index entries,
+      // or an index entry and not its item (a ghost of a refused call).
+      await settleGhosts(dynamo.client, LOCAL_REQUEST_TABLE, (ghost) =>
+        lifecycle.fail(ghost, { type: "StoreFull", message: REFUSED_FOR_FULL_DISK }),
+      ).catch(reportError);
+      await recovery.sweep(0, EXPRESS_LIMIT_MS, { fromTable: true }).catch(reportError);
+      await lifecycle.deliverPendingEvents(0, { fromTable: true }).catch(reportError);
+    };
     sweeper.unref();
     cleanups.push(async () => clearInterval(sweeper));
 

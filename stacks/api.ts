@@ -6,6 +6,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   Period,
+  ResponseType,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -13,6 +14,7 @@ import { LogGroup, type LogGroupProps } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import type { GolferKey } from "../functions/adapters/api-gateway-key.ts";
 import { DEFAULT_GOLFER } from "../functions/core/golfers.ts";
+import { KEY_MESSAGES, keyRefusalBody } from "../functions/core/key-refusal.ts";
 import { pascalCase } from "../functions/tools/manifest.ts";
 import type { StageConfig } from "./config.ts";
 
@@ -57,6 +59,12 @@ export function mcpApi(
   status.addMethod("GET", integration, withId);
   status.addResource("cancel").addMethod("POST", integration, withId);
 
+  // A missing or wrong key reads as one in every MCP client (functions/core/key-refusal.ts), as from the front.
+  api.addGatewayResponse("InvalidApiKey", {
+    type: ResponseType.INVALID_API_KEY,
+    statusCode: "403",
+    templates: { "application/json": JSON.stringify(keyRefusalBody(KEY_MESSAGES.either)) },
+  });
   const key = new ApiKey(scope, "ApiKey", { description: "rez-agent-mcp: the first client's key" });
   const plan = api.addUsagePlan("UsagePlan", {
     description: "Per-key limits",

@@ -1,6 +1,6 @@
 import type { CallLifecycle, LifecycleDeps } from "./call-lifecycle.ts";
 import { stoppedMessage } from "./execution-outcome.ts";
-import type { ExecutionState } from "./ports.ts";
+import type { ExecutionState, ListOptions } from "./ports.ts";
 import { type RequestRecord, workflowInput } from "./record.ts";
 import { workflowKindOf } from "./tool.ts";
 
@@ -46,9 +46,17 @@ export class CallRecovery {
    * Settles the calls still working past `graceMs` whose execution has ended or never started. Express executions
    * cannot be described; one still working past its longest possible run is settled as stopped.
    */
-  async sweep(graceMs: number, expressLimitMs: number): Promise<{ checked: number; settled: number }> {
+  async sweep(
+    graceMs: number,
+    expressLimitMs: number,
+    options: ListOptions = {},
+  ): Promise<{ checked: number; settled: number }> {
     const now = this.#deps.clock.now();
-    const records = await this.#deps.store.listWorking(new Date(now - graceMs).toISOString());
+    const records = await this.#deps.store.listWorking(
+      new Date(now - graceMs).toISOString(),
+      undefined,
+      options,
+    );
     let settled = 0;
     for (const record of records) {
       const definition = this.#deps.tools.get(record.tool);

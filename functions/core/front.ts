@@ -11,8 +11,9 @@ import {
 } from "./http.ts";
 import { isJsonObject, nestsDeeperThan } from "./json.ts";
 import { checkEnvelope, checkParams } from "./jsonrpc.ts";
+import { KEY_MESSAGES, keyRefusalBody } from "./key-refusal.ts";
 import { createMcpHandler, PROTOCOL_VERSIONS } from "./mcp-server.ts";
-import { type Authenticator, type Principal, STORE_UNAVAILABLE_MESSAGE, StoreUnavailable } from "./ports.ts";
+import { type Authenticator, type Principal, StoreUnavailable } from "./ports.ts";
 import { type ToolCallDeps, ToolCalls } from "./tool-calls.ts";
 import { ArgumentValidator } from "./validation.ts";
 
@@ -78,6 +79,17 @@ const MAX_NESTING = 64;
  * const front = createFront(deps, DEFAULT_FRONT_CONFIG);
  * const response = await front.handle(new Request("http://127.0.0.1:3000/mcp", { method: "POST", body }));
  */
+/**
+ * A missing or wrong key is 403, not 401: MCP clients (Claude Code, mcp-remote, the Inspector) answer a 401 by
+ * looking for an OAuth authorization server to register with, and then report that search's failure instead of the
+ * key; a 403 they report with this body. API Gateway answers a bad key with 403 too (the stack gives it this body).
+ * No WWW-Authenticate and no OAuth metadata anywhere: nothing here invites a registration.
+ */
+function keyRefused(request: Request): Response {
+  const message = request.headers.get("x-api-key") ? KEY_MESSAGES.wrong : KEY_MESSAGES.missing;
+  return jsonResponse(403, keyRefusalBody(message));
+}
+
 export function createFront(deps: FrontDeps, config: FrontConfig): Front {
   const validator = new ArgumentValidator(deps.tools.list());
   const calls = new ToolCalls({ ...deps, validator }, config);
@@ -183,9 +195,7 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
       return httpError(403, "forbidden", "Origin not allowed");
     }
     const principal = await deps.authenticator.authenticate(request);
-    if (!principal) {
-      return httpError(401, "unauthorized", "Missing or invalid API key: send it in the x-api-key header");
-    }
+    if (!principal) return keyRefused(request);
     switch (target.kind) {
       case "mcp":
         if (request.method === "POST") return postMcp(request, principal, rpc);
@@ -233,7 +243,7 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
       // A client that hung up (mid-body, or while waiting) is no server error: nobody is left to answer.
       if (request.signal.aborted) return httpError(499, "client_closed", "The client closed the request");
       if (error instanceof StoreUnavailable) {
-        return httpError(503, "store_unavailable", STORE_UNAVAILABLE_MESSAGE, { "retry-after": "1" });
+        return httpError(503, "store_unavailable", error.clientMessage, { "retry-after": "1" });
       }
       deps.onUnexpectedError(error);
       return httpError(

@@ -15,7 +15,7 @@ import {
   type Task,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonObject } from "./json.ts";
-import { type Principal, STORE_UNAVAILABLE_MESSAGE, StoreUnavailable } from "./ports.ts";
+import { type Principal, StoreUnavailable } from "./ports.ts";
 import { rpcError } from "./rpc-error.ts";
 import type { ToolDefinition, ToolRegistry } from "./tool.ts";
 
@@ -180,8 +180,7 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
           return await handler(...args);
         } catch (error) {
           if (error instanceof McpError) throw rpcError(error);
-          if (error instanceof StoreUnavailable)
-            throw rpcError(ErrorCode.InternalError, STORE_UNAVAILABLE_MESSAGE);
+          if (error instanceof StoreUnavailable) throw rpcError(ErrorCode.InternalError, error.clientMessage);
           options.onUnexpectedError(error);
           throw rpcError(
             ErrorCode.InternalError,

@@ -50,14 +50,23 @@ export interface RecordPage {
   nextCursor?: string;
 }
 
-/** The store could not be reached or answered with a server error: worth trying again in a moment. */
-export class StoreUnavailable extends Error {
-  override readonly name = "StoreUnavailable";
-}
-
 /** What a client is told when the store is unavailable. */
 export const STORE_UNAVAILABLE_MESSAGE =
   "The request store is temporarily unavailable. Try again in a moment.";
+
+/**
+ * The store could not be reached or answered with a server error: worth trying again in a moment. `clientMessage`
+ * is what a client reads (the message is the operator's, and may name paths).
+ */
+export class StoreUnavailable extends Error {
+  override readonly name = "StoreUnavailable";
+  readonly clientMessage: string;
+
+  constructor(message: string, clientMessage = STORE_UNAVAILABLE_MESSAGE) {
+    super(message);
+    this.clientMessage = clientMessage;
+  }
+}
 
 /** A cursor the store did not issue. */
 export class InvalidCursor extends Error {

@@ -60,7 +60,13 @@ export interface Assembly {
   rules: RuleSpec[];
   busName: string;
   secrets: { arn: string; initial: string }[];
-  api: { stageName: string; apiKeyId: string; frontArn: string };
+  api: {
+    stageName: string;
+    apiKeyId: string;
+    frontArn: string;
+    /** What API Gateway answers a missing or wrong key: the stack's INVALID_API_KEY response, or its default. */
+    invalidApiKey: { status: number; body: string };
+  };
 }
 
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
@@ -246,6 +252,21 @@ export function readAssembly(outdir: string, stackName: string): Assembly {
       stageName: String((stage.Properties as { StageName: string }).StageName),
       apiKeyId: keyId,
       frontArn: front.arn,
+      invalidApiKey: gatewayResponse(of("AWS::ApiGateway::GatewayResponse"), "INVALID_API_KEY") ?? {
+        status: 403,
+        body: JSON.stringify({ message: "Forbidden" }),
+      },
     },
   };
+}
+
+/** A gateway response of the template (its status and JSON template), as API Gateway would answer with it. */
+function gatewayResponse(
+  responses: [string, { Properties?: Record<string, unknown> }][],
+  type: string,
+): { status: number; body: string } | undefined {
+  const found = responses.find(([, response]) => response.Properties?.ResponseType === type)?.[1].Properties;
+  if (!found) return undefined;
+  const templates = (found.ResponseTemplates ?? {}) as Record<string, string>;
+  return { status: Number(found.StatusCode ?? 403), body: templates["application/json"] ?? "" };
 }

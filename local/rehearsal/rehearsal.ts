@@ -299,7 +299,9 @@ export async function startRehearsal(
       };
       if (!url.pathname.startsWith(`${stagePrefix}/mcp`))
         return reply(403, { message: "Missing Authentication Token" });
-      if (request.headers["x-api-key"] !== apiKey) return reply(403, { message: "Forbidden" });
+      if (request.headers["x-api-key"] !== apiKey) {
+        return reply(assembly.api.invalidApiKey.status, assembly.api.invalidApiKey.body);
+      }
       try {
         const result = (await front.invoke(proxyEvent(request, url, body, assembly.api.apiKeyId))) as {
           statusCode: number;

@@ -3,6 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { idempotentRequestId } from "../../functions/core/digest.ts";
+import { KEY_MESSAGES, keyRefusalBody } from "../../functions/core/key-refusal.ts";
 import { RACE_LEAD_MS } from "../../functions/tools/golf-book-when-open.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import type { Rehearsal } from "./rehearsal.ts";
@@ -50,6 +51,21 @@ export async function runSession(rehearsal: Rehearsal) {
     "initialize",
     () => client.connect(transport),
     () => undefined,
+  );
+  await step(
+    "a wrong key reads as a wrong key (the stack's gateway response)",
+    async () => {
+      const response = await fetch(rehearsal.endpoint, {
+        method: "POST",
+        headers: { "x-api-key": "not-the-key", "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
+      return { status: response.status, body: await response.text() };
+    },
+    ({ status, body }) =>
+      status === 403 && body === JSON.stringify(keyRefusalBody(KEY_MESSAGES.either))
+        ? undefined
+        : `HTTP ${status}: ${body}`,
   );
   const call = (name: string, args: Record<string, unknown>) =>
     client.callTool({ name, arguments: args }) as Promise<Result>;

@@ -203,7 +203,7 @@ describe("the bridge", () => {
     const bridge = await startBridge({}, { REZ_AGENT_MCP_API_KEY: "not-the-key" });
     try {
       await expect(bridge.client.listTools()).rejects.toThrow(
-        /refused the API key \(HTTP 401\).*REZ_AGENT_MCP_API_KEY/,
+        /refused the API key \(HTTP 403: Wrong API key: .*\)\. Check the API key in .*REZ_AGENT_MCP_API_KEY/,
       );
       await expect(
         bridge.client.callTool({ name: "get_weather", arguments: { location: "x" } }),

@@ -67,6 +67,23 @@ describe("the MCP Inspector CLI through the bridge", () => {
     expect(result.structuredContent.location.name).toBe("Sample Links");
   });
 
+  it.each([
+    [
+      "a wrong key",
+      "x-api-key: not-the-key",
+      /Wrong API key: the key sent in x-api-key is not one this server knows/,
+    ],
+    ["no key", "x-other: none", /No API key: send your key in the x-api-key header/],
+  ])("shows %s as such, not as an OAuth failure", async (_, header, message) => {
+    const { code, stdout, stderr } = await runToExit(
+      [INSPECTOR, "--cli", harness.runtime.mcpUrl, "--header", header, "--method", "tools/list"],
+      { ...process.env, HOME: process.env.HOME ?? "/tmp" },
+    );
+    expect(code).not.toBe(0);
+    expect(`${stdout}${stderr}`).toMatch(message);
+    expect(`${stdout}${stderr}`).not.toMatch(/OAuth|auth_required.*TTY|registration/i);
+  });
+
   it("calls a tool", async () => {
     const { code, stdout } = await inspect(
       "--method",

@@ -103,6 +103,27 @@ describe("golfers bound to keys", () => {
     ).toEqual(new Set(["alice", "bob"]));
   });
 
+  it("schedules a booking for the calling key's golfer: at the release it books with that golfer's sign-in", async () => {
+    harness = await twoGolfers();
+    const site = harness.runtime.simulators.golf["sample-links"] as GolfSimulator;
+    const date = addDays(localParts("America/Los_Angeles", new Date()).date, 20);
+    site.release(date, 3_000);
+    const scheduled = await call(harness, OTHER_KEY, "golf_book_when_open", { date, players: 1 });
+    expect(scheduled.result?.isError).not.toBe(true);
+    await vi.waitFor(
+      () =>
+        expect(site.reservations.filter((r) => r.teeSheetId > 0 && r.golferId === BOB.golferId)).toHaveLength(
+          1,
+        ),
+      {
+        timeout: 20_000,
+        interval: 200,
+      },
+    );
+    expect(site.reservations.filter((r) => r.golferId === ALICE.golferId)).toEqual([]);
+    expect(await reservationsOf(harness, KEY)).toEqual([]);
+  }, 30_000);
+
   it("answers a key with no golfer 'no golf account' on golf tools and pushes, records nothing, and still serves it the weather", async () => {
     harness = await twoGolfers();
     const site = harness.runtime.simulators.golf["sample-links"] as GolfSimulator;

@@ -229,19 +229,44 @@ describe("protocol version negotiation", () => {
 });
 
 describe("auth, hosts and origins", () => {
-  it.each<[string, Record<string, string>]>([
-    ["a missing key", {}],
-    ["a wrong key", { "x-api-key": "nope" }],
-    ["a key that only shares a prefix", { "x-api-key": KEY.slice(0, -1) }],
-  ])("answers %s with 401 and a JSON error", async (_, headers) => {
-    for (const path of ["/mcp", "/mcp/status/00000000-0000-4000-8000-000000000000"]) {
+  it.each<[string, Record<string, string>, RegExp]>([
+    ["a missing key", {}, /^No API key: send your key in the x-api-key header\.$/],
+    [
+      "a wrong key",
+      { "x-api-key": "nope" },
+      /^Wrong API key: the key sent in x-api-key is not one this server knows/,
+    ],
+    ["a key that only shares a prefix", { "x-api-key": KEY.slice(0, -1) }, /^Wrong API key/],
+  ])(
+    "answers %s with 403 (not 401, which sends MCP clients looking for OAuth) and says which it was",
+    async (_, headers, message) => {
+      for (const path of ["/mcp", "/mcp/status/00000000-0000-4000-8000-000000000000"]) {
+        const response = await fetch(`${harness.runtime.url}${path}`, {
+          method: path === "/mcp" ? "POST" : "GET",
+          headers: { ...MCP_HEADERS, ...headers },
+          body: path === "/mcp" ? '{"jsonrpc":"2.0","id":1,"method":"ping"}' : null,
+        });
+        expect(response.status).toBe(403);
+        expect(response.headers.get("www-authenticate")).toBeNull();
+        const { error } = await response.json();
+        expect(error.code).toBe("forbidden");
+        expect(error.message).toMatch(message);
+      }
+    },
+  );
+
+  it("serves no OAuth metadata that would invite a client to register", async () => {
+    for (const path of [
+      "/.well-known/oauth-protected-resource",
+      "/.well-known/oauth-protected-resource/mcp",
+      "/.well-known/oauth-authorization-server",
+      "/.well-known/openid-configuration",
+      "/register",
+    ]) {
       const response = await fetch(`${harness.runtime.url}${path}`, {
-        method: path === "/mcp" ? "POST" : "GET",
-        headers: { ...MCP_HEADERS, ...headers },
-        body: path === "/mcp" ? '{"jsonrpc":"2.0","id":1,"method":"ping"}' : null,
+        method: path === "/register" ? "POST" : "GET",
       });
-      expect(response.status).toBe(401);
-      expect((await response.json()).error.code).toBe("unauthorized");
+      expect(response.status).toBe(404);
     }
   });
 

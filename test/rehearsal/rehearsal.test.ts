@@ -22,6 +22,7 @@ describe("the rehearsal of the synthesized stack", () => {
     expect(steps.filter((step) => !step.ok)).toEqual([]);
     expect(steps.map((step) => step.name)).toEqual(
       expect.arrayContaining([
+        "a wrong key reads as a wrong key (the stack's gateway response)",
         "golf_book_tee_time (standard)",
         "booking notification (rule → notifier bundle → ntfy)",
         "cancel during ReserveTeeTimes → 'may still complete'",

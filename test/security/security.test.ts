@@ -35,7 +35,7 @@ describe("authentication", () => {
       headers: MCP_HEADERS,
       ...(method === "POST" ? { body: JSON.stringify(rpc("ping")) } : {}),
     });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(403);
   });
 });
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KEY_MESSAGES, keyRefusalBody } from "../../functions/core/key-refusal.ts";
 import { logicalIdOf, present, resourcesOf, synthTestStack, type TemplateJson } from "./template.ts";
 
 /** The stack's data, events and alarms: synthesised without bundling the functions (cdk-nag on). */
@@ -133,5 +134,15 @@ describe("alarms", () => {
 describe("the API Gateway account role", () => {
   it("sets the account's API Gateway CloudWatch role by default, so the first deploy's access logs work", () => {
     expect(resources("AWS::ApiGateway::Account")).toHaveLength(1);
+  });
+});
+
+describe("a missing or wrong key", () => {
+  it("is answered by API Gateway as by the front: 403 with a sentence that names the key, no OAuth challenge", () => {
+    template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+      ResponseType: "INVALID_API_KEY",
+      StatusCode: "403",
+      ResponseTemplates: { "application/json": JSON.stringify(keyRefusalBody(KEY_MESSAGES.either)) },
+    });
   });
 });
