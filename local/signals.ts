@@ -56,7 +56,8 @@ export class RecordSignals {
   /** The store, signalling after each write it makes, its reads of one record shared (#get). */
   signalling(store: RequestStore): RequestStore {
     return {
-      create: (record) => store.create(record),
+      // Every write signals, the creation and the outbox's mark too: a read issued before it must not be shared after.
+      create: (record) => this.#notifying(record.id, store.create(record)),
       get: (id) => this.#get(store, id),
       listWorking: (before, limit, options) => store.listWorking(before, limit, options),
       listByOwner: (owner, page) => store.listByOwner(owner, page),
@@ -64,7 +65,7 @@ export class RecordSignals {
       cancelBeforeStart: (id, message, at, event) =>
         this.#notifying(id, store.cancelBeforeStart(id, message, at, event)),
       listPendingEvents: (before, limit, options) => store.listPendingEvents(before, limit, options),
-      markEventSent: (id) => store.markEventSent(id),
+      markEventSent: (id) => this.#notifying(id, store.markEventSent(id)),
       annotate: (id, note, at) => this.#notifying(id, store.annotate(id, note, at)),
     };
   }

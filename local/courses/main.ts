@@ -1,12 +1,13 @@
 /**
  * npm run courses -- add <site URL> --at <lat,lon> [--file courses.json] [--id <id>]
- * npm run courses -- check <course> [--file courses.json] [--secrets-file <file>]
+ * npm run courses -- check <course> [--file courses.json] [--secrets-file <file>] [--golfer <id>]
  *
  * Sets a CPS Golf course up from its site's address (the ids the site's own web app reads), and checks it: signs in
  * with the configured credentials and prints the booking rules the site gives this golfer.
  */
 import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
+import { DEFAULT_GOLFER } from "../../functions/core/golfers.ts";
 import { systemClock } from "../../functions/core/ports.ts";
 import { DocumentSecrets } from "../../functions/core/secrets.ts";
 import { bookingRules, daysInAdvanceFor, releaseOf } from "../../functions/tools/booking-rules.ts";
@@ -20,7 +21,7 @@ import { loadLocalSecrets } from "../secrets.ts";
 import { courseEntry, discoverSite } from "./discover.ts";
 
 const USAGE = `Usage: npm run courses -- add <https://<name>.cps.golf> --at <lat,lon> [--file courses.json] [--id <id>]
-       npm run courses -- check <course id or name> [--file courses.json] [--secrets-file <file>]`;
+       npm run courses -- check <course id or name> [--file courses.json] [--secrets-file <file>] [--golfer <id>]`;
 
 const cli: Command = command("courses");
 const { say } = cli;
@@ -30,6 +31,7 @@ const parsed = argumentsOf(
     at: { type: "string" },
     id: { type: "string" },
     "secrets-file": { type: "string", default: ".rez-agent-mcp/secrets.json" },
+    golfer: { type: "string" },
   } as const,
   USAGE,
   cli.fail,
@@ -80,6 +82,7 @@ try {
       sessions: new CpsGolfSessions(),
       clock: systemClock,
       newId: randomUUID,
+      golfer: flags.golfer ?? DEFAULT_GOLFER,
     };
     const golfer = await new CpsGolfApi(course, deps).golfer();
     const today = localParts(course.timeZone, new Date()).date;

@@ -78,4 +78,21 @@ describe("a long poll's bounds", () => {
     expect(await Promise.all(first)).toEqual([record("working"), record("working"), record("working")]);
     expect(await after).toEqual(record("completed"));
   });
+
+  it("never shares a read issued before the record was created with a reader after it", async () => {
+    const signals = new RecordSignals();
+    const answers: ((r: RequestRecord | undefined) => void)[] = [];
+    const store = signals.signalling({
+      get: () => new Promise<RequestRecord | undefined>((resolve) => answers.push(resolve)),
+      create: async () => ({ created: true }),
+    } as unknown as RequestStore);
+    const before = store.get("r-1");
+    await store.create(record("working"));
+    const after = store.get("r-1");
+    expect(answers).toHaveLength(2);
+    answers[0]?.(undefined);
+    answers[1]?.(record("working"));
+    expect(await before).toBeUndefined();
+    expect(await after).toEqual(record("working"));
+  });
 });

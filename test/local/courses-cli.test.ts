@@ -88,6 +88,29 @@ describe("npm run courses", () => {
     );
   });
 
+  it("checks with a named golfer's sign-in when asked, and the default golfer's otherwise", async () => {
+    const file = join(dir, "courses.json");
+    const secrets = join(dir, "golfer-secrets.json");
+    const demo = { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password };
+    await writeFile(secrets, JSON.stringify({ golfers: { alice: { golf: { default: demo } } } }), {
+      mode: 0o600,
+    });
+    const asAlice = await courses(
+      "check",
+      "birdsfoot",
+      "--file",
+      file,
+      "--secrets-file",
+      secrets,
+      "--golfer",
+      "alice",
+    );
+    expect(asAlice.stdout).toContain(`Signed in to Birdsfoot as golfer ${DEMO_GOLFER.golferId}`);
+    const asDefault = await courses("check", "birdsfoot", "--file", file, "--secrets-file", secrets);
+    expect(asDefault.code).toBe(1);
+    expect(asDefault.stderr).toMatch(/No CPS Golf sign-in is configured for Birdsfoot/);
+  });
+
   it("refuses an address that is not a CPS Golf site, in one line, writing nothing", async () => {
     const page = createServer((_req, res) =>
       res.writeHead(200, { "content-type": "text/html" }).end("<html></html>"),
