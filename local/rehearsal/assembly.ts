@@ -59,10 +59,13 @@ export interface Assembly {
   tables: TableSpec[];
   rules: RuleSpec[];
   busName: string;
-  secrets: { arn: string; initial: string }[];
+  /** Each secret: its ARN, its name when the stack gives it one (a golfer's, found by name), its first value. */
+  secrets: { arn: string; name?: string; initial: string }[];
   api: {
     stageName: string;
     apiKeyId: string;
+    /** Every API key's id (the first is apiKeyId): each golfer of the stage has one. */
+    apiKeyIds: string[];
     frontArn: string;
     /** What API Gateway answers a missing or wrong key: the stack's INVALID_API_KEY response, or its default. */
     invalidApiKey: { status: number; body: string };
@@ -244,13 +247,18 @@ export function readAssembly(outdir: string, stackName: string): Assembly {
     tables,
     rules,
     busName: attributesOf(busId, bus.Type).ref,
-    secrets: of("AWS::SecretsManager::Secret").map(([logicalId, resource]) => ({
-      arn: attributesOf(logicalId, resource.Type).ref,
-      initial: String((resource.Properties as { SecretString?: string }).SecretString ?? ""),
-    })),
+    secrets: of("AWS::SecretsManager::Secret").map(([logicalId, resource]) => {
+      const properties = resource.Properties as { SecretString?: string; Name?: string };
+      return {
+        arn: attributesOf(logicalId, resource.Type).ref,
+        ...(properties.Name ? { name: properties.Name } : {}),
+        initial: String(properties.SecretString ?? ""),
+      };
+    }),
     api: {
       stageName: String((stage.Properties as { StageName: string }).StageName),
       apiKeyId: keyId,
+      apiKeyIds: of("AWS::ApiGateway::ApiKey").map(([id]) => id),
       frontArn: front.arn,
       invalidApiKey: gatewayResponse(of("AWS::ApiGateway::GatewayResponse"), "INVALID_API_KEY") ?? {
         status: 403,

@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { EventPattern } from "../../functions/core/events.ts";
 import type { JsonObject } from "../../functions/core/json.ts";
 import { parseCourses } from "../../functions/tools/courses.ts";
+import { pascalCase } from "../../functions/tools/manifest.ts";
 import { parseStageConfig } from "../../stacks/config.ts";
 import { acknowledgeNagFindings } from "../../stacks/nag.ts";
 import { RezAgentMcpStack } from "../../stacks/rez-agent-mcp-stack.ts";
@@ -35,10 +36,26 @@ import { LambdaFailure, LambdaHost } from "./lambda-host.ts";
 const SAMPLE_COURSES = new URL("../sample-courses.json", import.meta.url);
 const STACK_NAME = "rez-agent-mcp-rehearsal";
 
+/** A golfer the rehearsal's stage names besides the default one: its own key, secret, site account and topic. */
+export const REHEARSAL_GOLFER = {
+  id: "alice",
+  site: {
+    username: "alice@example.com",
+    password: "alice-password",
+    golferId: 50_501,
+    acct: "A-50501",
+    email: "alice@example.com",
+  },
+  ntfyTopic: "alice-rehearsal-topic",
+};
+
 export interface Rehearsal {
   /** The MCP endpoint: http://127.0.0.1:<port>/<stage>/mcp */
   endpoint: string;
+  /** The first key's value (the default golfer's). */
   apiKey: string;
+  /** The value of each golfer's own key, by golfer (REHEARSAL_GOLFER's). */
+  golferKeys: Record<string, string>;
   assembly: Assembly;
   /** dynalite's endpoint, for the session's own look at the table. */
   dynamoEndpoint: string;
@@ -101,6 +118,7 @@ export async function startRehearsal(
       steps: course.golf.bookingSteps,
       ...(course.golf.websiteId ? { websiteId: course.golf.websiteId } : {}),
       ...(model ? { oneWayMs: model.ms("siteOneWayMs") } : {}),
+      golfers: [DEMO_GOLFER, REHEARSAL_GOLFER.site],
       ...options.golfSite,
     });
     const ntfy = await startNtfySimulator();
@@ -123,6 +141,7 @@ export async function startRehearsal(
         ntfyTopic: "rehearsal-topic",
         // Short, so a slow call is answered by handle within the session.
         syncBudgetSeconds: 2,
+        golfers: [REHEARSAL_GOLFER.id],
         weatherEndpoints: {
           nwsBaseUrl: nws.url,
           geocodingBaseUrl: openMeteo.url,
@@ -152,13 +171,24 @@ export async function startRehearsal(
     }
 
     // The AWS APIs, the functions and the state machines.
-    const secrets = new Map(assembly.secrets.map((secret) => [secret.arn, secret.initial]));
+    // Secrets Manager finds a secret by its ARN or its name (a golfer's secret is read by name).
+    const secrets = new Map<string, string>();
+    const fill = (secret: Assembly["secrets"][number], value: string) => {
+      secrets.set(secret.arn, value);
+      if (secret.name) secrets.set(secret.name, value);
+    };
+    for (const secret of assembly.secrets) fill(secret, secret.initial);
+    // What the operator does after deploying: fill the secrets with the golfers' sign-ins.
+    const signIn = (golfer: { username: string; password: string }) => ({
+      default: { username: golfer.username, password: golfer.password },
+    });
     const golfSecret = assembly.secrets.find((secret) => secret.arn.includes("CpsGolf"));
-    if (golfSecret) {
-      // What the operator does after deploying: fill the secret with the golfer's sign-in.
-      secrets.set(
-        golfSecret.arn,
-        JSON.stringify({ default: { username: DEMO_GOLFER.username, password: DEMO_GOLFER.password } }),
+    if (golfSecret) fill(golfSecret, JSON.stringify(signIn(DEMO_GOLFER)));
+    const golferSecret = assembly.secrets.find((secret) => secret.name?.endsWith(`/${REHEARSAL_GOLFER.id}`));
+    if (golferSecret) {
+      fill(
+        golferSecret,
+        JSON.stringify({ golf: signIn(REHEARSAL_GOLFER.site), ntfyTopic: REHEARSAL_GOLFER.ntfyTopic }),
       );
     }
     const events: BusEvent[] = [];
@@ -286,8 +316,10 @@ export async function startRehearsal(
       });
     }
 
-    // API Gateway: the REST API's stage, its API key required on every method, the key's id passed on.
-    const apiKey = randomBytes(20).toString("hex");
+    // API Gateway: the REST API's stage, its API keys required on every method, the calling key's id passed on.
+    const keyIds = new Map(assembly.api.apiKeyIds.map((id) => [randomBytes(20).toString("hex"), id]));
+    const valueOf = (keyId: string) => [...keyIds].find(([, id]) => id === keyId)?.[0] as string;
+    const apiKey = valueOf(assembly.api.apiKeyId);
     const front = host(assembly.api.frontArn);
     const stagePrefix = `/${assembly.api.stageName}`;
     const api = createServer(async (request, response) => {
@@ -299,11 +331,10 @@ export async function startRehearsal(
       };
       if (!url.pathname.startsWith(`${stagePrefix}/mcp`))
         return reply(403, { message: "Missing Authentication Token" });
-      if (request.headers["x-api-key"] !== apiKey) {
-        return reply(assembly.api.invalidApiKey.status, assembly.api.invalidApiKey.body);
-      }
+      const keyId = keyIds.get(String(request.headers["x-api-key"] ?? ""));
+      if (!keyId) return reply(assembly.api.invalidApiKey.status, assembly.api.invalidApiKey.body);
       try {
-        const result = (await front.invoke(proxyEvent(request, url, body, assembly.api.apiKeyId))) as {
+        const result = (await front.invoke(proxyEvent(request, url, body, keyId))) as {
           statusCode: number;
           headers?: Record<string, string>;
           body?: string;
@@ -326,6 +357,12 @@ export async function startRehearsal(
     return {
       endpoint,
       apiKey,
+      golferKeys: {
+        [REHEARSAL_GOLFER.id]: valueOf(
+          assembly.api.apiKeyIds.find((id) => id.startsWith(`ApiKey${pascalCase(REHEARSAL_GOLFER.id)}`)) ??
+            "",
+        ),
+      },
       assembly,
       dynamoEndpoint: dynamo.endpoint,
       stepFunctionsEndpoint: standIns.url,

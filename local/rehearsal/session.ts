@@ -6,7 +6,7 @@ import { idempotentRequestId } from "../../functions/core/digest.ts";
 import { KEY_MESSAGES, keyRefusalBody } from "../../functions/core/key-refusal.ts";
 import { RACE_LEAD_MS } from "../../functions/tools/golf-book-when-open.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
-import type { Rehearsal } from "./rehearsal.ts";
+import { REHEARSAL_GOLFER, type Rehearsal } from "./rehearsal.ts";
 
 /** One step of the session: what it did and how long it took. */
 export interface Step {
@@ -126,6 +126,44 @@ export async function runSession(rehearsal: Rehearsal) {
           : "the booking is not listed",
     );
     await step(
+      "a golfer's own key books as that golfer, and only its phone hears (GOLFER_KEYS, its secret by name)",
+      async () => {
+        const alice = new Client({ name: "rehearsal-golfer", version: "1.0.0" });
+        await alice.connect(
+          new StreamableHTTPClientTransport(new URL(rehearsal.endpoint), {
+            requestInit: { headers: { "x-api-key": rehearsal.golferKeys[REHEARSAL_GOLFER.id] as string } },
+          }),
+        );
+        try {
+          const teeSheetId = teeTimes.at(-1)?.teeSheetId;
+          const result = (await alice.callTool({
+            name: "golf_book_tee_time",
+            arguments: { teeSheetId, players: 1 },
+          })) as Result;
+          const pushed = await waitFor(
+            () => rehearsal.simulators.ntfy.received.some((m) => m.topic === REHEARSAL_GOLFER.ntfyTopic),
+            10_000,
+          );
+          const listedForDefault = JSON.stringify(
+            (await call("golf_get_reservations", {})).structuredContent,
+          );
+          const held = rehearsal.simulators.golf.reservations.find(
+            (r) => r.teeSheetId === teeSheetId && !r.cancelled,
+          );
+          return { result, pushed, listedForDefault, held };
+        } finally {
+          await alice.close();
+        }
+      },
+      ({ result, pushed, listedForDefault, held }) => {
+        if (result.isError) return result.content[0]?.text;
+        if (held?.golferId !== REHEARSAL_GOLFER.site.golferId) return `booked as golfer ${held?.golferId}`;
+        if (listedForDefault.includes(String(result.structuredContent?.confirmationKey)))
+          return "the default golfer lists it";
+        return pushed ? undefined : "no push reached the golfer's own topic";
+      },
+    );
+    await step(
       "golf_book_when_open (scheduled: a date already open books at once)",
       async () => {
         const planned = await call("golf_book_when_open", { date, players: 1, preference: "latest" });
@@ -168,16 +206,17 @@ export async function runSession(rehearsal: Rehearsal) {
     rehearsal.simulators.golf.fail({ kind: "slow", delayMs: 3_000, path: ["ReserveTeeTimes"] });
     const key = `rehearsal-cancel-${crypto.randomUUID()}`;
     const pendingId = await idempotentRequestId(rehearsal.assembly.api.apiKeyId, key);
+    // Its own ReserveTeeTimes, not an earlier call's: only then is the booking step under way.
+    const reserves = () =>
+      rehearsal.simulators.golf.requests.filter((r) => r.endsWith("ReserveTeeTimes")).length;
+    const reservesBefore = reserves();
     const pending = postToolCall(
       rehearsal,
       "golf_book_tee_time",
       { teeSheetId: teeTimes[1]?.teeSheetId, players: 1 },
       { "idempotency-key": key },
     );
-    await waitFor(
-      () => rehearsal.simulators.golf.requests.some((r) => r.endsWith("ReserveTeeTimes")),
-      10_000,
-    );
+    await waitFor(() => reserves() > reservesBefore, 10_000);
     const cancelled = await step(
       "cancel during ReserveTeeTimes → 'may still complete'",
       async () => {
@@ -213,8 +252,12 @@ export async function runSession(rehearsal: Rehearsal) {
       "… and its push notification sent",
       () =>
         waitFor(
-          // The first booking, the one booked when open, and this one.
-          () => rehearsal.simulators.ntfy.received.filter((m) => m.title === "Tee time booked").length === 3,
+          // The first booking, the one booked when open, and this one (the default golfer's; the other's
+          // booking went to its own topic).
+          () =>
+            rehearsal.simulators.ntfy.received.filter(
+              (m) => m.title === "Tee time booked" && m.topic !== REHEARSAL_GOLFER.ntfyTopic,
+            ).length === 3,
           10_000,
         ),
       (seen) => (seen ? undefined : "the last booking's push notification did not arrive"),

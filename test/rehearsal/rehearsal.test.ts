@@ -24,6 +24,7 @@ describe("the rehearsal of the synthesized stack", () => {
       expect.arrayContaining([
         "a wrong key reads as a wrong key (the stack's gateway response)",
         "golf_book_tee_time (standard)",
+        "a golfer's own key books as that golfer, and only its phone hears (GOLFER_KEYS, its secret by name)",
         "booking notification (rule → notifier bundle → ntfy)",
         "cancel during ReserveTeeTimes → 'may still complete'",
         "reconciler fed a Step Functions status-change event",
