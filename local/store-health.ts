@@ -38,8 +38,9 @@ function installAnswers(): void {
     prototype[method] = function (this: { location?: string }, ...args: unknown[]) {
       const result = original.apply(this, args);
       if (!(result instanceof Promise)) return result; // batch() without operations: a chained batch
-      return result.catch((error: Error & { statusCode?: number; body?: unknown }) => {
-        if (error.statusCode === undefined) {
+      return result.catch((error: Error & { statusCode?: number; body?: unknown; code?: string }) => {
+        // A store being closed (a pause, a reopen) is dynalite's own business, not the disk's.
+        if (error.statusCode === undefined && error.code !== "LEVEL_DATABASE_NOT_OPEN") {
           error.statusCode = 500;
           error.body = {
             __type: "com.amazonaws.dynamodb.v20120810#InternalServerError",
