@@ -9,10 +9,11 @@ import {
   jsonRpcResponseError,
   readBody,
 } from "./http.ts";
-import { isJsonObject, nestsDeeperThan } from "./json.ts";
+import { isJsonObject, type JsonObject, nestsDeeperThan } from "./json.ts";
 import { checkEnvelope, checkParams } from "./jsonrpc.ts";
 import { KEY_MESSAGES, keyRefusalBody } from "./key-refusal.ts";
 import { createMcpHandler, PROTOCOL_VERSIONS } from "./mcp-server.ts";
+import { createModernHandler, eraOf } from "./modern-mcp.ts";
 import { type Authenticator, type Principal, StoreUnavailable } from "./ports.ts";
 import { type ToolCallDeps, ToolCalls } from "./tool-calls.ts";
 import { ArgumentValidator } from "./validation.ts";
@@ -101,6 +102,14 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     onUnexpectedError: deps.onUnexpectedError,
   });
 
+  const handleModern = createModernHandler({
+    name: config.serverName,
+    version: config.serverVersion,
+    tools: deps.tools,
+    operations: calls,
+    onUnexpectedError: deps.onUnexpectedError,
+  });
+
   async function postMcp(request: Request, principal: Principal, rpc: Answered["rpc"]): Promise<Response> {
     if (!isJsonContentType(request.headers.get("content-type"))) {
       return jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json");
@@ -132,6 +141,10 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     if (!params.ok)
       return jsonRpcResponseError((message as { id: string | number }).id, -32602, params.message);
     const versionHeader = request.headers.get("mcp-protocol-version");
+    // One classification per request: each era has its own module (modern-mcp.ts, mcp-server.ts).
+    if (eraOf(message, versionHeader) === "modern") {
+      return handleModern(request, message as JsonObject, principal);
+    }
     if (versionHeader && !(PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader)) {
       return jsonRpcError(
         400,

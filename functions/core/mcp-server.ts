@@ -16,8 +16,12 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonObject } from "./json.ts";
 import { type Principal, StoreUnavailable } from "./ports.ts";
-import { rpcError } from "./rpc-error.ts";
+import { type RpcError, rpcError } from "./rpc-error.ts";
 import type { ToolDefinition, ToolRegistry } from "./tool.ts";
+
+/** What the server tells a model about itself, in both eras. */
+export const INSTRUCTIONS =
+  "Tools run as durable workflows. A slow call answers with a requestId; fetch its result later with get_request_status.";
 
 /** The protocol versions this server speaks, newest first. */
 export const PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26"] as const;
@@ -106,6 +110,17 @@ function constantAnswers(
   };
 }
 
+/**
+ * What a client is told of an operation's failure, in either era: the MCP errors as they are, the store's
+ * retryable sentence, and for anything unexpected a generic sentence (the error itself goes to the operator).
+ */
+export function rpcErrorOf(error: unknown, onUnexpectedError: (error: unknown) => void): RpcError {
+  if (error instanceof McpError) return rpcError(error);
+  if (error instanceof StoreUnavailable) return rpcError(ErrorCode.InternalError, error.clientMessage);
+  onUnexpectedError(error);
+  return rpcError(ErrorCode.InternalError, "Internal error. The operator can find the details in the logs.");
+}
+
 /** The "still running" shape a workflow tool may answer with instead of its result. */
 const PENDING_SCHEMA = {
   type: "object",
@@ -118,9 +133,9 @@ const PENDING_SCHEMA = {
 } as const;
 
 /** The tool as clients see it: a workflow tool's output is its result or the pending handle. */
-type Listed = ListToolsResult["tools"][number];
+export type Listed = ListToolsResult["tools"][number];
 
-function listed(definition: ToolDefinition): Listed {
+export function listed(definition: ToolDefinition): Listed {
   const tool: Listed = {
     name: definition.name,
     title: definition.title,
@@ -160,8 +175,7 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
       tools: { listChanged: false },
       tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
     },
-    instructions:
-      "Tools run as durable workflows. A slow call answers with a requestId; fetch its result later with get_request_status.",
+    instructions: INSTRUCTIONS,
   };
   const constant = constantAnswers(serverInfo, serverOptions, toolList);
 
@@ -179,13 +193,7 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
         try {
           return await handler(...args);
         } catch (error) {
-          if (error instanceof McpError) throw rpcError(error);
-          if (error instanceof StoreUnavailable) throw rpcError(ErrorCode.InternalError, error.clientMessage);
-          options.onUnexpectedError(error);
-          throw rpcError(
-            ErrorCode.InternalError,
-            "Internal error. The operator can find the details in the logs.",
-          );
+          throw rpcErrorOf(error, options.onUnexpectedError);
         }
       };
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolList }));

@@ -1,0 +1,203 @@
+import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { jsonResponse } from "./http.ts";
+import { isJsonObject, type JsonObject } from "./json.ts";
+import {
+  type CallContext,
+  INSTRUCTIONS,
+  listed,
+  type McpOperations,
+  PROTOCOL_VERSIONS,
+  rpcErrorOf,
+} from "./mcp-server.ts";
+import type { Principal } from "./ports.ts";
+import type { ToolRegistry } from "./tool.ts";
+
+/**
+ * MCP 2026-07-28, the stateless era (docs/specification/2026-07-28): no initialize; every request carries its
+ * version and capabilities in `_meta`, its method (and name) in headers the server checks against the body; every
+ * result has a `resultType`. Hand-written: no maintained TypeScript server package serves this revision with our
+ * workflows behind it (the SDK 1.x line stops at 2025-11-25). The initialize era stays in mcp-server.ts.
+ */
+
+/** The stateless revisions this server speaks, newest first. */
+export const MODERN_VERSIONS = ["2026-07-28"] as const;
+
+const META = {
+  protocolVersion: "io.modelcontextprotocol/protocolVersion",
+  clientCapabilities: "io.modelcontextprotocol/clientCapabilities",
+  serverInfo: "io.modelcontextprotocol/serverInfo",
+} as const;
+
+/** The error codes 2026-07-28 defines (basic/index, "Error Codes"). */
+export const MODERN_ERRORS = {
+  headerMismatch: -32020,
+  missingRequiredClientCapability: -32021,
+  unsupportedProtocolVersion: -32022,
+} as const;
+
+/**
+ * claude.ai's connectors send 2026-07-28 bodies under `MCP-Protocol-Version: 2025-11-25` (anthropics/claude-code
+ * #93290). That pair, and only that pair, is served as the body's version.
+ */
+const CONNECTOR_QUIRK = { header: "2025-11-25", body: "2026-07-28" } as const;
+
+/** How long a client may keep what does not change while the server runs (tools, discovery). */
+const STABLE_TTL_MS = 3_600_000;
+
+/**
+ * Which era a request belongs to, decided once per request: the stateless era when its body carries a protocol
+ * version in `_meta`, when it is `server/discover`, or when its version header names no initialize-era version;
+ * everything else (initialize and the requests of its sessions) is the initialize era.
+ */
+export function eraOf(message: unknown, versionHeader: string | null): "modern" | "legacy" {
+  if (!isJsonObject(message)) return "legacy";
+  if (message.method === "initialize") return "legacy";
+  if (message.method === "server/discover") return "modern";
+  const meta = isJsonObject(message.params) ? message.params._meta : undefined;
+  if (isJsonObject(meta) && meta[META.protocolVersion] !== undefined) return "modern";
+  if (versionHeader !== null && !(PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader))
+    return "modern";
+  return "legacy";
+}
+
+/** `=?base64?…?=`: a header value carried as the Base64 of its UTF-8 (streamable-http, "Value Encoding"). */
+function decodedHeader(value: string): string {
+  const sentinel = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/.exec(value);
+  return sentinel ? Buffer.from(sentinel[1] as string, "base64").toString("utf8") : value;
+}
+
+type Id = string | number;
+
+const answer = (id: Id, result: JsonObject, status = 200) =>
+  jsonResponse(status, { jsonrpc: "2.0", id, result });
+const failure = (id: Id | null, status: number, code: number, message: string, data?: unknown) =>
+  jsonResponse(status, {
+    jsonrpc: "2.0",
+    id,
+    error: data === undefined ? { code, message } : { code, message, data },
+  });
+
+export interface ModernOptions {
+  name: string;
+  version: string;
+  tools: ToolRegistry;
+  operations: McpOperations;
+  onUnexpectedError: (error: unknown) => void;
+}
+
+/** The handler of one 2026-07-28 request (already parsed, its envelope checked, its caller known). */
+export function createModernHandler(options: ModernOptions) {
+  const serverInfo = { name: options.name, version: options.version };
+  const resultMeta = { [META.serverInfo]: serverInfo };
+  // Deterministic: the manifest's order, and no `execution` (tasks are an extension in this era).
+  const tools = options.tools.list().map((definition) => {
+    const { execution: _execution, ...tool } = listed(definition);
+    return tool;
+  });
+  const capabilities = { tools: {} };
+
+  return async (request: Request, message: JsonObject, principal: Principal): Promise<Response> => {
+    const id = (message.id ?? null) as Id | null;
+    // A notification: nothing in this revision is sent to a server over HTTP; accepted and ignored.
+    if (id === null) return new Response(null, { status: 202 });
+    const method = String(message.method);
+    const params = (isJsonObject(message.params) ? message.params : {}) as JsonObject;
+    const meta = params._meta;
+    if (
+      !isJsonObject(meta) ||
+      typeof meta[META.protocolVersion] !== "string" ||
+      !isJsonObject(meta[META.clientCapabilities])
+    ) {
+      return failure(
+        id,
+        400,
+        ErrorCode.InvalidParams,
+        `Invalid params: _meta must carry "${META.protocolVersion}" and "${META.clientCapabilities}" on every request`,
+      );
+    }
+    const version = meta[META.protocolVersion] as string;
+    if (!(MODERN_VERSIONS as readonly string[]).includes(version)) {
+      return failure(id, 400, MODERN_ERRORS.unsupportedProtocolVersion, "Unsupported protocol version", {
+        supported: [...MODERN_VERSIONS, ...PROTOCOL_VERSIONS],
+        requested: version,
+      });
+    }
+    const mismatch = headerMismatch(request.headers, method, params, version);
+    if (mismatch) return failure(id, 400, MODERN_ERRORS.headerMismatch, `Header mismatch: ${mismatch}`);
+    try {
+      switch (method) {
+        case "server/discover":
+          return answer(id, {
+            resultType: "complete",
+            supportedVersions: [...MODERN_VERSIONS, ...PROTOCOL_VERSIONS],
+            capabilities,
+            instructions: INSTRUCTIONS,
+            ttlMs: STABLE_TTL_MS,
+            cacheScope: "public",
+            _meta: resultMeta,
+          });
+        case "tools/list":
+          return answer(id, {
+            resultType: "complete",
+            tools,
+            ttlMs: STABLE_TTL_MS,
+            cacheScope: "public",
+            _meta: resultMeta,
+          } as never);
+        case "tools/call": {
+          const context: CallContext = {
+            principal,
+            idempotencyKey: request.headers.get("idempotency-key") ?? undefined,
+            endpointUrl: request.url,
+            signal: request.signal,
+            task: false,
+          };
+          const result = await options.operations.call(
+            String(params.name),
+            (params.arguments ?? {}) as JsonObject,
+            context,
+          );
+          const own = (result as { _meta?: JsonObject })._meta ?? {};
+          return answer(id, {
+            ...(result as JsonObject),
+            resultType: "complete",
+            _meta: { ...own, ...resultMeta },
+          });
+        }
+        default:
+          return failure(id, 404, ErrorCode.MethodNotFound, `Method not found: ${method}`);
+      }
+    } catch (error) {
+      const rpc = rpcErrorOf(error, options.onUnexpectedError);
+      return failure(id, 200, rpc.code, rpc.message, rpc.data);
+    }
+  };
+}
+
+/** Which standard header disagrees with the body, or is missing (streamable-http, "Server Validation"). */
+function headerMismatch(
+  headers: Headers,
+  method: string,
+  params: JsonObject,
+  version: string,
+): string | undefined {
+  const versionHeader = headers.get("mcp-protocol-version");
+  if (versionHeader === null) return "the MCP-Protocol-Version header is missing";
+  const connector = versionHeader === CONNECTOR_QUIRK.header && version === CONNECTOR_QUIRK.body;
+  if (versionHeader !== version && !connector) {
+    return `MCP-Protocol-Version header value '${versionHeader}' does not match body value '${version}'`;
+  }
+  const methodHeader = headers.get("mcp-method");
+  if (methodHeader === null) return "the Mcp-Method header is missing";
+  if (methodHeader !== method)
+    return `Mcp-Method header value '${methodHeader}' does not match body value '${method}'`;
+  const named = method === "resources/read" ? params.uri : params.name;
+  if (["tools/call", "resources/read", "prompts/get"].includes(method)) {
+    const nameHeader = headers.get("mcp-name");
+    if (nameHeader === null) return "the Mcp-Name header is missing";
+    if (decodedHeader(nameHeader) !== named) {
+      return `Mcp-Name header value '${nameHeader}' does not match body value '${String(named)}'`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
+import { type Harness, KEY, startHarness } from "./harness.ts";
+
+/** MCP 2026-07-28 as a plain-fetch client speaks it: no initialize, `_meta` and mirrored headers on every request. */
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(() => harness.close());
+
+const VERSION = "2026-07-28";
+const META = {
+  "io.modelcontextprotocol/protocolVersion": VERSION,
+  "io.modelcontextprotocol/clientInfo": { name: "plain-fetch", version: "1.0.0" },
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
+/** A modern request: its method (and name) mirrored into headers, unless `headers` says otherwise. */
+async function modern(
+  method: string,
+  params: Record<string, unknown> = {},
+  headers: Record<string, string | null> = {},
+  meta: Record<string, unknown> | null = META,
+) {
+  const name = (params.name ?? params.uri) as string | undefined;
+  const sent: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    "x-api-key": KEY,
+    "mcp-protocol-version": VERSION,
+    "mcp-method": method,
+    ...(name ? { "mcp-name": name } : {}),
+  };
+  for (const [header, value] of Object.entries(headers)) {
+    if (value === null) delete sent[header];
+    else sent[header] = value;
+  }
+  const response = await fetch(harness.runtime.mcpUrl, {
+    method: "POST",
+    headers: sent,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 7,
+      method,
+      params: meta ? { ...params, _meta: meta } : params,
+    }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads the JSON answers' fields freely
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+describe("MCP 2026-07-28", () => {
+  it("discovers the server: both eras' versions, capabilities, identity and caching hints", async () => {
+    const { status, body } = await modern("server/discover");
+    expect(status).toBe(200);
+    expect(body.result).toMatchObject({
+      resultType: "complete",
+      supportedVersions: ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"],
+      capabilities: { tools: {} },
+      ttlMs: expect.any(Number),
+      cacheScope: "public",
+      _meta: { "io.modelcontextprotocol/serverInfo": { name: "rez-agent-mcp" } },
+    });
+    expect(body.result.instructions).toMatch(/durable workflows/);
+  });
+
+  it("lists the tools without initialize, in the manifest's order, with caching hints and no task fields", async () => {
+    const { status, body } = await modern("tools/list");
+    expect(status).toBe(200);
+    expect(body.result.resultType).toBe("complete");
+    expect(body.result.cacheScope).toBe("public");
+    expect(body.result.tools.map((t: { name: string }) => t.name)).toEqual(
+      TOOL_DEFINITIONS.map((d) => d.name),
+    );
+    expect(body.result.tools.some((t: object) => "execution" in t)).toBe(false);
+  });
+
+  it("runs a tool to its result, which says it is complete and who served it", async () => {
+    const { status, body } = await modern("tools/call", {
+      name: "get_weather",
+      arguments: { location: "Sample Links" },
+    });
+    expect(status).toBe(200);
+    expect(body.result.resultType).toBe("complete");
+    expect(body.result.isError).toBeFalsy();
+    expect(body.result.structuredContent.location.name).toBe("Sample Links");
+    expect(body.result._meta["io.modelcontextprotocol/serverInfo"].name).toBe("rez-agent-mcp");
+    expect(body.result._meta["rez-agent-mcp/requestId"]).toEqual(expect.any(String));
+  });
+
+  it("refuses a request without its required _meta with -32602 and HTTP 400", async () => {
+    const { status, body } = await modern("tools/list", {}, {}, null);
+    expect(status).toBe(400);
+    expect(body.error.code).toBe(-32602);
+    const noCapabilities = await modern(
+      "tools/list",
+      {},
+      {},
+      { "io.modelcontextprotocol/protocolVersion": VERSION },
+    );
+    expect(noCapabilities.status).toBe(400);
+    expect(noCapabilities.body.error.code).toBe(-32602);
+  });
+
+  it("answers an unknown version with -32022 and the versions it speaks", async () => {
+    const { status, body } = await modern(
+      "tools/list",
+      {},
+      { "mcp-protocol-version": "2099-01-01" },
+      { ...META, "io.modelcontextprotocol/protocolVersion": "2099-01-01" },
+    );
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({
+      code: -32022,
+      data: { requested: "2099-01-01", supported: expect.arrayContaining(["2026-07-28", "2025-11-25"]) },
+    });
+  });
+
+  it.each([
+    ["a missing MCP-Protocol-Version", { "mcp-protocol-version": null }],
+    ["a version header that disagrees with the body", { "mcp-protocol-version": "2025-06-18" }],
+    ["a missing Mcp-Method", { "mcp-method": null }],
+    ["an Mcp-Method that disagrees", { "mcp-method": "tools/list" }],
+    ["a missing Mcp-Name", { "mcp-name": null }],
+    ["an Mcp-Name that disagrees", { "mcp-name": "send_push_notification" }],
+  ])("refuses %s with -32020 and HTTP 400, and runs nothing", async (_, headers) => {
+    const { status, body } = await modern(
+      "tools/call",
+      { name: "get_weather", arguments: { location: "x" } },
+      headers,
+    );
+    expect(status).toBe(400);
+    expect(body.error.code).toBe(-32020);
+    expect(body.error.message).toMatch(/^Header mismatch: /);
+  });
+
+  it("decodes a Base64 sentinel Mcp-Name before comparing it", async () => {
+    const encoded = `=?base64?${Buffer.from("get_weather").toString("base64")}?=`;
+    const { status, body } = await modern(
+      "tools/call",
+      { name: "get_weather", arguments: { location: "Sample Links" } },
+      { "mcp-name": encoded },
+    );
+    expect(status).toBe(200);
+    expect(body.result.resultType).toBe("complete");
+  });
+
+  it("serves claude.ai's connector pair (a 2026-07-28 body under a 2025-11-25 header), and nothing looser", async () => {
+    const connector = await modern("tools/list", {}, { "mcp-protocol-version": "2025-11-25" });
+    expect(connector.status).toBe(200);
+    expect(connector.body.result.resultType).toBe("complete");
+    const looser = await modern("tools/list", {}, { "mcp-protocol-version": "2025-03-26" });
+    expect(looser.status).toBe(400);
+    expect(looser.body.error.code).toBe(-32020);
+  });
+
+  it("answers a method it does not serve with 404 and -32601, and the removed ping among them", async () => {
+    for (const method of ["resources/templates/list", "ping", "logging/setLevel"]) {
+      const { status, body } = await modern(method);
+      expect(status).toBe(404);
+      expect(body.error.code).toBe(-32601);
+    }
+  });
+});
