@@ -51,6 +51,17 @@ export interface McpOperations {
   ): Promise<CallToolResult | undefined>;
   listTasks(principal: Principal, cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }>;
   cancelTask(id: string, principal: Principal): Promise<Task>;
+  /**
+   * The task with, once it has ended, the call's result (2026-07-28's Tasks extension inlines it), after waiting up
+   * to `waitMs` for it to change; undefined for unknown tasks and other owners' alike.
+   */
+  detailedTask(
+    id: string,
+    principal: Principal,
+    options: { waitMs: number; endpointUrl: string; signal?: AbortSignal },
+  ): Promise<{ task: Task; result?: CallToolResult } | undefined>;
+  /** Asks a call to stop, honestly (call-lifecycle.ts): false for unknown tasks and other owners' alike. */
+  cancelCall(id: string, principal: Principal): Promise<boolean>;
 }
 
 /** The _meta key that ties a message to its task. */

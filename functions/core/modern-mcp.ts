@@ -1,4 +1,5 @@
-import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, type Task } from "@modelcontextprotocol/sdk/types.js";
+import { REQUEST_ID_META_KEY, STATUS_META_KEY } from "./call-result.ts";
 import { jsonResponse } from "./http.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
 import {
@@ -10,7 +11,7 @@ import {
   rpcErrorOf,
 } from "./mcp-server.ts";
 import type { Principal } from "./ports.ts";
-import type { ToolRegistry } from "./tool.ts";
+import { type ToolRegistry, workflowKindOf } from "./tool.ts";
 
 /**
  * MCP 2026-07-28, the stateless era (docs/specification/2026-07-28): no initialize; every request carries its
@@ -94,7 +95,8 @@ export function createModernHandler(options: ModernOptions) {
     const { execution: _execution, ...tool } = listed(definition);
     return tool;
   });
-  const capabilities = { tools: {} };
+  const capabilities = { tools: {}, extensions: { [TASKS_EXTENSION]: {} } };
+  const { operations } = options;
 
   return async (request: Request, message: JsonObject, principal: Principal): Promise<Response> => {
     const id = (message.id ?? null) as Id | null;
@@ -145,24 +147,73 @@ export function createModernHandler(options: ModernOptions) {
             _meta: resultMeta,
           } as never);
         case "tools/call": {
+          const name = String(params.name);
+          const definition = options.tools.get(name);
+          const tasks = declaresTasks(meta);
+          // Server-directed: a call that waits or acts (a standard or scheduled workflow) is a task at once when
+          // the client takes tasks; a read-only one is answered in the request, and becomes a task only if it
+          // outlasts the sync budget.
+          const asTask = tasks && definition?.runs === "workflow" && workflowKindOf(definition) !== "express";
           const context: CallContext = {
             principal,
             idempotencyKey: request.headers.get("idempotency-key") ?? undefined,
             endpointUrl: request.url,
             signal: request.signal,
-            task: false,
+            task: asTask,
           };
-          const result = await options.operations.call(
-            String(params.name),
-            (params.arguments ?? {}) as JsonObject,
-            context,
-          );
+          const result = await operations.call(name, (params.arguments ?? {}) as JsonObject, context);
+          if ("task" in result) {
+            return answer(id, { ...taskFields(result.task as Task), resultType: "task", _meta: resultMeta });
+          }
+          const pendingId = pendingCallOf(result);
+          if (tasks && pendingId) {
+            const detailed = await operations.detailedTask(pendingId, principal, {
+              waitMs: 0,
+              endpointUrl: request.url,
+            });
+            if (detailed && !detailed.result) {
+              return answer(id, { ...taskFields(detailed.task), resultType: "task", _meta: resultMeta });
+            }
+          }
           const own = (result as { _meta?: JsonObject })._meta ?? {};
           return answer(id, {
             ...(result as JsonObject),
             resultType: "complete",
             _meta: { ...own, ...resultMeta },
           });
+        }
+        case "tasks/get": {
+          const taskId = String(params.taskId);
+          const detailed = await operations.detailedTask(taskId, principal, {
+            waitMs: TASK_GET_WAIT_MS,
+            endpointUrl: request.url,
+            signal: request.signal,
+          });
+          if (!detailed) return failure(id, 200, ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+          return answer(id, {
+            ...taskFields(detailed.task),
+            ...(detailed.result ? { result: detailed.result as JsonObject } : {}),
+            resultType: "complete",
+            _meta: resultMeta,
+          });
+        }
+        case "tasks/cancel": {
+          // Acknowledged once the cancel has reached the call; whether it stops it is the honest-cancel rule's.
+          const taskId = String(params.taskId);
+          if (!(await operations.cancelCall(taskId, principal))) {
+            return failure(id, 200, ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+          }
+          return answer(id, { resultType: "complete", _meta: resultMeta });
+        }
+        case "tasks/update": {
+          // No task of ours asks for input yet: responses to requests never issued are ignored, as the spec says.
+          const taskId = String(params.taskId);
+          const known = await operations.detailedTask(taskId, principal, {
+            waitMs: 0,
+            endpointUrl: request.url,
+          });
+          if (!known) return failure(id, 200, ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+          return answer(id, { resultType: "complete", _meta: resultMeta });
         }
         default:
           return failure(id, 404, ErrorCode.MethodNotFound, `Method not found: ${method}`);
@@ -172,6 +223,39 @@ export function createModernHandler(options: ModernOptions) {
       return failure(id, 200, rpc.code, rpc.message, rpc.data);
     }
   };
+}
+
+/** The Tasks extension (modelcontextprotocol/ext-tasks, specification/draft/tasks.md). */
+export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
+
+/** How long a tasks/get of a working task waits for it to end before answering: a poll costs little either way. */
+export const TASK_GET_WAIT_MS = 1_000;
+
+const TASK_METHODS = ["tasks/get", "tasks/update", "tasks/cancel"];
+
+function declaresTasks(meta: JsonObject): boolean {
+  const extensions = (meta[META.clientCapabilities] as JsonObject).extensions;
+  return isJsonObject(extensions) && isJsonObject(extensions[TASKS_EXTENSION]);
+}
+
+/** A task in this era's words (ttlMs, pollIntervalMs) from the 2025-11-25 shape the calls keep. */
+function taskFields(task: Task): JsonObject {
+  const fields: JsonObject = {
+    taskId: task.taskId,
+    status: task.status,
+    createdAt: task.createdAt,
+    lastUpdatedAt: task.lastUpdatedAt,
+    ttlMs: task.ttl ?? null,
+  };
+  if (task.statusMessage !== undefined) fields.statusMessage = task.statusMessage;
+  if (task.pollInterval !== undefined) fields.pollIntervalMs = task.pollInterval;
+  return fields;
+}
+
+/** The request id of a call answered "still running" (its result is the pending handle), else undefined. */
+function pendingCallOf(result: object): string | undefined {
+  const meta = (result as { _meta?: Record<string, unknown> })._meta;
+  return meta?.[STATUS_META_KEY] === "working" ? (meta[REQUEST_ID_META_KEY] as string) : undefined;
 }
 
 /** Which standard header disagrees with the body, or is missing (streamable-http, "Server Validation"). */
@@ -191,8 +275,10 @@ function headerMismatch(
   if (methodHeader === null) return "the Mcp-Method header is missing";
   if (methodHeader !== method)
     return `Mcp-Method header value '${methodHeader}' does not match body value '${method}'`;
-  const named = method === "resources/read" ? params.uri : params.name;
-  if (["tools/call", "resources/read", "prompts/get"].includes(method)) {
+  // The Tasks extension routes its methods by the task id.
+  const named =
+    method === "resources/read" ? params.uri : TASK_METHODS.includes(method) ? params.taskId : params.name;
+  if (["tools/call", "resources/read", "prompts/get", ...TASK_METHODS].includes(method)) {
     const nameHeader = headers.get("mcp-name");
     if (nameHeader === null) return "the Mcp-Name header is missing";
     if (decodedHeader(nameHeader) !== named) {

@@ -135,6 +135,23 @@ export class ToolCalls {
     return taskOf(outcome.view);
   }
 
+  async detailedTask(
+    id: string,
+    principal: Principal,
+    options: { waitMs: number; endpointUrl: string; signal?: AbortSignal },
+  ): Promise<{ task: Task; result?: CallToolResult } | undefined> {
+    // The wait ends as soon as the call ends, so a poll of a short call costs one round trip.
+    const record = await this.lifecycle.owned(id, principal, options.waitMs, options.signal, () => false);
+    if (!record) return undefined;
+    const task = taskOf(this.lifecycle.view(record));
+    if (!isTerminal(record.status) || record.status === "cancelled") return { task };
+    return { task, result: callToolResultOf(record, options.endpointUrl) };
+  }
+
+  async cancelCall(id: string, principal: Principal): Promise<boolean> {
+    return (await this.lifecycle.cancel(id, principal)) !== undefined;
+  }
+
   /** The longest a status read may wait, in seconds. */
   get maxWaitSeconds(): number {
     return this.#config.maxWaitSeconds;

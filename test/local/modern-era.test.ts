@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
-import { type Harness, KEY, startHarness } from "./harness.ts";
+import { type Harness, KEY, OTHER_KEY, startHarness } from "./harness.ts";
 
 /** MCP 2026-07-28 as a plain-fetch client speaks it: no initialize, `_meta` and mirrored headers on every request. */
 
@@ -162,5 +162,87 @@ describe("MCP 2026-07-28", () => {
       expect(status).toBe(404);
       expect(body.error.code).toBe(-32601);
     }
+  });
+});
+
+const TASKS = {
+  ...META,
+  "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+};
+
+describe("the Tasks extension on the workflows", () => {
+  const teeSheet = async (days: number) => {
+    const { addDays, localParts } = await import("../../functions/tools/local-time.ts");
+    const site = harness.runtime.simulators.golf["sample-links"] as {
+      teeSheetId(date: string, time: string): number;
+    };
+    return site.teeSheetId(addDays(localParts("America/Los_Angeles", new Date()).date, days), "10:00");
+  };
+  const taskCall = (name: string, args: Record<string, unknown>) =>
+    modern("tools/call", { name, arguments: args }, {}, TASKS);
+  const get = (taskId: string, key = KEY) =>
+    modern("tasks/get", { taskId }, { "mcp-name": taskId, "x-api-key": key }, TASKS);
+
+  it("is declared by discovery", async () => {
+    const { body } = await modern("server/discover");
+    expect(body.result.capabilities.extensions).toEqual({ "io.modelcontextprotocol/tasks": {} });
+  });
+
+  it("answers a booking with a durable task at once, then tasks/get gives its result inline once it ends", async () => {
+    const { status, body } = await taskCall("golf_book_tee_time", {
+      teeSheetId: await teeSheet(3),
+      players: 1,
+    });
+    expect(status).toBe(200);
+    expect(body.result).toMatchObject({
+      resultType: "task",
+      status: "working",
+      taskId: expect.any(String),
+      ttlMs: expect.any(Number),
+      pollIntervalMs: expect.any(Number),
+    });
+    const taskId = body.result.taskId as string;
+    let polled = await get(taskId);
+    for (let i = 0; i < 30 && polled.body.result.status === "working"; i++) polled = await get(taskId);
+    expect(polled.body.result).toMatchObject({ resultType: "complete", taskId, status: "completed" });
+    expect(polled.body.result.result.structuredContent.reservationId).toEqual(expect.any(Number));
+  });
+
+  it("answers a read-only call in the request even when the client takes tasks", async () => {
+    const { body } = await taskCall("get_weather", { location: "Sample Links" });
+    expect(body.result.resultType).toBe("complete");
+    expect(body.result.structuredContent.location.name).toBe("Sample Links");
+  });
+
+  it("never answers with a task a client that did not declare the extension", async () => {
+    const { body } = await modern("tools/call", {
+      name: "golf_book_tee_time",
+      arguments: { teeSheetId: await teeSheet(4), players: 1 },
+    });
+    expect(body.result.resultType).toBe("complete");
+  });
+
+  it("cancels a scheduled booking's task, honestly, and a poll then says cancelled", async () => {
+    const { addDays, localParts } = await import("../../functions/tools/local-time.ts");
+    const date = addDays(localParts("America/Los_Angeles", new Date()).date, 25);
+    const { body } = await taskCall("golf_book_when_open", { date, players: 1 });
+    expect(body.result.resultType).toBe("task");
+    const taskId = body.result.taskId as string;
+    const cancelled = await modern("tasks/cancel", { taskId }, { "mcp-name": taskId }, TASKS);
+    expect(cancelled.body.result).toMatchObject({ resultType: "complete" });
+    expect((await get(taskId)).body.result.status).toBe("cancelled");
+  });
+
+  it("keeps one key's task from another key, and routes by the task id in Mcp-Name", async () => {
+    const { addDays, localParts } = await import("../../functions/tools/local-time.ts");
+    const date = addDays(localParts("America/Los_Angeles", new Date()).date, 30);
+    const { body } = await taskCall("golf_book_when_open", { date, players: 1 });
+    expect(body.result.resultType).toBe("task");
+    const taskId = body.result.taskId as string;
+    const foreign = await get(taskId, OTHER_KEY);
+    expect(foreign.body.error.code).toBe(-32602);
+    const misrouted = await modern("tasks/get", { taskId }, { "mcp-name": "another-task" }, TASKS);
+    expect(misrouted.status).toBe(400);
+    expect(misrouted.body.error.code).toBe(-32020);
   });
 });
