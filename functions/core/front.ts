@@ -137,14 +137,14 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     rpc.method = (message as { method: string }).method;
     const tool = (message as { params?: { name?: unknown } }).params?.name;
     if (rpc.method === "tools/call" && typeof tool === "string") rpc.tool = tool.slice(0, 64);
-    const params = checkParams(message);
-    if (!params.ok)
-      return jsonRpcResponseError((message as { id: string | number }).id, -32602, params.message);
     const versionHeader = request.headers.get("mcp-protocol-version");
     // One classification per request: each era has its own module (modern-mcp.ts, mcp-server.ts).
     if (eraOf(message, versionHeader) === "modern") {
       return handleModern(request, message as JsonObject, principal);
     }
+    const params = checkParams(message);
+    if (!params.ok)
+      return jsonRpcResponseError((message as { id: string | number }).id, -32602, params.message);
     if (versionHeader && !(PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader)) {
       return jsonRpcError(
         400,

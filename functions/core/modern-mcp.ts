@@ -2,6 +2,7 @@ import { ErrorCode, type Task } from "@modelcontextprotocol/sdk/types.js";
 import { REQUEST_ID_META_KEY, STATUS_META_KEY } from "./call-result.ts";
 import { jsonResponse } from "./http.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
+import { checkParams } from "./jsonrpc.ts";
 import {
   type CallContext,
   INSTRUCTIONS,
@@ -52,13 +53,13 @@ const STABLE_TTL_MS = 3_600_000;
  */
 export function eraOf(message: unknown, versionHeader: string | null): "modern" | "legacy" {
   if (!isJsonObject(message)) return "legacy";
-  if (message.method === "initialize") return "legacy";
   if (message.method === "server/discover") return "modern";
   const meta = isJsonObject(message.params) ? message.params._meta : undefined;
-  if (isJsonObject(meta) && meta[META.protocolVersion] !== undefined) return "modern";
-  if (versionHeader !== null && !(PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader))
-    return "modern";
-  return "legacy";
+  const modern =
+    (isJsonObject(meta) && meta[META.protocolVersion] !== undefined) ||
+    (versionHeader !== null && !(PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader));
+  // An initialize in the stateless era's shape asks for a method that era removed (404, -32601).
+  return modern ? "modern" : "legacy";
 }
 
 /** `=?base64?…?=`: a header value carried as the Base64 of its UTF-8 (streamable-http, "Value Encoding"). */
@@ -118,14 +119,15 @@ export function createModernHandler(options: ModernOptions) {
       );
     }
     const version = meta[META.protocolVersion] as string;
+    // Headers first: a header that disagrees with its body is a mismatch, whatever the body's version.
+    const mismatch = headerMismatch(request.headers, method, params, version);
+    if (mismatch) return failure(id, 400, MODERN_ERRORS.headerMismatch, `Header mismatch: ${mismatch}`);
     if (!(MODERN_VERSIONS as readonly string[]).includes(version)) {
       return failure(id, 400, MODERN_ERRORS.unsupportedProtocolVersion, "Unsupported protocol version", {
         supported: [...MODERN_VERSIONS, ...PROTOCOL_VERSIONS],
         requested: version,
       });
     }
-    const mismatch = headerMismatch(request.headers, method, params, version);
-    if (mismatch) return failure(id, 400, MODERN_ERRORS.headerMismatch, `Header mismatch: ${mismatch}`);
     try {
       switch (method) {
         case "server/discover":
@@ -147,6 +149,8 @@ export function createModernHandler(options: ModernOptions) {
             _meta: resultMeta,
           } as never);
         case "tools/call": {
+          const shape = checkParams(message);
+          if (!shape.ok) return failure(id, 200, ErrorCode.InvalidParams, shape.message);
           const name = String(params.name);
           const definition = options.tools.get(name);
           const tasks = declaresTasks(meta);

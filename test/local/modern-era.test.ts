@@ -156,8 +156,22 @@ describe("MCP 2026-07-28", () => {
     expect(looser.body.error.code).toBe(-32020);
   });
 
-  it("answers a method it does not serve with 404 and -32601, and the removed ping among them", async () => {
-    for (const method of ["resources/templates/list", "ping", "logging/setLevel"]) {
+  it("calls a version header that disagrees with its body a mismatch, even when the body's version is unknown", async () => {
+    const { status, body } = await modern(
+      "tools/list",
+      {},
+      {},
+      {
+        ...META,
+        "io.modelcontextprotocol/protocolVersion": "2025-11-25",
+      },
+    );
+    expect(status).toBe(400);
+    expect(body.error.code).toBe(-32020);
+  });
+
+  it("answers a method it does not serve with 404 and -32601, and the removed ping and initialize among them", async () => {
+    for (const method of ["resources/templates/list", "ping", "logging/setLevel", "initialize"]) {
       const { status, body } = await modern(method);
       expect(status).toBe(404);
       expect(body.error.code).toBe(-32601);
