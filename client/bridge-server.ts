@@ -76,6 +76,23 @@ export function createBridgeServer(remote: RemoteEndpoint, config: BridgeConfig,
     };
   });
 
+  // Clients of both eras probe a stdio server with server/discover (2026-07-28, server/discover.mdx). The bridge
+  // speaks the initialize era, and says so: such a client then initializes as before. Any other unknown method is
+  // answered as the SDK would.
+  server.fallbackRequestHandler = async (request) => {
+    if (request.method !== "server/discover") {
+      throw rpcError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
+    }
+    const identity = await identify(remote, log, tools);
+    return {
+      resultType: "complete",
+      supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+      capabilities,
+      ...(identity.instructions ? { instructions: identity.instructions } : {}),
+      _meta: { "io.modelcontextprotocol/serverInfo": identity.serverInfo },
+    } as never;
+  };
+
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
     return { tools: (await forwarding(() => tools.list(extra.signal))).map(advertised) };
   });

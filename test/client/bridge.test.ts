@@ -1,9 +1,11 @@
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it, vi } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
-import { getStatus, post, readEvents } from "../local/harness.ts";
+import { getStatus, KEY, post, readEvents } from "../local/harness.ts";
 import {
+  BRIDGE,
   callsSince,
+  dir,
   harness,
   nws,
   proxy,
@@ -227,3 +229,44 @@ describe("the bridge", () => {
 });
 
 /** A TCP server that accepts every connection and never answers: the worst endpoint there is. */
+
+describe("the bridge probed as a dual-era client probes a stdio server", () => {
+  it("answers server/discover before any initialize, naming the initialize-era versions it speaks", async () => {
+    const { spawn } = await import("node:child_process");
+    const { writeFile } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const config = join(dir, "discover-config.json");
+    await writeFile(config, JSON.stringify({ endpoint: `${proxy.url}/mcp`, apiKey: KEY }), { mode: 0o600 });
+    const child = spawn(process.execPath, [BRIDGE], {
+      env: { PATH: process.env.PATH ?? "", HOME: dir, REZ_AGENT_MCP_CONFIG: config },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    try {
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+      };
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: meta } })}\n`,
+      );
+      const line = await new Promise<string>((resolve) => {
+        let out = "";
+        child.stdout.on("data", (chunk) => {
+          out += chunk;
+          if (out.includes("\n")) resolve(out.split("\n")[0] as string);
+        });
+      });
+      const answer = JSON.parse(line) as { id: number; result: Record<string, unknown> };
+      expect(answer.id).toBe(1);
+      expect(answer.result).toMatchObject({
+        resultType: "complete",
+        supportedVersions: expect.arrayContaining(["2025-11-25"]),
+        capabilities: { tools: { listChanged: true } },
+        _meta: { "io.modelcontextprotocol/serverInfo": { name: "rez-agent-mcp" } },
+      });
+      expect(answer.result.supportedVersions).not.toContain("2026-07-28");
+    } finally {
+      child.kill();
+    }
+  });
+});
