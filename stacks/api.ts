@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
 import {
   AccessLogFormat,
   ApiKey,
+  EndpointType,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
@@ -45,6 +46,8 @@ export function mcpApi(
       loggingLevel: MethodLoggingLevel.OFF,
     },
     defaultMethodOptions: { apiKeyRequired: true },
+    // Claude's connectors and clients everywhere reach it directly: no CloudFront edge in between.
+    endpointConfiguration: { types: [EndpointType.REGIONAL] },
   });
   const integration = new LambdaIntegration(front, { proxy: true });
   const requestValidator = api.addRequestValidator("Validator", {
@@ -57,7 +60,12 @@ export function mcpApi(
   mcp.addMethod("ANY", integration, { requestValidator });
   const status = mcp.addResource("status").addResource("{id}");
   status.addMethod("GET", integration, withId);
-  status.addResource("cancel").addMethod("POST", integration, withId);
+  const cancel = status.addResource("cancel");
+  cancel.addMethod("POST", integration, withId);
+  // A browser's CORS preflight carries no key: the front answers it for the stage's allowed origins only.
+  for (const resource of [mcp, status, cancel]) {
+    resource.addMethod("OPTIONS", integration, { apiKeyRequired: false });
+  }
 
   // A missing or wrong key reads as one in every MCP client (functions/core/key-refusal.ts), as from the front.
   api.addGatewayResponse("InvalidApiKey", {

@@ -28,6 +28,8 @@ export interface StageConfig {
    * of its own. None: one golfer for every key.
    */
   golfers: string[];
+  /** Browser origins allowed to call the endpoint (CORS), e.g. https://claude.ai. None: no browser may. */
+  allowedOrigins: string[];
   /** Where alarms are sent, if anywhere. */
   alarmEmail?: string;
 }
@@ -49,6 +51,7 @@ const KNOWN = [
   "apiGatewayCloudWatchRole",
   "weatherEndpoints",
   "golfers",
+  "allowedOrigins",
 ];
 
 /** Each golfer adds an API key and a secret; a stage is for a household or a club's few, not a directory. */
@@ -98,6 +101,23 @@ function coursesJsonOf(stage: string, file: unknown, resolve: (path: string) => 
     fail(stage, `the courses take ${Buffer.byteLength(json)} bytes; at most ${MAX_COURSES_BYTES} fit`);
   }
   return json;
+}
+
+/** https origins (scheme and host, no path), as browsers send them in Origin. */
+function originsOf(stage: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  const valid = (origin: unknown) => {
+    if (typeof origin !== "string") return false;
+    try {
+      return new URL(origin).protocol === "https:" && new URL(origin).origin === origin;
+    } catch {
+      return false;
+    }
+  };
+  if (!Array.isArray(value) || value.length > 10 || !value.every(valid)) {
+    fail(stage, `"allowedOrigins" must be at most 10 https origins, such as "https://claude.ai"`);
+  }
+  return value as string[];
 }
 
 function golfersOf(stage: string, value: unknown): string[] {
@@ -165,6 +185,7 @@ export function parseStageConfig(
     weatherEndpoints: endpoints as StageConfig["weatherEndpoints"],
     apiGatewayCloudWatchRole: raw.apiGatewayCloudWatchRole !== false,
     golfers: golfersOf(stage, raw.golfers),
+    allowedOrigins: originsOf(stage, raw.allowedOrigins),
   };
   if (raw.alarmEmail !== undefined) {
     if (typeof raw.alarmEmail !== "string" || !/^[^@\s]+@[^@\s]+$/.test(raw.alarmEmail)) {

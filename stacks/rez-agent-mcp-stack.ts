@@ -199,7 +199,8 @@ export class RezAgentMcpStack extends Stack {
     // A function that throws on an event (the reconciler, the sweeper, the notifier) is retried twice by Lambda,
     // then its event goes to the dead-letter queue, which alarms: a failure never vanishes.
     const onFailure = new SqsDestination(deadLetters);
-    const front = fn("Front", "front", "rez-agent-mcp front: MCP over HTTP", 29, 512)
+    // Below API Gateway's 29 s, so the front answers (a sync budget is at most 25 s) before the gateway cuts it.
+    const front = fn("Front", "front", "rez-agent-mcp front: MCP over HTTP", 28, 512)
       .useTable("REQUEST_TABLE_NAME", requests, TABLE_ACCESS.requests, ownerIndexes)
       .useBus("EVENT_BUS_NAME", bus)
       .setEnvironment({
@@ -207,6 +208,7 @@ export class RezAgentMcpStack extends Stack {
         SYNC_BUDGET_SECONDS: String(config.syncBudgetSeconds),
         RETENTION_DAYS: String(config.retentionDays),
         API_BASE_PATH: `/${config.stage}`,
+        ALLOWED_ORIGINS: JSON.stringify(config.allowedOrigins),
       });
     this.stateMachine.grantStartExecution(front.role);
     this.scheduledStateMachine.grantStartExecution(front.role);

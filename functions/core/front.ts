@@ -1,6 +1,7 @@
 import type { CallLifecycle } from "./call-lifecycle.ts";
 import { CallRecovery } from "./call-recovery.ts";
 import type { FrontConfig } from "./config.ts";
+import { preflightAnswer, withCors } from "./cors.ts";
 import {
   httpError,
   isJsonContentType,
@@ -207,6 +208,8 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     if (origin !== null && !config.allowedOrigins.includes(origin)) {
       return httpError(403, "forbidden", "Origin not allowed");
     }
+    // A browser's preflight carries no key: it is answered for an allowed origin, and nothing more.
+    if (request.method === "OPTIONS" && origin !== null) return preflightAnswer(origin);
     const principal = await deps.authenticator.authenticate(request);
     if (!principal) return keyRefused(request);
     switch (target.kind) {
@@ -250,6 +253,12 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
   };
 
   async function answer(request: Request, rpc: Answered["rpc"]): Promise<Response> {
+    const origin = request.headers.get("origin");
+    const allowed = origin !== null && config.allowedOrigins.includes(origin) ? origin : null;
+    return withCors(await answerFor(request, rpc), allowed);
+  }
+
+  async function answerFor(request: Request, rpc: Answered["rpc"]): Promise<Response> {
     try {
       return await handle(request, rpc);
     } catch (error) {

@@ -26,6 +26,8 @@ export function frontConfigFromEnv(env: NodeJS.ProcessEnv): FrontConfig {
     syncBudgetMs: number("SYNC_BUDGET_SECONDS", DEFAULT_FRONT_CONFIG.syncBudgetMs / 1000) * 1000,
     retentionSeconds: number("RETENTION_DAYS", DEFAULT_FRONT_CONFIG.retentionSeconds / 86_400) * 86_400,
     basePath: env.API_BASE_PATH ?? "",
+    // The browser origins the stage allows (claude.ai's, a web client's): a JSON list, none when unset.
+    allowedOrigins: env.ALLOWED_ORIGINS ? (JSON.parse(env.ALLOWED_ORIGINS) as string[]) : [],
   };
 }
 

@@ -66,6 +66,8 @@ export interface Assembly {
     apiKeyId: string;
     /** Every API key's id (the first is apiKeyId): each golfer of the stage has one. */
     apiKeyIds: string[];
+    /** The HTTP methods that need no key (the CORS preflight). */
+    keylessMethods: string[];
     frontArn: string;
     /** What API Gateway answers a missing or wrong key: the stack's INVALID_API_KEY response, or its default. */
     invalidApiKey: { status: number; body: string };
@@ -259,6 +261,9 @@ export function readAssembly(outdir: string, stackName: string): Assembly {
       stageName: String((stage.Properties as { StageName: string }).StageName),
       apiKeyId: keyId,
       apiKeyIds: of("AWS::ApiGateway::ApiKey").map(([id]) => id),
+      keylessMethods: methods
+        .filter(([, method]) => method.Properties?.ApiKeyRequired === false)
+        .map(([, method]) => String(method.Properties?.HttpMethod)),
       frontArn: front.arn,
       invalidApiKey: gatewayResponse(of("AWS::ApiGateway::GatewayResponse"), "INVALID_API_KEY") ?? {
         status: 403,

@@ -36,6 +36,9 @@ import { LambdaFailure, LambdaHost } from "./lambda-host.ts";
 const SAMPLE_COURSES = new URL("../sample-courses.json", import.meta.url);
 const STACK_NAME = "rez-agent-mcp-rehearsal";
 
+/** A browser origin the rehearsal's stage allows (CORS). */
+export const REHEARSAL_ORIGIN = "https://claude.ai";
+
 /** A golfer the rehearsal's stage names besides the default one: its own key, secret, site account and topic. */
 export const REHEARSAL_GOLFER = {
   id: "alice",
@@ -142,6 +145,7 @@ export async function startRehearsal(
         // Short, so a slow call is answered by handle within the session.
         syncBudgetSeconds: 2,
         golfers: [REHEARSAL_GOLFER.id],
+        allowedOrigins: [REHEARSAL_ORIGIN],
         weatherEndpoints: {
           nwsBaseUrl: nws.url,
           geocodingBaseUrl: openMeteo.url,
@@ -332,9 +336,11 @@ export async function startRehearsal(
       if (!url.pathname.startsWith(`${stagePrefix}/mcp`))
         return reply(403, { message: "Missing Authentication Token" });
       const keyId = keyIds.get(String(request.headers["x-api-key"] ?? ""));
-      if (!keyId) return reply(assembly.api.invalidApiKey.status, assembly.api.invalidApiKey.body);
+      const keyless = assembly.api.keylessMethods.includes(request.method ?? "");
+      if (!keyId && !keyless)
+        return reply(assembly.api.invalidApiKey.status, assembly.api.invalidApiKey.body);
       try {
-        const result = (await front.invoke(proxyEvent(request, url, body, keyId))) as {
+        const result = (await front.invoke(proxyEvent(request, url, body, keyId ?? ""))) as {
           statusCode: number;
           headers?: Record<string, string>;
           body?: string;

@@ -6,7 +6,7 @@ import { idempotentRequestId } from "../../functions/core/digest.ts";
 import { KEY_MESSAGES, keyRefusalBody } from "../../functions/core/key-refusal.ts";
 import { RACE_LEAD_MS } from "../../functions/tools/golf-book-when-open.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
-import { REHEARSAL_GOLFER, type Rehearsal } from "./rehearsal.ts";
+import { REHEARSAL_GOLFER, REHEARSAL_ORIGIN, type Rehearsal } from "./rehearsal.ts";
 
 /** One step of the session: what it did and how long it took. */
 export interface Step {
@@ -66,6 +66,27 @@ export async function runSession(rehearsal: Rehearsal) {
       status === 403 && body === JSON.stringify(keyRefusalBody(KEY_MESSAGES.either))
         ? undefined
         : `HTTP ${status}: ${body}`,
+  );
+  await step(
+    "a browser's CORS preflight is answered without a key, for the stage's allowed origin only",
+    async () => {
+      const preflight = (origin: string) =>
+        fetch(rehearsal.endpoint, {
+          method: "OPTIONS",
+          headers: { origin, "access-control-request-method": "POST" },
+        });
+      const allowed = await preflight(REHEARSAL_ORIGIN);
+      const other = await preflight("https://evil.example");
+      return {
+        allowed: allowed.status,
+        grant: allowed.headers.get("access-control-allow-origin"),
+        other: other.status,
+      };
+    },
+    ({ allowed, grant, other }) =>
+      allowed === 204 && grant === REHEARSAL_ORIGIN && other === 403
+        ? undefined
+        : `allowed ${allowed} (${grant}), other ${other}`,
   );
   const call = (name: string, args: Record<string, unknown>) =>
     client.callTool({ name, arguments: args }) as Promise<Result>;

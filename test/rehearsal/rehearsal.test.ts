@@ -23,6 +23,7 @@ describe("the rehearsal of the synthesized stack", () => {
     expect(steps.map((step) => step.name)).toEqual(
       expect.arrayContaining([
         "a wrong key reads as a wrong key (the stack's gateway response)",
+        "a browser's CORS preflight is answered without a key, for the stage's allowed origin only",
         "golf_book_tee_time (standard)",
         "a golfer's own key books as that golfer, and only its phone hears (GOLFER_KEYS, its secret by name)",
         "booking notification (rule → notifier bundle → ntfy)",

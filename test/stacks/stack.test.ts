@@ -36,15 +36,30 @@ const logicalId = (type: string, pathPart: string) => logicalIdOf(json, type, pa
 const statementsOf = (roleLogicalIdPrefix: string) => statementsOfRole(json, roleLogicalIdPrefix);
 
 describe("the API", () => {
-  it("requires an API key on every method, and sends them all to the front", () => {
+  it("requires an API key on every method but the CORS preflight, and sends them all to the front", () => {
     const methods = resources("AWS::ApiGateway::Method");
-    expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(["ANY", "GET", "POST"]);
+    expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual([
+      "ANY",
+      "GET",
+      "OPTIONS",
+      "OPTIONS",
+      "OPTIONS",
+      "POST",
+    ]);
     for (const [, method] of methods) {
-      expect(method.Properties.ApiKeyRequired).toBe(true);
+      expect(method.Properties.ApiKeyRequired).toBe(method.Properties.HttpMethod !== "OPTIONS");
       expect(JSON.stringify(method.Properties.Integration)).toContain(
         logicalId("AWS::Lambda::Function", "FrontFunction"),
       );
     }
+  });
+
+  it("is a REGIONAL endpoint, and the front ends before API Gateway's 29 s", () => {
+    template.hasResourceProperties("AWS::ApiGateway::RestApi", {
+      EndpointConfiguration: { Types: ["REGIONAL"] },
+    });
+    const front = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("FrontFunction"))?.[1];
+    expect(present(front).Properties.Timeout).toBeLessThan(29);
   });
 
   it("has a usage plan with the configured per-key rate, burst and daily quota, and a key in it", () => {
@@ -103,6 +118,7 @@ describe("the functions", () => {
     expect(
       Object.keys((present(front).Properties.Environment as { Variables: object }).Variables).sort(),
     ).toEqual([
+      "ALLOWED_ORIGINS",
       "API_BASE_PATH",
       "EVENT_BUS_NAME",
       "EXPRESS_STATE_MACHINE_ARN",
