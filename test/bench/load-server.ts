@@ -1,7 +1,8 @@
 /**
  * The local runtime in a process of its own, for the load benchmark and the burst test (its peak RSS is then its
  * own): simulated upstreams, get_weather replaced by a zero-latency tool so the figures are the orchestration's
- * alone, and send_push_notification by one that stays working until its step's timeout (a call to long-poll).
+ * alone, and send_push_notification by one that takes as many milliseconds as its title says (a number), or stays
+ * working until its step's timeout (any other title: a call to long-poll).
  * Prints `READY <mcpUrl> <eventsFile>` on stdout.
  */
 import { startRuntime } from "../../local/runtime.ts";
@@ -20,7 +21,21 @@ const runtime = await startRuntime({
       summary: "ok",
       durationMs: Date.now() - event.startedAt,
     }),
-    send_push_notification: () => new Promise(() => {}),
+    send_push_notification: (event) => {
+      const ms = Number((event.arguments as { title?: unknown }).title);
+      if (!Number.isFinite(ms)) return new Promise(() => {});
+      return new Promise((resolve) =>
+        setTimeout(
+          () =>
+            resolve({
+              resultJson: '{"content":[{"type":"text","text":"sent"}]}',
+              summary: "sent",
+              durationMs: Date.now() - event.startedAt,
+            }),
+          ms,
+        ),
+      );
+    },
   },
 });
 process.stdout.write(`READY ${runtime.mcpUrl} ${runtime.eventsFile}\n`);

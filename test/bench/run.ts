@@ -14,6 +14,7 @@ import { protocolFront } from "./protocol.ts";
 import { races, racesOnAwsModel } from "./races.ts";
 import { startup } from "./startup.ts";
 import type { Summary } from "./stats.ts";
+import { taskPolls } from "./task-polls.ts";
 import { endToEnd } from "./tools.ts";
 
 const started = performance.now();
@@ -24,6 +25,7 @@ const results = {
   protocolFront: await protocolFront(),
   orchestration: await orchestration(),
   bursts: await bursts(),
+  taskPolls: await taskPolls(),
   endToEndMs: await endToEnd(),
   bridge: await bridge(),
   deployed: await bundles(),
@@ -134,6 +136,14 @@ const table = [
   row("golf_search_tee_times end to end (simulated site)", results.endToEndMs.golfSearch),
   row("golf_book_tee_time end to end (simulated site, 6 site requests)", results.endToEndMs.golfBook),
   row("bridge: server completion to the bridge's answer", bridged.completionToAnswerMs),
+  row(
+    `2026-07-28 task of 50 ms: result after the call ended (${results.taskPolls["50ms"]?.requests} requests)`,
+    results.taskPolls["50ms"]?.resultAfterCallEndedMs as Summary,
+  ),
+  row(
+    `2026-07-28 task of 5 s: result after the call ended (${results.taskPolls["5000ms"]?.requests} requests)`,
+    results.taskPolls["5000ms"]?.resultAfterCallEndedMs as Summary,
+  ),
   row("golf_book_when_open: release to the site's confirmation", results.races.releaseToReservationMs),
   row("front bundle: module load + init + one request, fresh process", deployed.frontLoadAndInitMs),
   row("npm start ready, first start (new data folder)", results.npmStartReadyMs.firstStart),
