@@ -75,13 +75,6 @@ const WAIT_PATTERN = /^\d+(\.\d+)?$/;
 const MAX_NESTING = 64;
 
 /**
- * The whole HTTP surface as one function of a web Request: the local server and the Lambda call it unchanged.
- *
- * @example
- * const front = createFront(deps, DEFAULT_FRONT_CONFIG);
- * const response = await front.handle(new Request("http://127.0.0.1:3000/mcp", { method: "POST", body }));
- */
-/**
  * A missing or wrong key is 403, not 401: MCP clients (Claude Code, mcp-remote, the Inspector) answer a 401 by
  * looking for an OAuth authorization server to register with, and then report that search's failure instead of the
  * key; a 403 they report with this body. API Gateway answers a bad key with 403 too (the stack gives it this body).
@@ -92,6 +85,13 @@ function keyRefused(request: Request): Response {
   return jsonResponse(403, keyRefusalBody(message));
 }
 
+/**
+ * The whole HTTP surface as one function of a web Request: the local server and the Lambda call it unchanged.
+ *
+ * @example
+ * const front = createFront(deps, DEFAULT_FRONT_CONFIG);
+ * const response = await front.handle(new Request("http://127.0.0.1:3000/mcp", { method: "POST", body }));
+ */
 export function createFront(deps: FrontDeps, config: FrontConfig): Front {
   const validator = new ArgumentValidator(deps.tools.list());
   const calls = new ToolCalls({ ...deps, validator }, config);
