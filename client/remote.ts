@@ -240,13 +240,13 @@ export class RemoteEndpoint {
   }
 
   #refusal(status: number, text: string): RemoteFailed {
-    const said = reasonIn(text);
+    const { reason: said, code } = refusalIn(text);
     const where = this.#config.source;
     const { href } = this.#config.endpoint;
     // The server answers a missing or wrong key with 403 and the code "forbidden" (API Gateway too, with the
     // stack's gateway response; by default it says "Forbidden"), an unknown path on API Gateway with 403 "Missing
     // Authentication Token". Older servers answered 401.
-    if (status === 401 || (status === 403 && (said === "Forbidden" || codeIn(text) === "forbidden"))) {
+    if (status === 401 || (status === 403 && (said === "Forbidden" || code === "forbidden"))) {
       return new RemoteFailed(
         "key",
         `the endpoint refused the API key (HTTP ${status}${said && said !== "Forbidden" ? `: ${said}` : ""}). Check the API key in ${where} (or REZ_AGENT_MCP_API_KEY).`,
@@ -329,22 +329,21 @@ function jsonRpcError(text: string): { error: { code: number; message: string } 
   return undefined;
 }
 
-function codeIn(text: string): string | undefined {
+/** What a refusal's JSON body says (our `{ error: { code, message } }`, API Gateway's `{ message }`), if anything. */
+function refusalIn(text: string): { reason: string; code?: string } {
   try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === "string" ? code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function reasonIn(text: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const body = JSON.parse(text) as {
+      error?: { message?: unknown; code?: unknown } | string;
+      message?: unknown;
+    };
     const reason = typeof body.error === "string" ? body.error : (body.error?.message ?? body.message);
-    return typeof reason === "string" ? reason.slice(0, 200) : "";
+    const code = typeof body.error === "object" ? body.error?.code : undefined;
+    return {
+      reason: typeof reason === "string" ? reason.slice(0, 200) : "",
+      ...(typeof code === "string" ? { code } : {}),
+    };
   } catch {
-    return "";
+    return { reason: "" };
   }
 }
 

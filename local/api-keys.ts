@@ -22,6 +22,25 @@ function ownerOf(digest: Buffer): string {
   return `key-${digest.toString("hex").slice(0, 12)}`;
 }
 
+/** A key as the keys file keeps it: its hash, never itself; bound to `golfer` when given. */
+function storedKeyOf(key: string, golfer?: string): StoredKey {
+  const digest = hash(key);
+  const stored: StoredKey = {
+    id: ownerOf(digest),
+    sha256: digest.toString("hex"),
+    createdAt: new Date().toISOString(),
+  };
+  if (golfer !== undefined) stored.golfer = golfer;
+  return stored;
+}
+
+/** A new random key. */
+const newKey = () => `rez_${randomBytes(32).toString("base64url")}`;
+
+/** Writes the keys file (the owner's alone). */
+const writeKeys = (keysFile: string, keys: readonly StoredKey[]) =>
+  writeFile(keysFile, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+
 /** Checks `x-api-key` against hashed keys, in constant time; a key acts as its golfer (golferOfKey). */
 export class HashedKeyAuthenticator implements Authenticator {
   readonly #keys: { principal: Principal; digest: Buffer }[];
@@ -80,14 +99,8 @@ export async function loadLocalKeys(
   const unshownFile = unshownFileOf(keysFile);
   const markShown = () => rm(unshownFile, { force: true });
   if (fromEnvironment) {
-    const digest = hash(fromEnvironment);
     // The environment's key is the operator's own: it acts as the default golfer whatever else is named.
-    const key = {
-      id: ownerOf(digest),
-      sha256: digest.toString("hex"),
-      createdAt: new Date().toISOString(),
-      golfer: DEFAULT_GOLFER,
-    };
+    const key = storedKeyOf(fromEnvironment, DEFAULT_GOLFER);
     return {
       authenticator: new HashedKeyAuthenticator([key], namedGolfers),
       source: "environment",
@@ -101,12 +114,11 @@ export async function loadLocalKeys(
     if (unshown) return { authenticator, generatedKey: unshown, source: "generated", markShown };
     return { authenticator, source: "keys-file", markShown };
   }
-  const generatedKey = `rez_${randomBytes(32).toString("base64url")}`;
-  const digest = hash(generatedKey);
-  const key = { id: ownerOf(digest), sha256: digest.toString("hex"), createdAt: new Date().toISOString() };
+  const generatedKey = newKey();
+  const key = storedKeyOf(generatedKey);
   // Written before the hash, so there is never a key nobody can be shown; removed once a start has shown it.
   await writeFile(unshownFile, `${generatedKey}\n`, { mode: 0o600 });
-  await writeFile(keysFile, `${JSON.stringify({ keys: [key] }, null, 2)}\n`, { mode: 0o600 });
+  await writeKeys(keysFile, [key]);
   return {
     authenticator: new HashedKeyAuthenticator([key], namedGolfers),
     generatedKey,
@@ -138,14 +150,8 @@ export async function addKey(
 ): Promise<{ key: string; id: string }> {
   if (golfer !== undefined) checkGolferId(golfer, "--golfer");
   const stored = await readKeys(keysFile);
-  const key = `rez_${randomBytes(32).toString("base64url")}`;
-  const digest = hash(key);
-  const entry: StoredKey = {
-    id: ownerOf(digest),
-    sha256: digest.toString("hex"),
-    createdAt: new Date().toISOString(),
-  };
-  if (golfer !== undefined) entry.golfer = golfer;
-  await writeFile(keysFile, `${JSON.stringify({ keys: [...stored, entry] }, null, 2)}\n`, { mode: 0o600 });
+  const key = newKey();
+  const entry = storedKeyOf(key, golfer);
+  await writeKeys(keysFile, [...stored, entry]);
   return { key, id: entry.id };
 }

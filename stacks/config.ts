@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { checkGolferId, DEFAULT_GOLFER } from "../functions/core/golfers.ts";
 import { isLoopback } from "../functions/core/loopback.ts";
+import { NTFY_TOPIC_PATTERN } from "../functions/core/secrets.ts";
 import { type Course, parseCourses, serializeCourses } from "../functions/tools/courses.ts";
 
 /** One stage's settings, from cdk.json's context ("rez-agent-mcp" → stage name), validated before anything is built. */
@@ -164,7 +165,7 @@ export function parseStageConfig(
     }
   }
   const topic = raw.ntfyTopic;
-  if (topic !== undefined && (typeof topic !== "string" || !/^[-_A-Za-z0-9]{1,64}$/.test(topic))) {
+  if (topic !== undefined && (typeof topic !== "string" || !NTFY_TOPIC_PATTERN.test(topic))) {
     fail(stage, `"ntfyTopic" must be 1-64 letters, digits, - or _`);
   }
   const plan = (raw.usagePlan ?? {}) as Record<string, unknown>;

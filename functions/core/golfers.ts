@@ -1,3 +1,5 @@
+import { NotConfigured } from "./errors.ts";
+
 /**
  * Golfers: whose golf accounts and phone a call acts for. Every API key names its golfer, or is bound to none.
  *
@@ -36,6 +38,16 @@ export function golferOfKey(bound: string | undefined, named: readonly string[])
 
 /** The golfer a stored call acts for: calls recorded before golfers existed act for the default golfer. */
 export const golferOfCall = (golfer: string | undefined): string => golfer ?? DEFAULT_GOLFER;
+
+/**
+ * The golfer a tool acts for (its deps' golfer, the default when unset); a call whose key has no golf account is
+ * refused here too, behind the front's refusal.
+ */
+export function actingGolfer(golfer: string | undefined): string {
+  const acting = golferOfCall(golfer);
+  if (acting === NO_GOLFER) throw new NotConfigured(noGolfAccountMessage("this call"));
+  return acting;
+}
 
 /** What a call on a golfer's behalf answers when its key has none. */
 export function noGolfAccountMessage(tool: string): string {

@@ -16,14 +16,26 @@ export function httpError(
   return jsonResponse(status, { error: { code, message } }, headers);
 }
 
+/** A JSON-RPC error response with the HTTP status the transport gives it, and `data` when there is any. */
+export function jsonRpcFailure(
+  status: number,
+  id: string | number | null,
+  code: number,
+  message: string,
+  data?: unknown,
+): Response {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  return jsonResponse(status, { jsonrpc: "2.0", id, error });
+}
+
 /** A JSON-RPC error that is not tied to a request id (parse errors, invalid envelopes). */
 export function jsonRpcError(status: number, code: number, message: string): Response {
-  return jsonResponse(status, { jsonrpc: "2.0", error: { code, message }, id: null });
+  return jsonRpcFailure(status, null, code, message);
 }
 
 /** A JSON-RPC error answering one request (HTTP 200, as the transport answers request errors). */
 export function jsonRpcResponseError(id: string | number, code: number, message: string): Response {
-  return jsonResponse(200, { jsonrpc: "2.0", id, error: { code, message } });
+  return jsonRpcFailure(200, id, code, message);
 }
 
 export type BodyRead = { ok: true; text: string } | { ok: false; reason: "too-large" };

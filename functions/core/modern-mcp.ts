@@ -1,6 +1,6 @@
 import { ErrorCode, type Task } from "@modelcontextprotocol/sdk/types.js";
 import { REQUEST_ID_META_KEY, STATUS_META_KEY } from "./call-result.ts";
-import { jsonResponse } from "./http.ts";
+import { jsonResponse, jsonRpcFailure } from "./http.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
 import { checkParams } from "./jsonrpc.ts";
 import {
@@ -24,6 +24,9 @@ import { type ToolRegistry, workflowKindOf } from "./tool.ts";
 /** The stateless revisions this server speaks, newest first. */
 export const MODERN_VERSIONS = ["2026-07-28"] as const;
 
+/** Every version the server speaks, both eras, newest first (discovery and -32022 name them). */
+const SUPPORTED_VERSIONS = [...MODERN_VERSIONS, ...PROTOCOL_VERSIONS];
+
 const META = {
   protocolVersion: "io.modelcontextprotocol/protocolVersion",
   clientCapabilities: "io.modelcontextprotocol/clientCapabilities",
@@ -33,7 +36,6 @@ const META = {
 /** The error codes 2026-07-28 defines (basic/index, "Error Codes"). */
 export const MODERN_ERRORS = {
   headerMismatch: -32020,
-  missingRequiredClientCapability: -32021,
   unsupportedProtocolVersion: -32022,
 } as const;
 
@@ -70,14 +72,7 @@ function decodedHeader(value: string): string {
 
 type Id = string | number;
 
-const answer = (id: Id, result: JsonObject, status = 200) =>
-  jsonResponse(status, { jsonrpc: "2.0", id, result });
-const failure = (id: Id | null, status: number, code: number, message: string, data?: unknown) =>
-  jsonResponse(status, {
-    jsonrpc: "2.0",
-    id,
-    error: data === undefined ? { code, message } : { code, message, data },
-  });
+const answer = (id: Id, result: JsonObject) => jsonResponse(200, { jsonrpc: "2.0", id, result });
 
 export interface ModernOptions {
   name: string;
@@ -98,6 +93,10 @@ export function createModernHandler(options: ModernOptions) {
   });
   const capabilities = { tools: {}, extensions: { [TASKS_EXTENSION]: {} } };
   const { operations } = options;
+  const taskAnswer = (id: Id, task: Task) =>
+    answer(id, { ...taskFields(task), resultType: "task", _meta: resultMeta });
+  const taskNotFound = (id: Id, taskId: string) =>
+    jsonRpcFailure(200, id, ErrorCode.InvalidParams, `Task not found: ${taskId}`);
 
   return async (request: Request, message: JsonObject, principal: Principal): Promise<Response> => {
     const id = (message.id ?? null) as Id | null;
@@ -111,9 +110,9 @@ export function createModernHandler(options: ModernOptions) {
       typeof meta[META.protocolVersion] !== "string" ||
       !isJsonObject(meta[META.clientCapabilities])
     ) {
-      return failure(
-        id,
+      return jsonRpcFailure(
         400,
+        id,
         ErrorCode.InvalidParams,
         `Invalid params: _meta must carry "${META.protocolVersion}" and "${META.clientCapabilities}" on every request`,
       );
@@ -121,19 +120,26 @@ export function createModernHandler(options: ModernOptions) {
     const version = meta[META.protocolVersion] as string;
     // Headers first: a header that disagrees with its body is a mismatch, whatever the body's version.
     const mismatch = headerMismatch(request.headers, method, params, version);
-    if (mismatch) return failure(id, 400, MODERN_ERRORS.headerMismatch, `Header mismatch: ${mismatch}`);
+    if (mismatch)
+      return jsonRpcFailure(400, id, MODERN_ERRORS.headerMismatch, `Header mismatch: ${mismatch}`);
     if (!(MODERN_VERSIONS as readonly string[]).includes(version)) {
-      return failure(id, 400, MODERN_ERRORS.unsupportedProtocolVersion, "Unsupported protocol version", {
-        supported: [...MODERN_VERSIONS, ...PROTOCOL_VERSIONS],
-        requested: version,
-      });
+      return jsonRpcFailure(
+        400,
+        id,
+        MODERN_ERRORS.unsupportedProtocolVersion,
+        "Unsupported protocol version",
+        {
+          supported: SUPPORTED_VERSIONS,
+          requested: version,
+        },
+      );
     }
     try {
       switch (method) {
         case "server/discover":
           return answer(id, {
             resultType: "complete",
-            supportedVersions: [...MODERN_VERSIONS, ...PROTOCOL_VERSIONS],
+            supportedVersions: SUPPORTED_VERSIONS,
             capabilities,
             instructions: INSTRUCTIONS,
             ttlMs: STABLE_TTL_MS,
@@ -150,7 +156,7 @@ export function createModernHandler(options: ModernOptions) {
           } as never);
         case "tools/call": {
           const shape = checkParams(message);
-          if (!shape.ok) return failure(id, 200, ErrorCode.InvalidParams, shape.message);
+          if (!shape.ok) return jsonRpcFailure(200, id, ErrorCode.InvalidParams, shape.message);
           const name = String(params.name);
           const definition = options.tools.get(name);
           const tasks = declaresTasks(meta);
@@ -166,18 +172,14 @@ export function createModernHandler(options: ModernOptions) {
             task: asTask,
           };
           const result = await operations.call(name, (params.arguments ?? {}) as JsonObject, context);
-          if ("task" in result) {
-            return answer(id, { ...taskFields(result.task as Task), resultType: "task", _meta: resultMeta });
-          }
+          if ("task" in result) return taskAnswer(id, result.task as Task);
           const pendingId = pendingCallOf(result);
           if (tasks && pendingId) {
             const detailed = await operations.detailedTask(pendingId, principal, {
               waitMs: 0,
               endpointUrl: request.url,
             });
-            if (detailed && !detailed.result) {
-              return answer(id, { ...taskFields(detailed.task), resultType: "task", _meta: resultMeta });
-            }
+            if (detailed && !detailed.result) return taskAnswer(id, detailed.task);
           }
           const own = (result as { _meta?: JsonObject })._meta ?? {};
           return answer(id, {
@@ -193,7 +195,7 @@ export function createModernHandler(options: ModernOptions) {
             endpointUrl: request.url,
             signal: request.signal,
           });
-          if (!detailed) return failure(id, 200, ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+          if (!detailed) return taskNotFound(id, taskId);
           return answer(id, {
             ...taskFields(detailed.task),
             ...(detailed.result ? { result: detailed.result as JsonObject } : {}),
@@ -204,9 +206,7 @@ export function createModernHandler(options: ModernOptions) {
         case "tasks/cancel": {
           // Acknowledged once the cancel has reached the call; whether it stops it is the honest-cancel rule's.
           const taskId = String(params.taskId);
-          if (!(await operations.cancelCall(taskId, principal))) {
-            return failure(id, 200, ErrorCode.InvalidParams, `Task not found: ${taskId}`);
-          }
+          if (!(await operations.cancelCall(taskId, principal))) return taskNotFound(id, taskId);
           return answer(id, { resultType: "complete", _meta: resultMeta });
         }
         case "tasks/update": {
@@ -216,15 +216,15 @@ export function createModernHandler(options: ModernOptions) {
             waitMs: 0,
             endpointUrl: request.url,
           });
-          if (!known) return failure(id, 200, ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+          if (!known) return taskNotFound(id, taskId);
           return answer(id, { resultType: "complete", _meta: resultMeta });
         }
         default:
-          return failure(id, 404, ErrorCode.MethodNotFound, `Method not found: ${method}`);
+          return jsonRpcFailure(404, id, ErrorCode.MethodNotFound, `Method not found: ${method}`);
       }
     } catch (error) {
       const rpc = rpcErrorOf(error, options.onUnexpectedError);
-      return failure(id, 200, rpc.code, rpc.message, rpc.data);
+      return jsonRpcFailure(200, id, rpc.code, rpc.message, rpc.data);
     }
   };
 }
@@ -235,7 +235,18 @@ export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 /** How long a tasks/get of a working task waits for it to end before answering: a poll costs little either way. */
 export const TASK_GET_WAIT_MS = 1_000;
 
-const TASK_METHODS = ["tasks/get", "tasks/update", "tasks/cancel"];
+/**
+ * The requests whose `Mcp-Name` header mirrors a body field, and which field: the core's (streamable-http,
+ * "Standard Request Headers") and the Tasks extension's, which routes by the task id.
+ */
+const MCP_NAME_SOURCE = new Map([
+  ["tools/call", "name"],
+  ["prompts/get", "name"],
+  ["resources/read", "uri"],
+  ["tasks/get", "taskId"],
+  ["tasks/update", "taskId"],
+  ["tasks/cancel", "taskId"],
+]);
 
 function declaresTasks(meta: JsonObject): boolean {
   const extensions = (meta[META.clientCapabilities] as JsonObject).extensions;
@@ -279,10 +290,9 @@ function headerMismatch(
   if (methodHeader === null) return "the Mcp-Method header is missing";
   if (methodHeader !== method)
     return `Mcp-Method header value '${methodHeader}' does not match body value '${method}'`;
-  // The Tasks extension routes its methods by the task id.
-  const named =
-    method === "resources/read" ? params.uri : TASK_METHODS.includes(method) ? params.taskId : params.name;
-  if (["tools/call", "resources/read", "prompts/get", ...TASK_METHODS].includes(method)) {
+  const source = MCP_NAME_SOURCE.get(method);
+  if (source !== undefined) {
+    const named = params[source];
     const nameHeader = headers.get("mcp-name");
     if (nameHeader === null) return "the Mcp-Name header is missing";
     if (decodedHeader(nameHeader) !== named) {

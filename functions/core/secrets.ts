@@ -26,7 +26,8 @@ export interface SecretsDocument extends GolferSecrets {
 }
 
 const GOLFER_FIELDS = ["ntfyToken", "ntfyTopic", "golf"];
-const TOPIC_PATTERN = /^[-_A-Za-z0-9]{1,64}$/;
+/** An ntfy topic as this server accepts it, wherever it is configured (a stage, a golfer's secrets). */
+export const NTFY_TOPIC_PATTERN = /^[-_A-Za-z0-9]{1,64}$/;
 
 /** Checks a parsed secrets document; the error names the field, never a value. */
 export function parseSecretsDocument(value: unknown): SecretsDocument {
@@ -70,7 +71,7 @@ export function parseGolferSecrets(
     secrets.ntfyToken = raw.ntfyToken;
   }
   if (raw.ntfyTopic !== undefined) {
-    if (typeof raw.ntfyTopic !== "string" || !TOPIC_PATTERN.test(raw.ntfyTopic)) {
+    if (typeof raw.ntfyTopic !== "string" || !NTFY_TOPIC_PATTERN.test(raw.ntfyTopic)) {
       throw new Error(`"${prefix}ntfyTopic" must be 1-64 letters, digits, - or _`);
     }
     secrets.ntfyTopic = raw.ntfyTopic;

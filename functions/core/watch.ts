@@ -29,17 +29,12 @@ const SIGNALLED_REREAD_MS = 5_000;
  */
 export const READ_GRACE_MS = 1_000;
 
-function delay(ms: number, abortSignal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      abortSignal?.removeEventListener("abort", done);
-      resolve();
-    }
-    abortSignal?.addEventListener("abort", done, { once: true });
-  });
+/** Waits `ms`, or less if the signal aborts. */
+async function delay(ms: number, abortSignal?: AbortSignal): Promise<void> {
+  await settledWithin(NEVER, { ms, signal: abortSignal });
 }
+
+const NEVER = new Promise<never>(() => {});
 
 /**
  * Reads the record until it is terminal or `timeoutMs` has passed, and returns the last read
@@ -64,7 +59,7 @@ export async function waitForTerminal(
     );
     let unavailable: StoreUnavailable | undefined;
     try {
-      const answer = await within(store.get(id), deadline + READ_GRACE_MS - Date.now());
+      const answer = await settledWithin(store.get(id), { ms: deadline + READ_GRACE_MS - Date.now() });
       if (answer === NO_ANSWER) {
         if (!read) throw new StoreUnavailable(`no answer for ${id} within the wait`);
         return last;
@@ -83,7 +78,8 @@ export async function waitForTerminal(
     }
     if (changed && !unavailable) {
       // Unwritten until the deadline: the last read is still the record, with no need to read it again.
-      if (!(await untilAborted(changed, options.abortSignal)) && deadline - Date.now() <= 0) return last;
+      const written = await settledWithin(changed, { signal: options.abortSignal });
+      if (written !== true && deadline - Date.now() <= 0) return last;
     } else {
       await delay(Math.min(deadline - Date.now(), pollMs), options.abortSignal);
       if (Date.now() - started >= FAST_PHASE_MS) pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
@@ -93,32 +89,28 @@ export async function waitForTerminal(
 
 const NO_ANSWER = Symbol("no answer");
 
-/** The promise's value, or NO_ANSWER once `ms` have passed (its value may be undefined: a record not found). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof NO_ANSWER> {
+/**
+ * The promise's value, or NO_ANSWER once `ms` have passed (when given) or the signal aborted (at once if it
+ * already had). A sentinel, not undefined: the value itself may be undefined (a record not found).
+ */
+async function settledWithin<T>(
+  promise: Promise<T>,
+  until: { ms?: number; signal?: AbortSignal | undefined },
+): Promise<T | typeof NO_ANSWER> {
+  const { ms, signal } = until;
+  if (signal?.aborted) return NO_ANSWER;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<typeof NO_ANSWER>((resolve) => {
-    timer = setTimeout(resolve, Math.max(ms, 0), NO_ANSWER);
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<typeof NO_ANSWER>((resolve) => {
+    if (ms !== undefined) timer = setTimeout(resolve, Math.max(ms, 0), NO_ANSWER);
+    onAbort = () => resolve(NO_ANSWER);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([promise, late]);
+    return await Promise.race([promise, stop]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** The signal's answer, or false as soon as the client goes away. */
-async function untilAborted(changed: Promise<boolean>, abortSignal?: AbortSignal): Promise<boolean> {
-  if (!abortSignal) return changed;
-  if (abortSignal.aborted) return false;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<boolean>((resolve) => {
-    onAbort = () => resolve(false);
-    abortSignal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([changed, aborted]);
-  } finally {
-    if (onAbort) abortSignal.removeEventListener("abort", onAbort);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
 }
 
@@ -128,17 +120,6 @@ export async function untilBudget<T>(
   ms: number,
   signal?: AbortSignal,
 ): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-    onAbort = () => resolve(undefined);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, stop]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener("abort", onAbort);
-  }
+  const answer = await settledWithin(promise, { ms, signal });
+  return answer === NO_ANSWER ? undefined : answer;
 }

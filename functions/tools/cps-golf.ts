@@ -1,6 +1,6 @@
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { NotConfigured, ToolError, UpstreamRejected, UpstreamUnavailable } from "../core/errors.ts";
-import { DEFAULT_GOLFER, NO_GOLFER, noGolfAccountMessage } from "../core/golfers.ts";
+import { actingGolfer, DEFAULT_GOLFER } from "../core/golfers.ts";
 import type { Clock, GolfCredentials, Secrets } from "../core/ports.ts";
 import type { Course, CpsGolfSite } from "./courses.ts";
 import type { CpsGolfSessions, GolferClaims, Session } from "./cps-golf-sessions.ts";
@@ -174,11 +174,10 @@ export class CpsGolfApi {
   }
 
   get #golfer(): string {
-    return this.#deps.golfer ?? DEFAULT_GOLFER;
+    return actingGolfer(this.#deps.golfer);
   }
 
   async #signIn(): Promise<Session> {
-    if (this.#golfer === NO_GOLFER) throw new NotConfigured(noGolfAccountMessage("this call"));
     const credentials = await this.#deps.secrets.golfCredentials(this.#golfer, this.course.id);
     if (!credentials) {
       throw new NotConfigured(

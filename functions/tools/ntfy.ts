@@ -1,5 +1,5 @@
 import { isRetriedFailure, NotConfigured, OutcomeUnknown } from "../core/errors.ts";
-import { DEFAULT_GOLFER, NO_GOLFER, noGolfAccountMessage } from "../core/golfers.ts";
+import { actingGolfer, DEFAULT_GOLFER } from "../core/golfers.ts";
 import type { Secrets } from "../core/ports.ts";
 import type { UpstreamClient } from "./upstream.ts";
 
@@ -23,7 +23,6 @@ export interface NtfyDeps {
  * gets no push: another golfer's phone must never hear of its bookings.
  */
 async function topicOf(deps: NtfyDeps, golfer: string): Promise<string | undefined> {
-  if (golfer === NO_GOLFER) throw new NotConfigured(noGolfAccountMessage("this call"));
   const own = await deps.secrets.ntfyTopic(golfer);
   if (own || golfer !== DEFAULT_GOLFER) return own;
   return deps.config.topic;
@@ -78,7 +77,7 @@ export function maskTopic(topic: string): string {
  * can become a header. The priority name becomes ntfy's number.
  */
 export async function publishToNtfy(push: PushMessage, deps: NtfyDeps): Promise<Published> {
-  const golfer = deps.golfer ?? DEFAULT_GOLFER;
+  const golfer = actingGolfer(deps.golfer);
   const topic = await topicOf(deps, golfer);
   if (!topic) {
     throw new NotConfigured(

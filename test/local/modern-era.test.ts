@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 import { type Harness, KEY, OTHER_KEY, startHarness } from "./harness.ts";
 
@@ -185,15 +186,21 @@ const TASKS = {
 };
 
 describe("the Tasks extension on the workflows", () => {
-  const teeSheet = async (days: number) => {
-    const { addDays, localParts } = await import("../../functions/tools/local-time.ts");
+  const inDays = (days: number) => addDays(localParts("America/Los_Angeles", new Date()).date, days);
+  const teeSheet = (days: number) => {
     const site = harness.runtime.simulators.golf["sample-links"] as {
       teeSheetId(date: string, time: string): number;
     };
-    return site.teeSheetId(addDays(localParts("America/Los_Angeles", new Date()).date, days), "10:00");
+    return site.teeSheetId(inDays(days), "10:00");
   };
   const taskCall = (name: string, args: Record<string, unknown>) =>
     modern("tools/call", { name, arguments: args }, {}, TASKS);
+  /** A booking scheduled for a date `days` ahead, as a task: its id. */
+  const scheduledTask = async (days: number) => {
+    const { body } = await taskCall("golf_book_when_open", { date: inDays(days), players: 1 });
+    expect(body.result.resultType).toBe("task");
+    return body.result.taskId as string;
+  };
   const get = (taskId: string, key = KEY) =>
     modern("tasks/get", { taskId }, { "mcp-name": taskId, "x-api-key": key }, TASKS);
 
@@ -204,7 +211,7 @@ describe("the Tasks extension on the workflows", () => {
 
   it("answers a booking with a durable task at once, then tasks/get gives its result inline once it ends", async () => {
     const { status, body } = await taskCall("golf_book_tee_time", {
-      teeSheetId: await teeSheet(3),
+      teeSheetId: teeSheet(3),
       players: 1,
     });
     expect(status).toBe(200);
@@ -231,28 +238,20 @@ describe("the Tasks extension on the workflows", () => {
   it("never answers with a task a client that did not declare the extension", async () => {
     const { body } = await modern("tools/call", {
       name: "golf_book_tee_time",
-      arguments: { teeSheetId: await teeSheet(4), players: 1 },
+      arguments: { teeSheetId: teeSheet(4), players: 1 },
     });
     expect(body.result.resultType).toBe("complete");
   });
 
   it("cancels a scheduled booking's task, honestly, and a poll then says cancelled", async () => {
-    const { addDays, localParts } = await import("../../functions/tools/local-time.ts");
-    const date = addDays(localParts("America/Los_Angeles", new Date()).date, 25);
-    const { body } = await taskCall("golf_book_when_open", { date, players: 1 });
-    expect(body.result.resultType).toBe("task");
-    const taskId = body.result.taskId as string;
+    const taskId = await scheduledTask(25);
     const cancelled = await modern("tasks/cancel", { taskId }, { "mcp-name": taskId }, TASKS);
     expect(cancelled.body.result).toMatchObject({ resultType: "complete" });
     expect((await get(taskId)).body.result.status).toBe("cancelled");
   });
 
   it("keeps one key's task from another key, and routes by the task id in Mcp-Name", async () => {
-    const { addDays, localParts } = await import("../../functions/tools/local-time.ts");
-    const date = addDays(localParts("America/Los_Angeles", new Date()).date, 30);
-    const { body } = await taskCall("golf_book_when_open", { date, players: 1 });
-    expect(body.result.resultType).toBe("task");
-    const taskId = body.result.taskId as string;
+    const taskId = await scheduledTask(30);
     const foreign = await get(taskId, OTHER_KEY);
     expect(foreign.body.error.code).toBe(-32602);
     const misrouted = await modern("tasks/get", { taskId }, { "mcp-name": "another-task" }, TASKS);
