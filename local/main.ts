@@ -19,6 +19,7 @@ const USAGE = `Usage: npm start -- [options]
   --ntfy-url <url>            your ntfy server (or NTFY_BASE_URL; default https://ntfy.sh)
   --sync-budget <seconds>     how long tools/call waits before answering "still running" (default 20)
   --no-auth                   accept requests without an API key (loopback only; for conformance tools)
+  --no-confirm                book without asking the golfer first, even where the client could ask
   -h, --help                  this text
 
 Environment: REZ_AGENT_MCP_API_KEY sets the API key (otherwise one is generated on first start).
@@ -50,6 +51,7 @@ function parse() {
         "ntfy-url": { type: "string" },
         "sync-budget": { type: "string", default: "20" },
         "no-auth": { type: "boolean", default: false },
+        "no-confirm": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -121,7 +123,7 @@ const runtime = await startRuntime({
   ...(process.env.REZ_AGENT_MCP_IN_PROGRESS_MS
     ? { idempotencyInProgressMs: Number(process.env.REZ_AGENT_MCP_IN_PROGRESS_MS) }
     : {}),
-  front: { syncBudgetMs: syncBudget * 1000 },
+  front: { syncBudgetMs: syncBudget * 1000, confirmBookings: !flags["no-confirm"] },
   log,
   logRequests: true,
 }).catch((error: Error) => failToStart(error.message));

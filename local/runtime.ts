@@ -36,6 +36,7 @@ import type { Fetch } from "../functions/tools/upstream.ts";
 import { UpstreamClient } from "../functions/tools/upstream.ts";
 import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
+import { localConfirmationSecret } from "./confirmation-secret.ts";
 import { fileProblem, ownerOnly, storeSocketPath } from "./data-folder.ts";
 import { ensureTables, type LocalDynamo, startLocalDynamo } from "./dynamo.ts";
 import { listen } from "./http-server.ts";
@@ -310,6 +311,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       onError: reportError,
     });
 
+    const confirmationSecret = await localConfirmationSecret(options.dataDir);
     let front: Front | undefined;
     // Requests wait until start-up recovery has settled or restarted what an earlier run left working: a re-sent
     // call must find its record as recovery left it, never race it.
@@ -345,6 +347,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         clock: systemClock,
         changeSignal: signals.wait,
         authenticator: keys.authenticator,
+        confirmationSecret: async () => confirmationSecret,
         onUnexpectedError: reportError,
         ...(options.logRequests
           ? { onAnswered: (answered: Answered) => void requestLine(answered).then(options.log) }

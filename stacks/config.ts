@@ -31,6 +31,11 @@ export interface StageConfig {
   golfers: string[];
   /** Browser origins allowed to call the endpoint (CORS), e.g. https://claude.ai. None: no browser may. */
   allowedOrigins: string[];
+  /**
+   * Ask the golfer before each booking where the client can ask (MCP 2026-07-28 elicitation); default true. Off, a
+   * booking call books as the model sends it.
+   */
+  confirmBookings: boolean;
   /** Where alarms are sent, if anywhere. */
   alarmEmail?: string;
 }
@@ -53,6 +58,7 @@ const KNOWN = [
   "weatherEndpoints",
   "golfers",
   "allowedOrigins",
+  "confirmBookings",
 ];
 
 /** Each golfer adds an API key and a secret; a stage is for a household or a club's few, not a directory. */
@@ -187,7 +193,11 @@ export function parseStageConfig(
     apiGatewayCloudWatchRole: raw.apiGatewayCloudWatchRole !== false,
     golfers: golfersOf(stage, raw.golfers),
     allowedOrigins: originsOf(stage, raw.allowedOrigins),
+    confirmBookings: raw.confirmBookings !== false,
   };
+  if (raw.confirmBookings !== undefined && typeof raw.confirmBookings !== "boolean") {
+    fail(stage, `"confirmBookings" must be true or false`);
+  }
   if (raw.alarmEmail !== undefined) {
     if (typeof raw.alarmEmail !== "string" || !/^[^@\s]+@[^@\s]+$/.test(raw.alarmEmail)) {
       fail(stage, `"alarmEmail" must be an email address`);

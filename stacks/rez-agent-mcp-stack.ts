@@ -91,6 +91,13 @@ export class RezAgentMcpStack extends Stack {
       removalPolicy,
     });
 
+    // Signs the confirmation states of bookings (functions/core/confirmation.ts); random, never shown to anyone.
+    const confirmationSecret = new Secret(this, "ConfirmationKey", {
+      description: "Signs the booking confirmations the front hands to MCP clients (HMAC key, generated)",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+
     const golfers = new GolferSecrets(this, config, removalPolicy);
 
     // Events
@@ -203,8 +210,10 @@ export class RezAgentMcpStack extends Stack {
     const front = fn("Front", "front", "rez-agent-mcp front: MCP over HTTP", 28, 512)
       .useTable("REQUEST_TABLE_NAME", requests, TABLE_ACCESS.requests, ownerIndexes)
       .useBus("EVENT_BUS_NAME", bus)
+      .useSecret("CONFIRMATION_SECRET_ARN", confirmationSecret)
       .setEnvironment({
         ...machineArns,
+        CONFIRM_BOOKINGS: String(config.confirmBookings),
         SYNC_BUDGET_SECONDS: String(config.syncBudgetSeconds),
         RETENTION_DAYS: String(config.retentionDays),
         API_BASE_PATH: `/${config.stage}`,

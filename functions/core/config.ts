@@ -18,6 +18,11 @@ export interface FrontConfig {
   allowedHosts?: readonly string[];
   /** Browser origins allowed to call; a request with any other `Origin` header is refused. */
   allowedOrigins: readonly string[];
+  /**
+   * Ask the golfer before booking, where the client can ask (2026-07-28's elicitation by multi round-trip
+   * requests); off, a booking call books as it always did.
+   */
+  confirmBookings: boolean;
 }
 
 export const DEFAULT_FRONT_CONFIG: FrontConfig = {
@@ -30,4 +35,5 @@ export const DEFAULT_FRONT_CONFIG: FrontConfig = {
   retentionSeconds: 30 * 24 * 3600,
   basePath: "",
   allowedOrigins: [],
+  confirmBookings: true,
 };

@@ -1,6 +1,7 @@
 import type { CallLifecycle } from "./call-lifecycle.ts";
 import { CallRecovery } from "./call-recovery.ts";
 import type { FrontConfig } from "./config.ts";
+import { Confirmations } from "./confirmation.ts";
 import { preflightAnswer, withCors } from "./cors.ts";
 import {
   httpError,
@@ -21,6 +22,8 @@ import { ArgumentValidator } from "./validation.ts";
 
 export interface FrontDeps extends Omit<ToolCallDeps, "validator"> {
   authenticator: Authenticator;
+  /** The secret that signs confirmation states (confirmation.ts), loaded on first use. */
+  confirmationSecret: () => Promise<string>;
   /** Told of every answered request (the local server prints a line for each); given a copy of the response. */
   onAnswered?: (answered: Answered) => void;
 }
@@ -108,6 +111,9 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     version: config.serverVersion,
     tools: deps.tools,
     operations: calls,
+    confirmations: config.confirmBookings
+      ? new Confirmations(deps.confirmationSecret, deps.clock)
+      : undefined,
     onUnexpectedError: deps.onUnexpectedError,
   });
 

@@ -17,7 +17,7 @@ import {
 import type { JsonObject } from "./json.ts";
 import { type Principal, StoreUnavailable } from "./ports.ts";
 import { type RpcError, rpcError } from "./rpc-error.ts";
-import type { ToolDefinition, ToolRegistry } from "./tool.ts";
+import type { Recall, ToolDefinition, ToolRegistry } from "./tool.ts";
 
 /** What the server tells a model about itself, in both eras. */
 export const INSTRUCTIONS =
@@ -62,6 +62,14 @@ export interface McpOperations {
   ): Promise<{ task: Task; result?: CallToolResult } | undefined>;
   /** Asks a call to stop, honestly (call-lifecycle.ts): false for unknown tasks and other owners' alike. */
   cancelCall(id: string, principal: Principal): Promise<boolean>;
+  /** Whether a call may go ahead before anything is recorded (unknown tool, bad arguments: -32602). */
+  admit(
+    name: string,
+    args: JsonObject,
+    context: Pick<CallContext, "principal" | "task">,
+  ): { definition: ToolDefinition } | { refused: CallToolResult };
+  /** The caller's recent completed results (what a confirmation tells from). */
+  recall(principal: Principal): Recall;
 }
 
 /** The _meta key that ties a message to its task. */

@@ -1,5 +1,6 @@
-import { ErrorCode, type Task } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError, type Task } from "@modelcontextprotocol/sdk/types.js";
 import { REQUEST_ID_META_KEY, STATUS_META_KEY } from "./call-result.ts";
+import { type Answer, Confirmations, StateRefused } from "./confirmation.ts";
 import { jsonResponse, jsonRpcFailure } from "./http.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
 import { checkParams } from "./jsonrpc.ts";
@@ -12,7 +13,7 @@ import {
   rpcErrorOf,
 } from "./mcp-server.ts";
 import type { Principal } from "./ports.ts";
-import { type ToolRegistry, workflowKindOf } from "./tool.ts";
+import { type ToolDefinition, type ToolRegistry, workflowKindOf } from "./tool.ts";
 
 /**
  * MCP 2026-07-28, the stateless era (docs/specification/2026-07-28): no initialize; every request carries its
@@ -79,6 +80,8 @@ export interface ModernOptions {
   version: string;
   tools: ToolRegistry;
   operations: McpOperations;
+  /** Confirmation before booking; absent when the server's setting turns it off. */
+  confirmations: Confirmations | undefined;
   onUnexpectedError: (error: unknown) => void;
 }
 
@@ -97,6 +100,50 @@ export function createModernHandler(options: ModernOptions) {
     answer(id, { ...taskFields(task), resultType: "task", _meta: resultMeta });
   const taskNotFound = (id: Id, taskId: string) =>
     jsonRpcFailure(200, id, ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+
+  /** A result the request is done with, its own `_meta` kept. */
+  const complete = (id: Id, result: JsonObject) =>
+    answer(id, {
+      ...result,
+      resultType: "complete",
+      _meta: { ...((result._meta as JsonObject | undefined) ?? {}), ...resultMeta },
+    });
+
+  /**
+   * Confirmation before a booking (confirmation.ts): the first call of a tool that books, from a client that can
+   * ask its user, answers input_required; the retry carries the user's answer under the state we signed. Either
+   * the idempotency key the call goes ahead with, or the answer that ends this request.
+   */
+  async function confirmed(
+    definition: ToolDefinition,
+    args: JsonObject,
+    params: JsonObject,
+    meta: JsonObject,
+    principal: Principal,
+    idempotencyKey: string | undefined,
+  ): Promise<{ idempotencyKey: string | undefined } | { answer: JsonObject }> {
+    const { confirmations } = options;
+    if (!confirmations || !definition.confirm) return { idempotencyKey };
+    if (!Confirmations.canAsk(meta[META.clientCapabilities] as JsonObject)) return { idempotencyKey };
+    const asked = { principal, definition, args, idempotencyKey };
+    const ask = async () => {
+      const plan = await definition.confirm?.(args, operations.recall(principal));
+      return plan === undefined ? undefined : { answer: await confirmations.ask(asked, plan) };
+    };
+    if (params.requestState === undefined) return (await ask()) ?? { idempotencyKey };
+    let answered: Answer;
+    try {
+      answered = await confirmations.answer(asked, params.requestState, params.inputResponses);
+    } catch (error) {
+      if (error instanceof StateRefused)
+        throw new McpError(ErrorCode.InvalidParams, `Invalid requestState: ${error.message}`);
+      throw error;
+    }
+    if (answered.kind === "accepted") return { idempotencyKey: answered.idempotencyKey };
+    if (answered.kind === "unanswered") return (await ask()) ?? { idempotencyKey };
+    const text = `Not booked: the booking was ${answered.action === "decline" ? "declined" : "cancelled"} when confirming it. Nothing was held or booked.`;
+    return { answer: { resultType: "complete", content: [{ type: "text", text }], isError: true } };
+  }
 
   return async (request: Request, message: JsonObject, principal: Principal): Promise<Response> => {
     const id = (message.id ?? null) as Id | null;
@@ -158,20 +205,27 @@ export function createModernHandler(options: ModernOptions) {
           const shape = checkParams(message);
           if (!shape.ok) return jsonRpcFailure(200, id, ErrorCode.InvalidParams, shape.message);
           const name = String(params.name);
-          const definition = options.tools.get(name);
+          const args = (params.arguments ?? {}) as JsonObject;
           const tasks = declaresTasks(meta);
+          const admitted = operations.admit(name, args, { principal, task: false });
+          if ("refused" in admitted) return complete(id, admitted.refused as JsonObject);
+          const { definition } = admitted;
           // Server-directed: a call that waits or acts (a standard or scheduled workflow) is a task at once when
           // the client takes tasks; a read-only one is answered in the request, and becomes a task only if it
           // outlasts the sync budget.
-          const asTask = tasks && definition?.runs === "workflow" && workflowKindOf(definition) !== "express";
+          const asTask = tasks && definition.runs === "workflow" && workflowKindOf(definition) !== "express";
+          let idempotencyKey = request.headers.get("idempotency-key") ?? undefined;
+          const confirmation = await confirmed(definition, args, params, meta, principal, idempotencyKey);
+          if ("answer" in confirmation) return answer(id, { ...confirmation.answer, _meta: resultMeta });
+          idempotencyKey = confirmation.idempotencyKey;
           const context: CallContext = {
             principal,
-            idempotencyKey: request.headers.get("idempotency-key") ?? undefined,
+            idempotencyKey,
             endpointUrl: request.url,
             signal: request.signal,
             task: asTask,
           };
-          const result = await operations.call(name, (params.arguments ?? {}) as JsonObject, context);
+          const result = await operations.call(name, args, context);
           if ("task" in result) return taskAnswer(id, result.task as Task);
           const pendingId = pendingCallOf(result);
           if (tasks && pendingId) {
@@ -181,12 +235,7 @@ export function createModernHandler(options: ModernOptions) {
             });
             if (detailed && !detailed.result) return taskAnswer(id, detailed.task);
           }
-          const own = (result as { _meta?: JsonObject })._meta ?? {};
-          return answer(id, {
-            ...(result as JsonObject),
-            resultType: "complete",
-            _meta: { ...own, ...resultMeta },
-          });
+          return complete(id, result as JsonObject);
         }
         case "tasks/get": {
           const taskId = String(params.taskId);

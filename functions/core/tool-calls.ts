@@ -15,12 +15,15 @@ import type { CallContext } from "./mcp-server.ts";
 import { InvalidCursor, type Principal } from "./ports.ts";
 import type { StatusView } from "./record.ts";
 import { isTerminal } from "./status.ts";
-import { workflowKindOf } from "./tool.ts";
+import { type Recall, type ToolDefinition, workflowKindOf } from "./tool.ts";
 import type { ArgumentValidator } from "./validation.ts";
 
 export interface ToolCallDeps extends LifecycleDeps {
   validator: ArgumentValidator;
 }
+
+/** How many of the caller's newest calls a recall reads (a confirmation's look at their recent searches). */
+const RECALL_DEPTH = 25;
 
 /** The largest page of tasks/list. */
 const TASK_PAGE_SIZE = 50;
@@ -62,15 +65,9 @@ export class ToolCalls {
     args: JsonObject,
     context: CallContext,
   ): Promise<CallToolResult | CreateTaskResult> {
-    const definition = this.#deps.tools.get(name);
-    if (!definition) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    const check = this.#deps.validator.check(name, args);
-    if (!check.ok) throw new McpError(ErrorCode.InvalidParams, check.message);
-    if (definition.actsFor === "golfer" && context.principal.golfer === undefined) {
-      // Refused before anything is recorded: there is no account to act with, and nothing happened.
-      if (context.task) throw new McpError(ErrorCode.InvalidParams, noGolfAccountMessage(name));
-      return { content: [{ type: "text", text: noGolfAccountMessage(name) }], isError: true };
-    }
+    const admitted = this.admit(name, args, context);
+    if ("refused" in admitted) return admitted.refused;
+    const { definition } = admitted;
     if (definition.runs === "front") {
       if (context.task)
         throw new McpError(ErrorCode.InvalidParams, `${name} answers at once and does not run as a task`);
@@ -80,6 +77,46 @@ export class ToolCalls {
     const accepted = await mcpErrors(() => this.lifecycle.accept(definition, args, context, kind));
     if (context.task) return { task: taskOf(this.lifecycle.view(accepted.record)) };
     return callToolResultOf(await this.lifecycle.answer(accepted, kind, context.signal), context.endpointUrl);
+  }
+
+  /**
+   * Whether a call may go ahead, before anything is recorded: the tool exists and its arguments are valid (else
+   * -32602), and a tool that acts for a golfer has one (else a tool error: nothing happened).
+   */
+  admit(
+    name: string,
+    args: JsonObject,
+    context: Pick<CallContext, "principal" | "task">,
+  ): { definition: ToolDefinition } | { refused: CallToolResult } {
+    const definition = this.#deps.tools.get(name);
+    if (!definition) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    const check = this.#deps.validator.check(name, args);
+    if (!check.ok) throw new McpError(ErrorCode.InvalidParams, check.message);
+    if (definition.actsFor === "golfer" && context.principal.golfer === undefined) {
+      if (context.task) throw new McpError(ErrorCode.InvalidParams, noGolfAccountMessage(name));
+      return { refused: { content: [{ type: "text", text: noGolfAccountMessage(name) }], isError: true } };
+    }
+    return { definition };
+  }
+
+  /** The caller's recent completed results of a tool, newest first: one bounded read of their own records. */
+  recall(principal: Principal): Recall {
+    return async (tool) => {
+      const page = await this.lifecycle.page(principal, RECALL_DEPTH, undefined);
+      return page.records
+        .filter((record) => record.tool === tool && record.status === "completed")
+        .flatMap((record) =>
+          record.result?.structuredContent
+            ? [
+                {
+                  arguments: record.arguments,
+                  structuredContent: record.result.structuredContent,
+                  at: record.settledAt ?? record.lastUpdatedAt,
+                },
+              ]
+            : [],
+        );
+    };
   }
 
   /** tasks/get: the task, or undefined for unknown ids and other owners' ids alike. */

@@ -55,6 +55,12 @@ export interface ToolDefinition {
    */
   actsUntil?: (args: JsonObject, now: number) => number;
   /**
+   * A tool that books asks its user first, where the client can ask (confirmation.ts): what would be done, in a
+   * sentence or two from the arguments and what the caller's recent results tell (`recall`); undefined when these
+   * arguments book nothing. Never reaches upstream.
+   */
+  confirm?: (args: JsonObject, recall: Recall) => Promise<string | undefined>;
+  /**
    * For a tool with a side effect: what is true when its run stopped without an outcome, and what the person should
    * check before trying again. Never "try again" alone: the effect may have happened.
    */
@@ -65,6 +71,17 @@ export interface ToolDefinition {
     resolves?: boolean;
   };
 }
+
+/** A completed result of one of the caller's recent calls, newest first. */
+export interface Recalled {
+  arguments: JsonObject;
+  structuredContent: JsonObject;
+  /** When the call settled (ISO 8601). */
+  at: string;
+}
+
+/** The caller's recent completed results of a tool (a bounded read of their own records). */
+export type Recall = (tool: string) => Promise<Recalled[]>;
 
 /** Read-only tools run as express executions (fast, answered in the call); side effects as durable standard ones. */
 export function workflowKindOf(definition: Pick<ToolDefinition, "annotations" | "workflow">): WorkflowKind {

@@ -28,6 +28,7 @@ export function frontConfigFromEnv(env: NodeJS.ProcessEnv): FrontConfig {
     basePath: env.API_BASE_PATH ?? "",
     // The browser origins the stage allows (claude.ai's, a web client's): a JSON list, none when unset.
     allowedOrigins: env.ALLOWED_ORIGINS ? (JSON.parse(env.ALLOWED_ORIGINS) as string[]) : [],
+    confirmBookings: env.CONFIRM_BOOKINGS !== "false",
   };
 }
 
@@ -64,6 +65,16 @@ export function awsFrontDeps(
     }),
     clock: systemClock,
     authenticator: new ApiGatewayKeyAuthenticator(golferKeysFromEnv(env.GOLFER_KEYS)),
+    // Read on the first booking a client is asked to confirm, then kept for the instance's life.
+    confirmationSecret: async () => {
+      const sdk = await import("@aws-sdk/client-secrets-manager");
+      const client = traced(new sdk.SecretsManagerClient({}));
+      const answer = await client.send(
+        new sdk.GetSecretValueCommand({ SecretId: requiredEnv(env, "CONFIRMATION_SECRET_ARN") }),
+      );
+      if (!answer.SecretString) throw new Error("The confirmation secret is empty");
+      return answer.SecretString;
+    },
     onUnexpectedError,
   };
 }

@@ -2,6 +2,7 @@ import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { Booker, type BookingRequest } from "./booker.ts";
 import { type Booking, type BookingDeps, render } from "./booking.ts";
+import { planOfBooking } from "./booking-plans.ts";
 import { golfCourse } from "./golf-courses.ts";
 import { courseArgument, holesArgument, playersArgument } from "./golf-search-tee-times.ts";
 
@@ -59,6 +60,7 @@ export const golfBookTeeTimeDefinition = {
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   runs: "workflow",
   notifies: true,
+  confirm: planOfBooking,
   effect: {
     unknown: "the tee time may or may not be booked",
     check: "Check with golf_get_reservations before booking again.",

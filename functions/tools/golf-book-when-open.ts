@@ -2,6 +2,7 @@ import { ValidationFailed } from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { PATTERNS } from "../core/validation.ts";
+import { planOfSchedule } from "./booking-plans.ts";
 import { openingOf } from "./booking-rules.ts";
 import { CpsGolfApi, type GolfCourse, type GolfDeps } from "./cps-golf.ts";
 import {
@@ -59,6 +60,7 @@ export const SCHEDULED_BOOKING = {
   runs: "workflow",
   workflow: "scheduled",
   notifies: true,
+  confirm: planOfSchedule,
   effect: {
     unknown: "the tee time may or may not be booked",
     check: "Check with golf_get_reservations before booking again.",

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -250,11 +251,18 @@ export function readAssembly(outdir: string, stackName: string): Assembly {
     rules,
     busName: attributesOf(busId, bus.Type).ref,
     secrets: of("AWS::SecretsManager::Secret").map(([logicalId, resource]) => {
-      const properties = resource.Properties as { SecretString?: string; Name?: string };
+      const properties = resource.Properties as {
+        SecretString?: string;
+        Name?: string;
+        GenerateSecretString?: unknown;
+      };
       return {
         arn: attributesOf(logicalId, resource.Type).ref,
         ...(properties.Name ? { name: properties.Name } : {}),
-        initial: String(properties.SecretString ?? ""),
+        // A generated secret (the confirmation key) is random, as Secrets Manager makes it.
+        initial: properties.GenerateSecretString
+          ? randomBytes(32).toString("hex")
+          : String(properties.SecretString ?? ""),
       };
     }),
     api: {

@@ -322,8 +322,8 @@ export async function startRehearsal(
 
     // API Gateway: the REST API's stage, its API keys required on every method, the calling key's id passed on.
     const keyIds = new Map(assembly.api.apiKeyIds.map((id) => [randomBytes(20).toString("hex"), id]));
-    const valueOf = (keyId: string) => [...keyIds].find(([, id]) => id === keyId)?.[0] as string;
-    const apiKey = valueOf(assembly.api.apiKeyId);
+    const keyValueOf = (keyId: string) => [...keyIds].find(([, id]) => id === keyId)?.[0] as string;
+    const apiKey = keyValueOf(assembly.api.apiKeyId);
     const front = host(assembly.api.frontArn);
     const stagePrefix = `/${assembly.api.stageName}`;
     const api = createServer(async (request, response) => {
@@ -364,7 +364,7 @@ export async function startRehearsal(
       endpoint,
       apiKey,
       golferKeys: {
-        [REHEARSAL_GOLFER.id]: valueOf(
+        [REHEARSAL_GOLFER.id]: keyValueOf(
           assembly.api.apiKeyIds.find((id) => id.startsWith(`ApiKey${pascalCase(REHEARSAL_GOLFER.id)}`)) ??
             "",
         ),

@@ -185,6 +185,24 @@ export async function runSession(rehearsal: Rehearsal) {
       },
     );
     await step(
+      "a 2026-07-28 client confirms a booking first (MRTR, signed with the stack's generated key)",
+      async () => {
+        const args = { teeSheetId: teeTimes[1]?.teeSheetId, players: 1 };
+        const asked = await modernCall(rehearsal, "golf_book_tee_time", args);
+        const state = asked.requestState;
+        const accepted = await modernCall(rehearsal, "golf_book_tee_time", args, {
+          requestState: state,
+          inputResponses: { confirm: { action: "accept", content: {} } },
+        });
+        return { asked, accepted };
+      },
+      ({ asked, accepted }) => {
+        if (asked.resultType !== "input_required") return `first answer ${JSON.stringify(asked)}`;
+        const booking = accepted.structuredContent as { reservationId?: number } | undefined;
+        return booking?.reservationId ? undefined : `accepted answer ${JSON.stringify(accepted)}`;
+      },
+    );
+    await step(
       "golf_book_when_open (scheduled: a date already open books at once)",
       async () => {
         const planned = await call("golf_book_when_open", { date, players: 1, preference: "latest" });
@@ -273,12 +291,12 @@ export async function runSession(rehearsal: Rehearsal) {
       "… and its push notification sent",
       () =>
         waitFor(
-          // The first booking, the one booked when open, and this one (the default golfer's; the other's
-          // booking went to its own topic).
+          // The first booking, the confirmed one, the one booked when open, and this one (the default golfer's;
+          // the other's booking went to its own topic).
           () =>
             rehearsal.simulators.ntfy.received.filter(
               (m) => m.title === "Tee time booked" && m.topic !== REHEARSAL_GOLFER.ntfyTopic,
-            ).length === 3,
+            ).length === 4,
           10_000,
         ),
       (seen) => (seen ? undefined : "the last booking's push notification did not arrive"),
@@ -471,4 +489,41 @@ export function functionTable(rehearsal: Rehearsal): string {
   );
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ");
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** A 2026-07-28 tools/call by plain fetch from a client that can ask its user (elicitation): its result. */
+async function modernCall(
+  rehearsal: Rehearsal,
+  name: string,
+  args: Record<string, unknown>,
+  more: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const version = "2026-07-28";
+  const response = await fetch(rehearsal.endpoint, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "x-api-key": rehearsal.apiKey,
+      "mcp-protocol-version": version,
+      "mcp-method": "tools/call",
+      "mcp-name": name,
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: {
+        name,
+        arguments: args,
+        ...more,
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": version,
+          "io.modelcontextprotocol/clientCapabilities": { elicitation: {} },
+        },
+      },
+    }),
+  });
+  const body = (await response.json()) as { result?: Record<string, unknown>; error?: unknown };
+  return body.result ?? { error: body.error, status: response.status };
 }

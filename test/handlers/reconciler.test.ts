@@ -31,6 +31,7 @@ function setup(
       events: { publish: async (event) => void events.push(event) },
       clock: { now: () => Date.parse("2026-11-24T12:00:05Z") },
       authenticator: { authenticate: async () => undefined },
+      confirmationSecret: async () => "test-secret",
       onUnexpectedError: () => {},
     },
     DEFAULT_FRONT_CONFIG,

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 import { type Harness, KEY, OTHER_KEY, startHarness } from "./harness.ts";
-
-/** MCP 2026-07-28 as a plain-fetch client speaks it: no initialize, `_meta` and mirrored headers on every request. */
+import { META, modernClient, TASKS, VERSION } from "./modern-client.ts";
 
 let harness: Harness;
 beforeAll(async () => {
@@ -11,46 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-const VERSION = "2026-07-28";
-const META = {
-  "io.modelcontextprotocol/protocolVersion": VERSION,
-  "io.modelcontextprotocol/clientInfo": { name: "plain-fetch", version: "1.0.0" },
-  "io.modelcontextprotocol/clientCapabilities": {},
-};
-
-/** A modern request: its method (and name) mirrored into headers, unless `headers` says otherwise. */
-async function modern(
-  method: string,
-  params: Record<string, unknown> = {},
-  headers: Record<string, string | null> = {},
-  meta: Record<string, unknown> | null = META,
-) {
-  const name = (params.name ?? params.uri) as string | undefined;
-  const sent: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
-    "x-api-key": KEY,
-    "mcp-protocol-version": VERSION,
-    "mcp-method": method,
-    ...(name ? { "mcp-name": name } : {}),
-  };
-  for (const [header, value] of Object.entries(headers)) {
-    if (value === null) delete sent[header];
-    else sent[header] = value;
-  }
-  const response = await fetch(harness.runtime.mcpUrl, {
-    method: "POST",
-    headers: sent,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 7,
-      method,
-      params: meta ? { ...params, _meta: meta } : params,
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: the test reads the JSON answers' fields freely
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const modern = modernClient(() => harness);
 
 describe("MCP 2026-07-28", () => {
   it("discovers the server: both eras' versions, capabilities, identity and caching hints", async () => {
@@ -179,11 +139,6 @@ describe("MCP 2026-07-28", () => {
     }
   });
 });
-
-const TASKS = {
-  ...META,
-  "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
-};
 
 describe("the Tasks extension on the workflows", () => {
   const inDays = (days: number) => addDays(localParts("America/Los_Angeles", new Date()).date, days);

@@ -78,10 +78,14 @@ describe("data and events", () => {
     });
   });
 
-  it("creates the two secrets empty, for the operator to fill", () => {
-    template.resourceCountIs("AWS::SecretsManager::Secret", 2);
-    for (const [, secret] of resources("AWS::SecretsManager::Secret"))
-      expect(secret.Properties.SecretString).toBe("{}");
+  it("creates the two secrets empty, for the operator to fill, and the confirmation key at random", () => {
+    template.resourceCountIs("AWS::SecretsManager::Secret", 3);
+    const secrets = resources("AWS::SecretsManager::Secret");
+    const generated = secrets.filter(([, s]) => s.Properties.GenerateSecretString);
+    expect(generated.map(([id]) => id)).toEqual([expect.stringMatching(/^ConfirmationKey/)]);
+    expect(generated[0]?.[1].Properties.SecretString).toBeUndefined();
+    const operators = secrets.filter(([, s]) => !s.Properties.GenerateSecretString);
+    for (const [, secret] of operators) expect(secret.Properties.SecretString).toBe("{}");
   });
 });
 

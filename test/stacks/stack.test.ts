@@ -120,6 +120,8 @@ describe("the functions", () => {
     ).toEqual([
       "ALLOWED_ORIGINS",
       "API_BASE_PATH",
+      "CONFIRMATION_SECRET_ARN",
+      "CONFIRM_BOOKINGS",
       "EVENT_BUS_NAME",
       "EXPRESS_STATE_MACHINE_ARN",
       "GOLFER_KEYS",
@@ -178,7 +180,7 @@ describe("the functions", () => {
 });
 
 describe("least privilege", () => {
-  it("gives the front exactly the request table, starting, running, stopping and describing executions, and the bus", () => {
+  it("gives the front exactly the request table, starting, running, stopping and describing executions, the bus and the confirmation key", () => {
     const statements = statementsOf("FrontRole");
     const byAction = Object.fromEntries(
       statements.flatMap((s) => actionsOf(s).map((a) => [a, JSON.stringify(s.Resource)])),
@@ -191,6 +193,8 @@ describe("least privilege", () => {
       "events:PutEvents",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetSecretValue",
       "states:DescribeExecution",
       "states:StartExecution",
       "states:StartSyncExecution",
@@ -198,6 +202,8 @@ describe("least privilege", () => {
       "xray:PutTelemetryRecords",
       "xray:PutTraceSegments",
     ]);
+    expect(byAction["secretsmanager:GetSecretValue"]).toContain("ConfirmationKey");
+    expect(byAction["secretsmanager:GetSecretValue"]).not.toContain("CpsGolf");
     expect(byAction["states:StartSyncExecution"]).toContain("ToolCallExpress");
     expect(byAction["dynamodb:Query"]).toContain("/index/byOwner");
     expect(byAction["dynamodb:Query"]).not.toContain("/index/*");
