@@ -5,6 +5,7 @@ import { DynamoDbRequestStore } from "../functions/adapters/dynamodb-request-sto
 import type { IdempotencyStore } from "../functions/adapters/idempotency.ts";
 import { REQUEST_REPLAY_SECONDS } from "../functions/adapters/idempotency.ts";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE } from "../functions/adapters/tables.ts";
+import { Catalog, type CatalogContent } from "../functions/core/catalog.ts";
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../functions/core/config.ts";
 import type { ToolCallEventDetail } from "../functions/core/events.ts";
 import { type Answered, createFront, type Front } from "../functions/core/front.ts";
@@ -24,16 +25,21 @@ import { depsOf, entryModule, type FunctionBuilder } from "../functions/handlers
 import type { HandlerRuntime, ToolHandler } from "../functions/handlers/tool-handler.ts";
 import { CpsGolfSessions, type GolfDeps } from "../functions/tools/cps-golf.ts";
 import type { WeatherConfig } from "../functions/tools/get-weather.ts";
+import { golfCatalog } from "../functions/tools/golf-catalog.ts";
 import {
   EVENT_RULES,
   type FunctionToolName,
+  functionPlaceholder,
   TOOL_DEFINITIONS,
   TOOL_FUNCTIONS,
+  TOOL_MANIFEST,
+  type ToolEntry,
 } from "../functions/tools/manifest.ts";
 import type { NtfyConfig, NtfyDeps } from "../functions/tools/ntfy.ts";
 import type { Pace } from "../functions/tools/site-pacer.ts";
 import type { Fetch } from "../functions/tools/upstream.ts";
 import { UpstreamClient } from "../functions/tools/upstream.ts";
+import { toolCallMachine } from "../statemachines/tool-call.ts";
 import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
 import { localConfirmationSecret } from "./confirmation-secret.ts";
@@ -81,6 +87,11 @@ export interface RuntimeOptions {
   ntfy?: Partial<NtfyConfig>;
   /** Replaces tools' functions (the benchmark's zero-latency tool); everything around them stays the same. */
   toolHandlers?: Partial<Record<FunctionToolName, ToolHandler>>;
+  /**
+   * Tools, resources and prompts beyond the manifest's, served through the same front and state machines: the
+   * conformance suite's fixtures (a test-only registry). Never set by the CLI.
+   */
+  extra?: ExtraOfferings;
   /** Settings of the simulated golf sites beyond what the courses say (the benchmark books past the usual cap). */
   simulatedGolf?: Pick<GolfSimulatorOptions, "maxReservations" | "golfers">;
   /** Secrets, already loaded (the CLI reads the environment and the secrets file). */
@@ -112,6 +123,14 @@ export interface RuntimeOptions {
   golfPace?: Pace;
   /** Prints a line per answered request through `log` (the CLI does; tests need not). */
   logRequests?: boolean;
+}
+
+/** What a test adds to the server: tool entries as the manifest has them, their functions, and catalog content. */
+export interface ExtraOfferings {
+  entries: readonly ToolEntry[];
+  /** Each extra tool's function, by tool name. */
+  handlers: Readonly<Record<string, ToolHandler>>;
+  catalog?: CatalogContent;
 }
 
 export interface Runtime {
@@ -292,14 +311,32 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const record = await store.get(input.requestId);
       if (record) await (front as Front).lifecycle.settleFromExecution(record, state);
     };
+    // A test's extra tools: on the tool-call machine generated with them, each on a function of its own.
+    const extra = options.extra;
+    const extraFunctions = (extra?.entries ?? []).flatMap(({ definition, function: fn }) => {
+      const handler = extra?.handlers[definition.name];
+      return fn && handler ? [{ entry: fn.entry, handler }] : [];
+    });
     const workflow = new LocalWorkflow({
-      substitutions: LOCAL_SUBSTITUTIONS,
-      functions: Object.fromEntries(
-        TOOL_FUNCTIONS.map(({ tool, entry }) => [
+      substitutions: {
+        ...LOCAL_SUBSTITUTIONS,
+        ...Object.fromEntries(
+          extraFunctions.map(({ entry }) => [functionPlaceholder(entry), localFunctionArn(entry)]),
+        ),
+      },
+      ...(extra
+        ? { definitionText: JSON.stringify(toolCallMachine([...TOOL_MANIFEST, ...extra.entries])) }
+        : {}),
+      functions: Object.fromEntries([
+        ...TOOL_FUNCTIONS.map(({ tool, entry }) => [
           localFunctionArn(entry),
           (payload: JsonObject) => handlers[tool](payload as unknown as WorkflowInput),
         ]),
-      ),
+        ...extraFunctions.map(({ entry, handler }) => [
+          localFunctionArn(entry),
+          (payload: JsonObject) => handler(payload as unknown as WorkflowInput),
+        ]),
+      ]),
       dynamodb: dynamo.client,
       bus,
       onItemWritten: (id) => signals.notify(id),
@@ -340,7 +377,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const loopbackNames = [options.host, ...LOOPBACK_HOSTNAMES];
     front = createFront(
       {
-        tools: new ToolRegistry(TOOL_DEFINITIONS),
+        // A test's tools first: the conformance suite calls the first listed tool with no arguments.
+        tools: new ToolRegistry([
+          ...(extra?.entries ?? []).map((entry) => entry.definition),
+          ...TOOL_DEFINITIONS,
+        ]),
         store,
         starter: workflow,
         events: bus,
@@ -348,6 +389,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         changeSignal: signals.wait,
         authenticator: keys.authenticator,
         confirmationSecret: async () => confirmationSecret,
+        catalog: new Catalog(withExtra(golfCatalog(courses), extra?.catalog)),
         onUnexpectedError: reportError,
         ...(options.logRequests
           ? { onAnswered: (answered: Answered) => void requestLine(answered).then(options.log) }
@@ -424,4 +466,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await stopAll();
     throw error;
   }
+}
+
+/** The golf catalog with a test's extra resources and prompts after it. */
+function withExtra(content: CatalogContent, more: CatalogContent | undefined): CatalogContent {
+  if (!more) return content;
+  return {
+    resources: [...content.resources, ...more.resources],
+    templates: [...content.templates, ...more.templates],
+    prompts: [...content.prompts, ...more.prompts],
+    icons: content.icons,
+  };
 }

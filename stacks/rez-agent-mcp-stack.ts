@@ -214,6 +214,8 @@ export class RezAgentMcpStack extends Stack {
       .setEnvironment({
         ...machineArns,
         CONFIRM_BOOKINGS: String(config.confirmBookings),
+        // The courses resource, the prompts' course names and their completions.
+        COURSES_JSON: config.coursesJson,
         SYNC_BUDGET_SECONDS: String(config.syncBudgetSeconds),
         RETENTION_DAYS: String(config.retentionDays),
         API_BASE_PATH: `/${config.stage}`,

@@ -18,14 +18,12 @@ const COMMENT =
 type Stepped = Required<Pick<ToolEntry, "definition" | "function" | "step">>;
 
 /**
- * statemachines/tool-call.asl.json, from the manifest: a route per tool with a step on this machine, its "Mark …
+ * statemachines/tool-call.asl.json, from the manifest (or a test's manifest with tools of its own added): a route per tool with a step on this machine, its "Mark …
  * started" state when it has a side effect, its Task, and a Resolve state when its cut-off step can be resolved;
  * then the shared failure states and tail.
  */
-export function toolCallMachine(): object {
-  const tools = (TOOL_MANIFEST as readonly ToolEntry[]).filter((entry): entry is Stepped =>
-    Boolean(entry.step && entry.function),
-  );
+export function toolCallMachine(manifest: readonly ToolEntry[] = TOOL_MANIFEST): object {
+  const tools = manifest.filter((entry): entry is Stepped => Boolean(entry.step && entry.function));
   const route: object[] = [];
   const steps: States = {};
   let sideEffects: States = {};

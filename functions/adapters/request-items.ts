@@ -1,7 +1,7 @@
 import type { JsonObject } from "../core/json.ts";
 import { InvalidCursor } from "../core/ports.ts";
 import type { RequestError, RequestRecord } from "../core/record.ts";
-import type { ToolResult } from "../core/tool.ts";
+import type { AnyToolResult } from "../core/tool.ts";
 
 /**
  * How a request record is stored in the request table, item by item, as the state machine writes it too: JSON
@@ -79,7 +79,7 @@ export function fromItem(item: Record<string, unknown>): RequestRecord {
     const duration = Number(item.eventDurationMs);
     record.eventDurationMs = Number.isFinite(duration) ? duration : null;
   }
-  if (typeof item.result === "string") record.result = parseJson(item.result, undefined) as ToolResult;
+  if (typeof item.result === "string") record.result = parseJson(item.result, undefined) as AnyToolResult;
   if (typeof item.errorType === "string")
     record.error = toRequestError(item.errorType, parseJson(item.error, {}));
   return record;

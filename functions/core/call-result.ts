@@ -1,6 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Status } from "./status.ts";
-import type { ToolResult } from "./tool.ts";
+import type { AnyToolResult } from "./tool.ts";
 
 /** The key of the request id in every orchestrated result's `_meta`. */
 export const REQUEST_ID_META_KEY = "rez-agent-mcp/requestId";
@@ -17,7 +17,7 @@ export interface CallState {
   tool: string;
   status: Status;
   statusMessage: string;
-  result?: ToolResult;
+  result?: AnyToolResult;
   /** A failed call's error: its class is named in the answer's `_meta` (never its detail). */
   error?: { type: string };
   /** Set once a scheduled call has recorded its plan: its answer is the plan, not "still running". */

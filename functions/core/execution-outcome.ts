@@ -1,7 +1,7 @@
 import type { JsonObject } from "./json.ts";
 import type { ExecutionState } from "./ports.ts";
 import type { RequestRecord, Settlement } from "./record.ts";
-import type { ToolDefinition, ToolResult } from "./tool.ts";
+import type { AnyToolResult, ToolDefinition } from "./tool.ts";
 
 /**
  * The error a Fail state raises when the tool finished but its result could not be written to the request table;
@@ -33,7 +33,7 @@ function completed(resultJson: unknown): Settlement | undefined {
   return {
     status: "completed",
     statusMessage: "The call completed.",
-    result: result as unknown as ToolResult,
+    result: result as unknown as AnyToolResult,
   };
 }
 

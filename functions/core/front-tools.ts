@@ -116,6 +116,9 @@ function unknownRequest(requestId: string): CallToolResult {
 
 function describeStatus(view: StatusView): string {
   const head = `Request ${view.id} (${view.tool}) is ${view.status}: ${view.statusMessage}`;
-  const text = view.result?.content.map((block) => block.text).join("\n");
+  // The readable part of the result: its text blocks (an image or a resource is the status route's to give).
+  const text = view.result?.content
+    .flatMap((block) => (block.type === "text" ? [block.text] : []))
+    .join("\n");
   return text ? `${head}\n\n${text}` : head;
 }

@@ -1,7 +1,7 @@
 import type { CallLifecycle } from "./call-lifecycle.ts";
 import { CallRecovery } from "./call-recovery.ts";
+import type { Catalog } from "./catalog.ts";
 import type { FrontConfig } from "./config.ts";
-import { Confirmations } from "./confirmation.ts";
 import { preflightAnswer, withCors } from "./cors.ts";
 import {
   httpError,
@@ -11,6 +11,7 @@ import {
   jsonRpcResponseError,
   readBody,
 } from "./http.ts";
+import { InputRounds } from "./input-rounds.ts";
 import { isJsonObject, type JsonObject, nestsDeeperThan } from "./json.ts";
 import { checkEnvelope, checkParams } from "./jsonrpc.ts";
 import { KEY_MESSAGES, keyRefusalBody } from "./key-refusal.ts";
@@ -22,6 +23,8 @@ import { ArgumentValidator } from "./validation.ts";
 
 export interface FrontDeps extends Omit<ToolCallDeps, "validator"> {
   authenticator: Authenticator;
+  /** Resources, prompts and completions (catalog.ts), served in both eras. */
+  catalog: Catalog;
   /** The secret that signs confirmation states (confirmation.ts), loaded on first use. */
   confirmationSecret: () => Promise<string>;
   /** Told of every answered request (the local server prints a line for each); given a copy of the response. */
@@ -98,23 +101,19 @@ function keyRefused(request: Request): Response {
 export function createFront(deps: FrontDeps, config: FrontConfig): Front {
   const validator = new ArgumentValidator(deps.tools.list());
   const calls = new ToolCalls({ ...deps, validator }, config);
-  const handleMcp = createMcpHandler({
+  const served = {
     name: config.serverName,
     version: config.serverVersion,
     tools: deps.tools,
     operations: calls,
+    catalog: deps.catalog,
     onUnexpectedError: deps.onUnexpectedError,
-  });
-
+  };
+  const handleMcp = createMcpHandler(served);
   const handleModern = createModernHandler({
-    name: config.serverName,
-    version: config.serverVersion,
-    tools: deps.tools,
-    operations: calls,
-    confirmations: config.confirmBookings
-      ? new Confirmations(deps.confirmationSecret, deps.clock)
-      : undefined,
-    onUnexpectedError: deps.onUnexpectedError,
+    ...served,
+    rounds: new InputRounds(deps.confirmationSecret, deps.clock),
+    confirmBookings: config.confirmBookings,
   });
 
   async function postMcp(request: Request, principal: Principal, rpc: Answered["rpc"]): Promise<Response> {

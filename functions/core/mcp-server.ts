@@ -4,16 +4,24 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   CancelTaskRequestSchema,
+  CompleteRequestSchema,
   type CreateTaskResult,
   ErrorCode,
+  GetPromptRequestSchema,
+  type GetPromptResult,
   GetTaskPayloadRequestSchema,
   GetTaskRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListTasksRequestSchema,
   ListToolsRequestSchema,
   type ListToolsResult,
   McpError,
+  ReadResourceRequestSchema,
   type Task,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { Catalog, CompletionRef, Reader } from "./catalog.ts";
 import type { JsonObject } from "./json.ts";
 import { type Principal, StoreUnavailable } from "./ports.ts";
 import { type RpcError, rpcError } from "./rpc-error.ts";
@@ -22,6 +30,9 @@ import type { Recall, ToolDefinition, ToolRegistry } from "./tool.ts";
 /** What the server tells a model about itself, in both eras. */
 export const INSTRUCTIONS =
   "Tools run as durable workflows. A slow call answers with a requestId; fetch its result later with get_request_status.";
+
+/** What the catalog (resources, prompts, completions) is declared as, in both eras: no list changes, no subscriptions. */
+export const CATALOG_CAPABILITIES = { resources: {}, prompts: {}, completions: {} } as const;
 
 /** The protocol versions this server speaks, newest first. */
 export const PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26"] as const;
@@ -70,6 +81,8 @@ export interface McpOperations {
   ): { definition: ToolDefinition } | { refused: CallToolResult };
   /** The caller's recent completed results (what a confirmation tells from). */
   recall(principal: Principal): Recall;
+  /** What a resource read may do for its caller. */
+  reader(principal: Principal, endpointUrl: string, signal: AbortSignal): Reader;
 }
 
 /** The _meta key that ties a message to its task. */
@@ -80,6 +93,8 @@ export interface McpServerOptions {
   version: string;
   tools: ToolRegistry;
   operations: McpOperations;
+  /** Resources, prompts and completions. */
+  catalog: Catalog;
   /** Logs what the client must not see (unexpected errors). */
   onUnexpectedError: (error: unknown) => void;
   /** Answer initialize, ping and tools/list without an SDK server (default); tests compare both ways. */
@@ -192,6 +207,7 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
   const serverOptions = {
     capabilities: {
       tools: { listChanged: false },
+      ...CATALOG_CAPABILITIES,
       tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
     },
     instructions: INSTRUCTIONS,
@@ -228,6 +244,34 @@ export function createMcpHandler(options: McpServerOptions): (input: McpHttpRequ
         };
         return operations.call(call.params.name, (call.params.arguments ?? {}) as JsonObject, context);
       }),
+    );
+    const { catalog } = options;
+    server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: catalog.resources }));
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+      resourceTemplates: catalog.resourceTemplates,
+    }));
+    server.setRequestHandler(
+      ReadResourceRequestSchema,
+      guarded(async ({ params }, extra) => {
+        const read = await catalog.read(params.uri, operations.reader(principal, request.url, extra.signal));
+        return { contents: read.contents };
+      }),
+    );
+    server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: catalog.prompts }));
+    server.setRequestHandler(
+      GetPromptRequestSchema,
+      // No responses can come in this era (its requests are answered in JSON, so it cannot ask): needs are skipped.
+      guarded(async ({ params }) => catalog.prompt(params.name, params.arguments ?? {}) as GetPromptResult),
+    );
+    server.setRequestHandler(
+      CompleteRequestSchema,
+      guarded(async ({ params }, extra) =>
+        catalog.complete(
+          params.ref as CompletionRef,
+          params.argument,
+          operations.reader(principal, request.url, extra.signal),
+        ),
+      ),
     );
     const notFound = (id: string) => new McpError(ErrorCode.InvalidParams, `Task not found: ${id}`);
     server.setRequestHandler(

@@ -1,19 +1,21 @@
 import { ErrorCode, McpError, type Task } from "@modelcontextprotocol/sdk/types.js";
 import { REQUEST_ID_META_KEY, STATUS_META_KEY } from "./call-result.ts";
-import { type Answer, Confirmations, StateRefused } from "./confirmation.ts";
+import type { CompletionRef } from "./catalog.ts";
 import { jsonResponse, jsonRpcFailure } from "./http.ts";
+import { type Asked, type Gather, type InputRounds, StateRefused } from "./input-rounds.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
 import { checkParams } from "./jsonrpc.ts";
 import {
+  CATALOG_CAPABILITIES,
   type CallContext,
   INSTRUCTIONS,
   listed,
-  type McpOperations,
+  type McpServerOptions,
   PROTOCOL_VERSIONS,
   rpcErrorOf,
 } from "./mcp-server.ts";
 import type { Principal } from "./ports.ts";
-import { type ToolDefinition, type ToolRegistry, workflowKindOf } from "./tool.ts";
+import { workflowKindOf } from "./tool.ts";
 
 /**
  * MCP 2026-07-28, the stateless era (docs/specification/2026-07-28): no initialize; every request carries its
@@ -37,6 +39,7 @@ const META = {
 /** The error codes 2026-07-28 defines (basic/index, "Error Codes"). */
 export const MODERN_ERRORS = {
   headerMismatch: -32020,
+  missingClientCapability: -32021,
   unsupportedProtocolVersion: -32022,
 } as const;
 
@@ -46,8 +49,8 @@ export const MODERN_ERRORS = {
  */
 const CONNECTOR_QUIRK = { header: "2025-11-25", body: "2026-07-28" } as const;
 
-/** How long a client may keep what does not change while the server runs (tools, discovery). */
-const STABLE_TTL_MS = 3_600_000;
+/** What a client may keep while the server runs, for an hour, and share (tools, prompts, discovery). */
+const STABLE_CACHE = { ttlMs: 3_600_000, cacheScope: "public" } as const;
 
 /**
  * Which era a request belongs to, decided once per request: the stateless era when its body carries a protocol
@@ -65,24 +68,74 @@ export function eraOf(message: unknown, versionHeader: string | null): "modern" 
   return modern ? "modern" : "legacy";
 }
 
-/** `=?base64?…?=`: a header value carried as the Base64 of its UTF-8 (streamable-http, "Value Encoding"). */
-function decodedHeader(value: string): string {
-  const sentinel = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/.exec(value);
-  return sentinel ? Buffer.from(sentinel[1] as string, "base64").toString("utf8") : value;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * `=?base64?…?=`: a header value carried as the Base64 of its UTF-8 (streamable-http, "Value Encoding"); undefined
+ * when the wrapper holds no valid Base64 (bad characters or padding), which is a mismatch.
+ */
+function decodedHeader(value: string): string | undefined {
+  if (!value.startsWith("=?base64?") || !value.endsWith("?=") || value.length < 11) return value;
+  const encoded = value.slice(9, -2);
+  return BASE64.test(encoded) ? Buffer.from(encoded, "base64").toString("utf8") : undefined;
+}
+
+/** A tool parameter mirrored into an `Mcp-Param-{header}` header: where it is in the arguments. */
+interface MirroredParam {
+  path: string[];
+  header: string;
+}
+
+/** The parameters a tool's inputSchema marks with `x-mcp-header`, reached by `properties` alone (SEP-2243). */
+export function mirroredParams(definition: { inputSchema: object }): MirroredParam[] {
+  const found: MirroredParam[] = [];
+  const walk = (schema: unknown, path: string[]) => {
+    const properties = isJsonObject(schema) ? schema.properties : undefined;
+    if (!isJsonObject(properties)) return;
+    for (const [key, property] of Object.entries(properties)) {
+      if (!isJsonObject(property)) continue;
+      const header = property["x-mcp-header"];
+      if (typeof header === "string") found.push({ path: [...path, key], header });
+      walk(property, [...path, key]);
+    }
+  };
+  walk(definition.inputSchema, []);
+  return found;
+}
+
+/** Which mirrored parameter's header disagrees with the arguments, or is missing. */
+function paramMismatch(
+  headers: Headers,
+  params: readonly MirroredParam[] | undefined,
+  body: JsonObject,
+): string | undefined {
+  for (const { path, header } of params ?? []) {
+    let value: unknown = body.arguments;
+    for (const key of path) value = isJsonObject(value) ? value[key] : undefined;
+    const sent = headers.get(`mcp-param-${header}`);
+    if (value === undefined || value === null) {
+      if (sent !== null) return `Mcp-Param-${header} is sent but the argument ${path.join(".")} is not`;
+      continue;
+    }
+    if (sent === null) return `the Mcp-Param-${header} header is missing`;
+    const decoded = decodedHeader(sent);
+    if (decoded === undefined) return `Mcp-Param-${header} holds invalid Base64`;
+    if (decoded !== String(value)) {
+      return `Mcp-Param-${header} header value '${sent}' does not match body value '${String(value)}'`;
+    }
+  }
+  return undefined;
 }
 
 type Id = string | number;
 
 const answer = (id: Id, result: JsonObject) => jsonResponse(200, { jsonrpc: "2.0", id, result });
 
-export interface ModernOptions {
-  name: string;
-  version: string;
-  tools: ToolRegistry;
-  operations: McpOperations;
-  /** Confirmation before booking; absent when the server's setting turns it off. */
-  confirmations: Confirmations | undefined;
-  onUnexpectedError: (error: unknown) => void;
+export interface ModernOptions extends Omit<McpServerOptions, "fastPath"> {
+  /** The rounds of input gathered before a call (MRTR), with their signed states. */
+  rounds: InputRounds;
+  /** The server's setting: ask before booking where the client can ask. */
+  confirmBookings: boolean;
 }
 
 /** The handler of one 2026-07-28 request (already parsed, its envelope checked, its caller known). */
@@ -94,7 +147,14 @@ export function createModernHandler(options: ModernOptions) {
     const { execution: _execution, ...tool } = listed(definition);
     return tool;
   });
-  const capabilities = { tools: {}, extensions: { [TASKS_EXTENSION]: {} } };
+  const capabilities = { tools: {}, ...CATALOG_CAPABILITIES, extensions: { [TASKS_EXTENSION]: {} } };
+  const mirrored = new Map(
+    options.tools.list().map((definition) => [definition.name, mirroredParams(definition)]),
+  );
+  const { catalog } = options;
+  /** A list that is the same for every caller while the server runs. */
+  const stableList = (id: Id, list: JsonObject) =>
+    answer(id, { resultType: "complete", ...list, ...STABLE_CACHE, _meta: resultMeta });
   const { operations } = options;
   const taskAnswer = (id: Id, task: Task) =>
     answer(id, { ...taskFields(task), resultType: "task", _meta: resultMeta });
@@ -109,40 +169,38 @@ export function createModernHandler(options: ModernOptions) {
       _meta: { ...((result._meta as JsonObject | undefined) ?? {}), ...resultMeta },
     });
 
-  /**
-   * Confirmation before a booking (confirmation.ts): the first call of a tool that books, from a client that can
-   * ask its user, answers input_required; the retry carries the user's answer under the state we signed. Either
-   * the idempotency key the call goes ahead with, or the answer that ends this request.
-   */
-  async function confirmed(
-    definition: ToolDefinition,
-    args: JsonObject,
-    params: JsonObject,
-    meta: JsonObject,
-    principal: Principal,
-    idempotencyKey: string | undefined,
-  ): Promise<{ idempotencyKey: string | undefined } | { answer: JsonObject }> {
-    const { confirmations } = options;
-    if (!confirmations || !definition.confirm) return { idempotencyKey };
-    if (!Confirmations.canAsk(meta[META.clientCapabilities] as JsonObject)) return { idempotencyKey };
-    const asked = { principal, definition, args, idempotencyKey };
-    const ask = async () => {
-      const plan = await definition.confirm?.(args, operations.recall(principal));
-      return plan === undefined ? undefined : { answer: await confirmations.ask(asked, plan) };
-    };
-    if (params.requestState === undefined) return (await ask()) ?? { idempotencyKey };
-    let answered: Answer;
+  /** An interim result asking the client for input (MRTR): no caching hints, never cached. */
+  const inputRequired = (id: Id, asked: JsonObject) =>
+    answer(id, { resultType: "input_required", ...asked, _meta: resultMeta });
+  const missingCapabilities = (id: Id, requiredCapabilities: JsonObject) =>
+    jsonRpcFailure(400, id, MODERN_ERRORS.missingClientCapability, "Missing required client capability", {
+      requiredCapabilities,
+    });
+
+  /** One round of a tool's gather step (input-rounds.ts); a state that fails its checks is -32602. */
+  async function gathered(gather: Gather, asked: Asked, params: JsonObject, meta: JsonObject) {
+    const responses = params.inputResponses;
+    if (
+      responses !== undefined &&
+      !(isJsonObject(responses) && Object.values(responses).every(isJsonObject))
+    ) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        "Invalid params: inputResponses must map each input request's key to its response object",
+      );
+    }
     try {
-      answered = await confirmations.answer(asked, params.requestState, params.inputResponses);
+      return await options.rounds.round(gather, asked, params, {
+        capabilities: meta[META.clientCapabilities] as JsonObject,
+        recall: operations.recall(asked.principal),
+        confirmBookings: options.confirmBookings,
+      });
     } catch (error) {
-      if (error instanceof StateRefused)
+      if (error instanceof StateRefused) {
         throw new McpError(ErrorCode.InvalidParams, `Invalid requestState: ${error.message}`);
+      }
       throw error;
     }
-    if (answered.kind === "accepted") return { idempotencyKey: answered.idempotencyKey };
-    if (answered.kind === "unanswered") return (await ask()) ?? { idempotencyKey };
-    const text = `Not booked: the booking was ${answered.action === "decline" ? "declined" : "cancelled"} when confirming it. Nothing was held or booked.`;
-    return { answer: { resultType: "complete", content: [{ type: "text", text }], isError: true } };
   }
 
   return async (request: Request, message: JsonObject, principal: Principal): Promise<Response> => {
@@ -166,7 +224,11 @@ export function createModernHandler(options: ModernOptions) {
     }
     const version = meta[META.protocolVersion] as string;
     // Headers first: a header that disagrees with its body is a mismatch, whatever the body's version.
-    const mismatch = headerMismatch(request.headers, method, params, version);
+    const mismatch =
+      headerMismatch(request.headers, method, params, version) ??
+      (method === "tools/call"
+        ? paramMismatch(request.headers, mirrored.get(String(params.name)), params)
+        : undefined);
     if (mismatch)
       return jsonRpcFailure(400, id, MODERN_ERRORS.headerMismatch, `Header mismatch: ${mismatch}`);
     if (!(MODERN_VERSIONS as readonly string[]).includes(version)) {
@@ -184,23 +246,67 @@ export function createModernHandler(options: ModernOptions) {
     try {
       switch (method) {
         case "server/discover":
-          return answer(id, {
-            resultType: "complete",
+          return stableList(id, {
             supportedVersions: SUPPORTED_VERSIONS,
             capabilities,
             instructions: INSTRUCTIONS,
-            ttlMs: STABLE_TTL_MS,
-            cacheScope: "public",
-            _meta: resultMeta,
           });
         case "tools/list":
+          return stableList(id, { tools } as never);
+        case "resources/list":
+          return stableList(id, { resources: catalog.resources } as never);
+        case "resources/templates/list":
+          return stableList(id, { resourceTemplates: catalog.resourceTemplates } as never);
+        case "prompts/list":
+          return stableList(id, { prompts: catalog.prompts } as never);
+        case "resources/read": {
+          if (typeof params.uri !== "string") {
+            return jsonRpcFailure(200, id, ErrorCode.InvalidParams, "Invalid params: uri must be a string");
+          }
+          const read = await catalog.read(
+            params.uri,
+            operations.reader(principal, request.url, request.signal),
+          );
           return answer(id, {
             resultType: "complete",
-            tools,
-            ttlMs: STABLE_TTL_MS,
-            cacheScope: "public",
+            contents: read.contents,
+            ...read.cache,
             _meta: resultMeta,
-          } as never);
+          });
+        }
+        case "prompts/get": {
+          if (typeof params.name !== "string") {
+            return jsonRpcFailure(200, id, ErrorCode.InvalidParams, "Invalid params: name must be a string");
+          }
+          const args = isJsonObject(params.arguments) ? (params.arguments as Record<string, string>) : {};
+          const responses = isJsonObject(params.inputResponses) ? params.inputResponses : {};
+          const got = catalog.prompt(params.name, args, responses);
+          if ("inputRequests" in got)
+            return inputRequired(id, { inputRequests: got.inputRequests as JsonObject });
+          return complete(id, got as unknown as JsonObject);
+        }
+        case "completion/complete": {
+          const ref = params.ref as CompletionRef | undefined;
+          const argument = params.argument as { name?: unknown; value?: unknown } | undefined;
+          if (
+            !isJsonObject(ref) ||
+            typeof argument?.name !== "string" ||
+            typeof argument.value !== "string"
+          ) {
+            return jsonRpcFailure(
+              200,
+              id,
+              ErrorCode.InvalidParams,
+              "Invalid params: completion/complete needs a ref and an argument { name, value }",
+            );
+          }
+          const completed = await catalog.complete(
+            ref,
+            { name: argument.name, value: argument.value },
+            operations.reader(principal, request.url, request.signal),
+          );
+          return complete(id, completed as unknown as JsonObject);
+        }
         case "tools/call": {
           const shape = checkParams(message);
           if (!shape.ok) return jsonRpcFailure(200, id, ErrorCode.InvalidParams, shape.message);
@@ -215,9 +321,19 @@ export function createModernHandler(options: ModernOptions) {
           // outlasts the sync budget.
           const asTask = tasks && definition.runs === "workflow" && workflowKindOf(definition) !== "express";
           let idempotencyKey = request.headers.get("idempotency-key") ?? undefined;
-          const confirmation = await confirmed(definition, args, params, meta, principal, idempotencyKey);
-          if ("answer" in confirmation) return answer(id, { ...confirmation.answer, _meta: resultMeta });
-          idempotencyKey = confirmation.idempotencyKey;
+          let runWith = args;
+          if (definition.gather) {
+            const outcome = await gathered(
+              definition.gather,
+              { principal, tool: name, args, idempotencyKey },
+              params,
+              meta,
+            );
+            if ("inputRequired" in outcome) return inputRequired(id, outcome.inputRequired);
+            if ("answer" in outcome) return complete(id, outcome.answer as JsonObject);
+            if ("requires" in outcome) return missingCapabilities(id, outcome.requires);
+            ({ arguments: runWith, idempotencyKey } = outcome.proceed);
+          }
           const context: CallContext = {
             principal,
             idempotencyKey,
@@ -225,7 +341,7 @@ export function createModernHandler(options: ModernOptions) {
             signal: request.signal,
             task: asTask,
           };
-          const result = await operations.call(name, args, context);
+          const result = await operations.call(name, runWith, context);
           if ("task" in result) return taskAnswer(id, result.task as Task);
           const pendingId = pendingCallOf(result);
           if (tasks && pendingId) {
@@ -344,7 +460,9 @@ function headerMismatch(
     const named = params[source];
     const nameHeader = headers.get("mcp-name");
     if (nameHeader === null) return "the Mcp-Name header is missing";
-    if (decodedHeader(nameHeader) !== named) {
+    const decoded = decodedHeader(nameHeader);
+    if (decoded === undefined) return "Mcp-Name holds invalid Base64";
+    if (decoded !== named) {
       return `Mcp-Name header value '${nameHeader}' does not match body value '${String(named)}'`;
     }
   }

@@ -2,7 +2,7 @@ import { golferOfCall } from "./golfers.ts";
 import type { JsonObject } from "./json.ts";
 import type { WorkflowInput } from "./ports.ts";
 import type { Status } from "./status.ts";
-import type { ToolResult } from "./tool.ts";
+import type { AnyToolResult } from "./tool.ts";
 
 /** What the operator and the model learn about a failure: never a stack trace, never a secret. */
 export interface RequestError {
@@ -28,7 +28,7 @@ export interface RequestRecord {
   lastUpdatedAt: string;
   /** Epoch seconds, the table's TTL attribute. */
   expiresAt: number;
-  result?: ToolResult;
+  result?: AnyToolResult;
   error?: RequestError;
   /**
    * Present only while working: when the call was accepted. The request table's sparse `working` index is keyed on
@@ -61,7 +61,7 @@ export interface EventFields {
 
 /** How a record leaves `working`. */
 export type Settlement =
-  | { status: "completed"; statusMessage: string; result: ToolResult }
+  | { status: "completed"; statusMessage: string; result: AnyToolResult }
   | { status: "failed"; statusMessage: string; error: RequestError }
   | { status: "cancelled"; statusMessage: string };
 
@@ -77,7 +77,7 @@ export interface StatusView {
   ttl: number;
   /** Suggested milliseconds between polls while working. */
   pollInterval: number;
-  result?: ToolResult;
+  result?: AnyToolResult;
   error?: RequestError;
   /** When a scheduled call recorded its plan (its statusMessage is the plan): a client may answer with it then. */
   plannedAt?: string;

@@ -7,6 +7,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { CallLifecycle, CallRefused, type LifecycleDeps } from "./call-lifecycle.ts";
 import { callToolResultOf } from "./call-result.ts";
+import type { Reader } from "./catalog.ts";
 import type { FrontConfig } from "./config.ts";
 import { answerFrontTool } from "./front-tools.ts";
 import { noGolfAccountMessage } from "./golfers.ts";
@@ -22,7 +23,7 @@ export interface ToolCallDeps extends LifecycleDeps {
   validator: ArgumentValidator;
 }
 
-/** How many of the caller's newest calls a recall reads (a confirmation's look at their recent searches). */
+/** How many of the caller's newest calls a recall reads (a confirmation's look at their searches, completions). */
 const RECALL_DEPTH = 25;
 
 /** The largest page of tasks/list. */
@@ -116,6 +117,23 @@ export class ToolCalls {
               ]
             : [],
         );
+    };
+  }
+
+  /** What a resource read may do for its caller: run a tool as their call, read their calls. */
+  reader(principal: Principal, endpointUrl: string, signal: AbortSignal): Reader {
+    return {
+      call: async (tool, args) =>
+        (await this.call(tool, args, {
+          principal,
+          idempotencyKey: undefined,
+          endpointUrl,
+          signal,
+          task: false,
+        })) as CallToolResult,
+      status: (id) => this.lifecycle.status(id, principal),
+      recentRequestIds: async () =>
+        (await this.lifecycle.page(principal, RECALL_DEPTH, undefined)).records.map((record) => record.id),
     };
   }
 

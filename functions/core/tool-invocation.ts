@@ -2,7 +2,7 @@ import { isToolError } from "./errors.ts";
 import type { JsonObject } from "./json.ts";
 import type { Clock, WorkflowInput } from "./ports.ts";
 import { redactText } from "./redact.ts";
-import type { ExecutableTool } from "./tool.ts";
+import type { AnyToolResult, ExecutableTool } from "./tool.ts";
 
 /** What a tool's Task state receives (the Lambda payload). */
 export type ToolInvocation = WorkflowInput;
@@ -43,7 +43,7 @@ const UNEXPECTED = "The tool failed unexpectedly. The operator can find the deta
  * with a generic sentence (the original goes to the log only).
  */
 export async function invokeTool<Deps>(
-  tool: ExecutableTool<Deps>,
+  tool: ExecutableTool<Deps, JsonObject, AnyToolResult>,
   invocation: ToolInvocation,
   deps: Deps,
   clock: Clock,

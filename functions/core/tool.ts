@@ -1,3 +1,5 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Gather } from "./input-rounds.ts";
 import type { JsonObject } from "./json.ts";
 import type { WorkflowKind } from "./ports.ts";
 
@@ -16,12 +18,18 @@ export interface ObjectSchema {
   readonly [keyword: string]: unknown;
 }
 
-/** What a tool returns: an MCP CallToolResult with both a readable text and structured content. */
+/** What our tools return: an MCP CallToolResult with both a readable text and structured content. */
 export interface ToolResult {
   content: { type: "text"; text: string }[];
   structuredContent?: JsonObject;
   isError?: boolean;
 }
+
+/**
+ * What a call's result may be as it travels (the workflow, the record, the answer): any of MCP's content blocks,
+ * for a tool that returns images, audio or resources.
+ */
+export type AnyToolResult = Omit<ToolResult, "content"> & { content: CallToolResult["content"] };
 
 /** The part of a tool every side knows: the front validates with it, clients list it. */
 export interface ToolDefinition {
@@ -55,11 +63,10 @@ export interface ToolDefinition {
    */
   actsUntil?: (args: JsonObject, now: number) => number;
   /**
-   * A tool that books asks its user first, where the client can ask (confirmation.ts): what would be done, in a
-   * sentence or two from the arguments and what the caller's recent results tell (`recall`); undefined when these
-   * arguments book nothing. Never reaches upstream.
+   * Input gathered from the client before the call, by multi round-trip requests (input-rounds.ts): a tool that
+   * books asks its user to confirm (confirmation.ts). Runs in the front on every round; never reaches an upstream.
    */
-  confirm?: (args: JsonObject, recall: Recall) => Promise<string | undefined>;
+  gather?: Gather;
   /**
    * For a tool with a side effect: what is true when its run stopped without an outcome, and what the person should
    * check before trying again. Never "try again" alone: the effect may have happened.
@@ -90,11 +97,11 @@ export function workflowKindOf(definition: Pick<ToolDefinition, "annotations" | 
 }
 
 /** A tool the workflow runs: its definition plus the code that talks to its upstream. */
-export interface ExecutableTool<Deps, Input = JsonObject> {
+export interface ExecutableTool<Deps, Input = JsonObject, Result extends AnyToolResult = ToolResult> {
   definition: ToolDefinition;
   /** One line for events and logs, free of personal data. */
-  summarize(result: ToolResult): string;
-  execute(input: Input, deps: Deps): Promise<ToolResult>;
+  summarize(result: Result): string;
+  execute(input: Input, deps: Deps): Promise<Result>;
 }
 
 /** Tool names as MCP allows them. */

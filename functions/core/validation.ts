@@ -37,7 +37,13 @@ export class ArgumentValidator {
   readonly #validators = new Map<string, ValidateFunction>();
 
   constructor(definitions: readonly ToolDefinition[]) {
-    const ajv = new Ajv2020({ allErrors: false, strict: true, useDefaults: false });
+    // Strict, so a typo in our own schemas fails at start; but a `required` inside anyOf/allOf naming a property the
+    // parent defines is valid 2020-12 (SEP-2106 schemas do it), which ajv's strictRequired would refuse.
+    const ajv = new Ajv2020({ allErrors: false, strict: true, strictRequired: false, useDefaults: false });
+    // ajv does not know 2020-12's $anchor; it names a subschema and validates nothing.
+    ajv.addKeyword({ keyword: "$anchor", schemaType: "string" });
+    // A parameter mirrored into an Mcp-Param header (streamable-http, SEP-2243): the front checks the header.
+    ajv.addKeyword({ keyword: "x-mcp-header", schemaType: "string" });
     addFormats(ajv);
     for (const definition of definitions) {
       this.#validators.set(definition.name, ajv.compile(definition.inputSchema));

@@ -4,12 +4,14 @@ import { ApiGatewayKeyAuthenticator, golferKeysFromEnv } from "../adapters/api-g
 import { DynamoDbRequestStore } from "../adapters/dynamodb-request-store.ts";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher.ts";
 import { StepFunctionsStarter } from "../adapters/step-functions-starter.ts";
+import { Catalog } from "../core/catalog.ts";
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../core/config.ts";
 import { createFront, type Front, type FrontDeps } from "../core/front.ts";
 import { systemClock } from "../core/ports.ts";
 import { ToolRegistry } from "../core/tool.ts";
+import { golfCatalog } from "../tools/golf-catalog.ts";
 import { TOOL_DEFINITIONS } from "../tools/manifest.ts";
-import { requiredEnv } from "./environment.ts";
+import { coursesFromEnv, requiredEnv } from "./environment.ts";
 
 /** The front's settings on AWS, from the function's environment (set by the stack). */
 export function frontConfigFromEnv(env: NodeJS.ProcessEnv): FrontConfig {
@@ -65,6 +67,7 @@ export function awsFrontDeps(
     }),
     clock: systemClock,
     authenticator: new ApiGatewayKeyAuthenticator(golferKeysFromEnv(env.GOLFER_KEYS)),
+    catalog: new Catalog(golfCatalog(coursesFromEnv(env))),
     // Read on the first booking a client is asked to confirm, then kept for the instance's life.
     confirmationSecret: async () => {
       const sdk = await import("@aws-sdk/client-secrets-manager");

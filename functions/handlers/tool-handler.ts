@@ -1,7 +1,8 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
+import type { JsonObject } from "../core/json.ts";
 import { type Clock, systemClock } from "../core/ports.ts";
-import type { ExecutableTool } from "../core/tool.ts";
+import type { AnyToolResult, ExecutableTool } from "../core/tool.ts";
 import {
   type FailureMessage,
   InvocationFailed,
@@ -29,7 +30,7 @@ export interface HandlerRuntime {
  * which may hold personal data).
  */
 export function toolHandler<Deps>(
-  tool: ExecutableTool<Deps>,
+  tool: ExecutableTool<Deps, JsonObject, AnyToolResult>,
   deps: Deps,
   runtime: HandlerRuntime,
 ): ToolHandler {

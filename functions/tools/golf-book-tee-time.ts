@@ -1,3 +1,4 @@
+import { confirmBefore } from "../core/confirmation.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
 import { Booker, type BookingRequest } from "./booker.ts";
@@ -60,7 +61,7 @@ export const golfBookTeeTimeDefinition = {
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   runs: "workflow",
   notifies: true,
-  confirm: planOfBooking,
+  gather: confirmBefore(planOfBooking),
   effect: {
     unknown: "the tee time may or may not be booked",
     check: "Check with golf_get_reservations before booking again.",

@@ -1,3 +1,4 @@
+import { confirmBefore } from "../core/confirmation.ts";
 import { ValidationFailed } from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { ExecutableTool, ToolDefinition, ToolResult } from "../core/tool.ts";
@@ -60,7 +61,7 @@ export const SCHEDULED_BOOKING = {
   runs: "workflow",
   workflow: "scheduled",
   notifies: true,
-  confirm: planOfSchedule,
+  gather: confirmBefore(planOfSchedule),
   effect: {
     unknown: "the tee time may or may not be booked",
     check: "Check with golf_get_reservations before booking again.",

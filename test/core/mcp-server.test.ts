@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { Catalog } from "../../functions/core/catalog.ts";
 import { createMcpHandler, type McpOperations, PROTOCOL_VERSIONS } from "../../functions/core/mcp-server.ts";
 import { ToolRegistry } from "../../functions/core/tool.ts";
+import { golfCatalog } from "../../functions/tools/golf-catalog.ts";
 import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 
 /** The constant answers (initialize, ping, tools/list) are exactly what the SDK server answers. */
@@ -11,6 +13,7 @@ const handler = (fastPath: boolean) =>
     version: "0.1.0",
     tools: new ToolRegistry(TOOL_DEFINITIONS),
     operations: {} as McpOperations,
+    catalog: new Catalog(golfCatalog([])),
     onUnexpectedError: () => {},
     fastPath,
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Catalog } from "../../functions/core/catalog.ts";
 import { DEFAULT_FRONT_CONFIG } from "../../functions/core/config.ts";
 import type { ToolCallEvent } from "../../functions/core/events.ts";
 import { createFront } from "../../functions/core/front.ts";
@@ -6,6 +7,7 @@ import type { ExecutionState } from "../../functions/core/ports.ts";
 import type { RequestRecord } from "../../functions/core/record.ts";
 import { ToolRegistry } from "../../functions/core/tool.ts";
 import { createReconciler, type ExecutionStatusChange } from "../../functions/handlers/reconciler.ts";
+import { golfCatalog } from "../../functions/tools/golf-catalog.ts";
 import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 import { MemoryStore } from "../core/memory-store.ts";
 
@@ -32,6 +34,7 @@ function setup(
       clock: { now: () => Date.parse("2026-11-24T12:00:05Z") },
       authenticator: { authenticate: async () => undefined },
       confirmationSecret: async () => "test-secret",
+      catalog: new Catalog(golfCatalog([])),
       onUnexpectedError: () => {},
     },
     DEFAULT_FRONT_CONFIG,

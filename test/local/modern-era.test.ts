@@ -132,7 +132,7 @@ describe("MCP 2026-07-28", () => {
   });
 
   it("answers a method it does not serve with 404 and -32601, and the removed ping and initialize among them", async () => {
-    for (const method of ["resources/templates/list", "ping", "logging/setLevel", "initialize"]) {
+    for (const method of ["subscriptions/listen", "ping", "logging/setLevel", "initialize"]) {
       const { status, body } = await modern(method);
       expect(status).toBe(404);
       expect(body.error.code).toBe(-32601);

@@ -122,6 +122,7 @@ describe("the functions", () => {
       "API_BASE_PATH",
       "CONFIRMATION_SECRET_ARN",
       "CONFIRM_BOOKINGS",
+      "COURSES_JSON",
       "EVENT_BUS_NAME",
       "EXPRESS_STATE_MACHINE_ARN",
       "GOLFER_KEYS",
