@@ -176,7 +176,9 @@ export function listed(definition: ToolDefinition): Listed {
     description: definition.description,
     inputSchema: definition.inputSchema as Listed["inputSchema"],
     annotations: { title: definition.title, ...definition.annotations },
-    execution: { taskSupport: definition.runs === "workflow" ? "optional" : "forbidden" },
+    execution: {
+      taskSupport: definition.runs === "workflow" ? (definition.taskSupport ?? "optional") : "forbidden",
+    },
   };
   if (definition.outputSchema) {
     tool.outputSchema =

@@ -1,6 +1,7 @@
-import { ErrorCode, McpError, type Task } from "@modelcontextprotocol/sdk/types.js";
-import { REQUEST_ID_META_KEY, STATUS_META_KEY } from "./call-result.ts";
+import { type CallToolResult, ErrorCode, McpError, type Task } from "@modelcontextprotocol/sdk/types.js";
+import { ERROR_TYPE_META_KEY, REQUEST_ID_META_KEY, STATUS_META_KEY } from "./call-result.ts";
 import type { CompletionRef } from "./catalog.ts";
+import { TOOL_ERROR_NAMES } from "./errors.ts";
 import { jsonResponse, jsonRpcFailure } from "./http.ts";
 import { type Asked, type Gather, type InputRounds, StateRefused } from "./input-rounds.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
@@ -243,6 +244,8 @@ export function createModernHandler(options: ModernOptions) {
         },
       );
     }
+    // The task methods exist only for a client that declared the extension (SEP-2663, "Required Capabilities").
+    if (method.startsWith("tasks/") && !declaresTasks(meta)) return missingCapabilities(id, TASKS_REQUIRED);
     try {
       switch (method) {
         case "server/discover":
@@ -320,6 +323,8 @@ export function createModernHandler(options: ModernOptions) {
           // the client takes tasks; a read-only one is answered in the request, and becomes a task only if it
           // outlasts the sync budget.
           const asTask = tasks && definition.runs === "workflow" && workflowKindOf(definition) !== "express";
+          // A tool that runs only as a task cannot be called by a client that does not take tasks.
+          if (definition.taskSupport === "required" && !tasks) return missingCapabilities(id, TASKS_REQUIRED);
           let idempotencyKey = request.headers.get("idempotency-key") ?? undefined;
           let runWith = args;
           if (definition.gather) {
@@ -361,12 +366,7 @@ export function createModernHandler(options: ModernOptions) {
             signal: request.signal,
           });
           if (!detailed) return taskNotFound(id, taskId);
-          return answer(id, {
-            ...taskFields(detailed.task),
-            ...(detailed.result ? { result: detailed.result as JsonObject } : {}),
-            resultType: "complete",
-            _meta: resultMeta,
-          });
+          return answer(id, { ...detailedFields(detailed), resultType: "complete", _meta: resultMeta });
         }
         case "tasks/cancel": {
           // Acknowledged once the cancel has reached the call; whether it stops it is the honest-cancel rule's.
@@ -396,6 +396,34 @@ export function createModernHandler(options: ModernOptions) {
 
 /** The Tasks extension (modelcontextprotocol/ext-tasks, specification/draft/tasks.md). */
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
+
+/** The client capability the task methods and task-only tools need, as -32021 names it. */
+const TASKS_REQUIRED = { extensions: { [TASKS_EXTENSION]: {} } };
+
+/**
+ * A task as tasks/get details it (SEP-2663, error semantics): a call whose tool ran and reported an error (one of
+ * our typed tool errors) is `completed` with its `isError` result; a call that failed otherwise (a crash, a
+ * timeout, a start that never happened) is `failed` with a JSON-RPC error and no result. The record keeps its own
+ * status (failed); this is only how the extension names it.
+ */
+function detailedFields(detailed: { task: Task; result?: CallToolResult }): JsonObject {
+  const fields = taskFields(detailed.task);
+  const { result } = detailed;
+  if (detailed.task.status !== "failed" || !result)
+    return result ? { ...fields, result: result as JsonObject } : fields;
+  const errorType = result._meta?.[ERROR_TYPE_META_KEY] as string | undefined;
+  if ((TOOL_ERROR_NAMES as readonly unknown[]).includes(errorType)) {
+    return { ...fields, status: "completed", result: result as JsonObject };
+  }
+  return {
+    ...fields,
+    error: {
+      code: ErrorCode.InternalError,
+      message: detailed.task.statusMessage ?? "The call failed.",
+      ...(errorType ? { data: { errorType } } : {}),
+    },
+  };
+}
 
 /** How long a tasks/get of a working task waits for it to end before answering: a poll costs little either way. */
 export const TASK_GET_WAIT_MS = 1_000;

@@ -54,6 +54,11 @@ export interface ToolDefinition {
    * golf account is refused it. Set by the manifest from what the tool's function uses, never by hand.
    */
   actsFor?: "golfer";
+  /**
+   * `required`: the tool runs only as a task, so a client that takes no tasks is refused it (-32021 in 2026-07-28;
+   * `execution.taskSupport: "required"` in the initialize era). Otherwise a workflow tool's tasks are optional.
+   */
+  taskSupport?: "required";
   /** `scheduled`: the call runs on the scheduled-booking state machine (it waits, then acts), not the tool-call one. */
   workflow?: "scheduled";
   /**

@@ -81,6 +81,11 @@ describe("the MCP conformance suite", () => {
       "http-header-validation",
       "http-custom-header-server-validation",
       "sep-2164-resource-not-found",
+      "tasks-lifecycle",
+      "tasks-capability-negotiation",
+      "tasks-wire-fields",
+      "tasks-required-task-error",
+      "tasks-mrtr-composition",
     ]) {
       expect(output).toMatch(new RegExp(`✓ ${scenario}: [1-9]\\d* passed, 0 failed`));
     }

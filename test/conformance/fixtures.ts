@@ -29,6 +29,7 @@ interface Fixture {
   inputSchema?: ToolDefinition["inputSchema"];
   /** `standard`: a durable execution (a task for clients that take tasks); read-only fixtures are express. */
   kind?: "standard";
+  taskSupport?: "required";
   gather?: Gather;
   run(args: JsonObject): Promise<AnyToolResult>;
 }
@@ -87,7 +88,55 @@ const greetByName = askOnce(
 /** The fixtures that answer with what their rounds gathered. */
 const echo = async (args: JsonObject): Promise<AnyToolResult> => ({ content: [text(String(args.text))] });
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const FIXTURES: Fixture[] = [
+  // The Tasks extension's fixtures (SEP-2663): a sync tool, and durable ones that become tasks.
+  {
+    name: "greet",
+    description: "Sync-only: says hello",
+    inputSchema: { type: "object", properties: { name: { type: "string" } } },
+    run: async (args) => ({ content: [text(`Hello, ${String(args.name ?? "World")}!`)] }),
+  },
+  {
+    name: "slow_compute",
+    description: "Task-supporting: sleeps `seconds`, then answers",
+    inputSchema: {
+      type: "object",
+      properties: { seconds: { type: "number", minimum: 0, maximum: 60 }, label: { type: "string" } },
+    },
+    kind: "standard",
+    run: async (args) => {
+      await sleep(Number(args.seconds ?? 0) * 1000);
+      return { content: [text(`Computed ${String(args.label ?? "")} after ${String(args.seconds ?? 0)} s`)] };
+    },
+  },
+  {
+    name: "failing_job",
+    description: "Task-only: reports a tool error after about a second",
+    kind: "standard",
+    taskSupport: "required",
+    run: async () => {
+      await sleep(1_000);
+      return { content: [text("The job failed, as it always does.")], isError: true };
+    },
+  },
+  {
+    name: "protocol_error_job",
+    description: "Task-supporting: crashes",
+    kind: "standard",
+    run: async () => {
+      throw new Error("protocol_error_job crashes by design");
+    },
+  },
+  {
+    name: "test_tool_with_task",
+    description: "Task-only: asks the user's name first (MRTR), then runs as a task that greets them",
+    kind: "standard",
+    taskSupport: "required",
+    gather: greetByName,
+    run: echo,
+  },
   {
     name: "test_simple_text",
     description: "Tests simple text content response",
@@ -324,6 +373,7 @@ function definitionOf(fixture: Fixture): ToolDefinition {
     },
     runs: "workflow",
     ...(fixture.gather ? { gather: fixture.gather } : {}),
+    ...(fixture.taskSupport ? { taskSupport: fixture.taskSupport } : {}),
   };
 }
 

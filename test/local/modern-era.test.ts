@@ -213,4 +213,29 @@ describe("the Tasks extension on the workflows", () => {
     expect(misrouted.status).toBe(400);
     expect(misrouted.body.error.code).toBe(-32020);
   });
+
+  it("refuses the task methods to a client that did not declare the extension (-32021, HTTP 400)", async () => {
+    const taskId = await scheduledTask(31);
+    for (const method of ["tasks/get", "tasks/cancel", "tasks/update"]) {
+      const { status, body } = await modern(method, { taskId }, { "mcp-name": taskId }, META);
+      expect(status).toBe(400);
+      expect(body.error).toMatchObject({
+        code: -32021,
+        data: { requiredCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } } },
+      });
+    }
+    expect((await get(taskId)).body.result.status).toBe("working");
+  });
+
+  it("calls a tool that ran and reported an error completed, with its isError result (SEP-2663)", async () => {
+    const { body } = await taskCall("golf_book_tee_time", { teeSheetId: 999_999_999, players: 1 });
+    const taskId = body.result.taskId as string;
+    let polled = await get(taskId);
+    for (let i = 0; i < 30 && polled.body.result.status === "working"; i++) polled = await get(taskId);
+    expect(polled.body.result).toMatchObject({ status: "completed", result: { isError: true } });
+    expect(polled.body.result.error).toBeUndefined();
+    // The record keeps its own word for it.
+    const record = await modern("resources/read", { uri: `rez://requests/${taskId}` });
+    expect(JSON.parse(record.body.result.contents[0].text).status).toBe("failed");
+  });
 });
