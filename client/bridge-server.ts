@@ -76,8 +76,9 @@ export function createBridgeServer(remote: RemoteEndpoint, config: BridgeConfig,
     };
   });
 
-  // Clients of both eras probe a stdio server with server/discover (2026-07-28, server/discover.mdx). The bridge
-  // speaks the initialize era, and says so: such a client then initializes as before. Any other unknown method is
+  // Clients of both eras probe a stdio server with server/discover (2026-07-28, server/discover.mdx). The modern
+  // relay (bridge-modern.ts) forwards it to the endpoint; when the endpoint cannot answer it (down, or older), this
+  // era answers with the versions it speaks, and such a client initializes as before. Any other unknown method is
   // answered as the SDK would.
   server.fallbackRequestHandler = async (request) => {
     if (request.method !== "server/discover") {

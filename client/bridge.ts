@@ -5,6 +5,7 @@
  */
 import { homedir } from "node:os";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { EraSplitTransport, ModernRelay } from "./bridge-modern.ts";
 import { createBridgeServer } from "./bridge-server.ts";
 import { ConfigError, loadBridgeConfig } from "./config.ts";
 import { RemoteEndpoint } from "./remote.ts";
@@ -20,8 +21,10 @@ try {
 }
 
 // stdio first: the client's initialize is answered whatever the remote does.
-const server = createBridgeServer(new RemoteEndpoint(config, { fetch, log }), config, log);
-const transport = new StdioServerTransport();
+const remote = new RemoteEndpoint(config, { fetch, log });
+const server = createBridgeServer(remote, config, log);
+// Each request to its era: 2026-07-28 ones are forwarded as they are (bridge-modern.ts), the rest served by the SDK.
+const transport = new EraSplitTransport(new StdioServerTransport(), new ModernRelay(remote, config, log));
 transport.onclose = () => process.exit(0);
 process.stdin.on("end", () => process.exit(0));
 await server.connect(transport);

@@ -99,12 +99,30 @@ export class RemoteEndpoint {
     params: Record<string, unknown> | undefined,
     attempt: Attempt & { idempotencyKey?: string },
   ): Promise<Record<string, unknown>> {
+    const answer = await this.forward({ method, ...(params ? { params } : {}) }, {}, attempt);
+    if (answer.error) throw new RemoteRpcError(answer.error.code, answer.error.message, answer.error.data);
+    return answer.result as Record<string, unknown>;
+  }
+
+  /**
+   * One request as it is (a 2026-07-28 one, with the headers it mirrors): resolves with the JSON-RPC response's
+   * `result` or `error`, rejects with RemoteFailed when there is none.
+   */
+  async forward(
+    message: { method: string; params?: Record<string, unknown> },
+    mirrored: Record<string, string>,
+    attempt: Attempt & { idempotencyKey?: string },
+  ): Promise<{
+    result?: Record<string, unknown>;
+    error?: { code: number; message: string; data?: unknown };
+  }> {
     const headers: Record<string, string> = {
+      ...mirrored,
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
     };
     if (attempt.idempotencyKey) headers["idempotency-key"] = attempt.idempotencyKey;
-    const body = JSON.stringify({ jsonrpc: "2.0", id: ++this.#id, method, ...(params ? { params } : {}) });
+    const body = JSON.stringify({ jsonrpc: "2.0", id: ++this.#id, ...message });
     const answer = (await this.#send(
       this.#config.endpoint.href,
       { method: "POST", headers, body },
@@ -113,15 +131,14 @@ export class RemoteEndpoint {
       result?: Record<string, unknown>;
       error?: { code: number; message: string; data?: unknown };
     };
-    if (answer.error) throw new RemoteRpcError(answer.error.code, answer.error.message, answer.error.data);
-    if (!answer.result) {
+    if (!answer.result && !answer.error) {
       throw new RemoteFailed(
         "endpoint",
-        `${this.#config.endpoint.href} answered ${method} without a result: is it a rez-agent-mcp endpoint?`,
+        `${this.#config.endpoint.href} answered ${message.method} without a result: is it a rez-agent-mcp endpoint?`,
         true,
       );
     }
-    return answer.result;
+    return answer;
   }
 
   /** The status document of a call, waiting up to `waitSeconds` for it to finish (long poll). */

@@ -11,22 +11,26 @@ import type { Recall } from "./tool.ts";
  * answers it itself, or asks again. Nothing is recorded or run before it goes ahead.
  *
  * The state is attacker-controlled input (the spec's words), so it is signed (HMAC-SHA256 with a server secret) and
- * binds who asked (a digest of the key's owner), what (the tool, its arguments and any Idempotency-Key), until when,
- * and a nonce. A call that goes ahead after a verified round takes its idempotency key from that nonce, so one
- * answered state admits at most one call: presented again, it answers the call it already made.
+ * binds who asked (a digest of the key's owner), what (the tool and its arguments), until when, and a nonce. A call
+ * that goes ahead after a verified round takes its idempotency key from that nonce, so one answered state admits at
+ * most one call: presented again, it answers the call it already made. A client that sent the same Idempotency-Key
+ * on every round keeps it (its own name for the call); one that sends a key per HTTP request (the bridge, retrying)
+ * gets the nonce's, so no per-request key can make a second call of one confirmation.
  */
 
 /** How long a round may take the user before its state lapses and the client must start again. */
 export const ROUND_TTL_MS = 10 * 60_000;
 
-const STATE_VERSION = 1;
+const STATE_VERSION = 2;
 
 interface StatePayload {
   v: number;
   /** A digest of the owner, not the owner: the client holds the state and must learn nothing from it. */
   o: string;
-  /** A digest of the tool, its arguments and the Idempotency-Key, if any. */
+  /** A digest of the tool and its arguments. */
   r: string;
+  /** A digest of the first round's Idempotency-Key, if it had one. */
+  k: string | null;
   /** Expiry, epoch ms. */
   e: number;
   /** Unique per round. */
@@ -110,13 +114,19 @@ export class InputRounds {
     if ("answer" in gathered) return { answer: gathered.answer };
     if ("requires" in gathered) return { requires: gathered.requires };
     if ("proceed" in gathered) {
-      const idempotencyKey = asked.idempotencyKey ?? (verified ? `confirmed:${verified.n}` : undefined);
+      let idempotencyKey = asked.idempotencyKey;
+      if (verified) {
+        const kept =
+          asked.idempotencyKey !== undefined && verified.k === (await keyDigest(asked.idempotencyKey));
+        idempotencyKey = kept ? asked.idempotencyKey : `confirmed:${verified.n}`;
+      }
       return { proceed: { arguments: gathered.arguments ?? asked.args, idempotencyKey } };
     }
     const state = await this.#sign({
       v: STATE_VERSION,
       o: await ownerDigest(asked.principal),
       r: await requestDigest(asked),
+      k: asked.idempotencyKey === undefined ? null : await keyDigest(asked.idempotencyKey),
       e: this.#clock.now() + ROUND_TTL_MS,
       n: crypto.randomUUID(),
       d: gathered.keep ?? {},
@@ -178,15 +188,9 @@ export class InputRounds {
 
 const ownerDigest = (principal: Principal) => sha256Hex(`owner\u0000${principal.owner}`);
 
-function requestDigest(asked: Asked): Promise<string> {
-  return sha256Hex(
-    canonicalJson({
-      tool: asked.tool,
-      arguments: asked.args,
-      idempotencyKey: asked.idempotencyKey ?? null,
-    }),
-  );
-}
+const requestDigest = (asked: Asked) => sha256Hex(canonicalJson({ tool: asked.tool, arguments: asked.args }));
+
+const keyDigest = (key: string) => sha256Hex(`idempotency-key\u0000${key}`);
 
 /** Whether a client can be asked to fill in a form (elicitation in form mode, the default). */
 export function elicitsForms(capabilities: JsonObject): boolean {

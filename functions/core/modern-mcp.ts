@@ -6,6 +6,7 @@ import { jsonResponse, jsonRpcFailure } from "./http.ts";
 import { type Asked, type Gather, type InputRounds, StateRefused } from "./input-rounds.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
 import { checkParams } from "./jsonrpc.ts";
+import { headerMismatch, mirroredParams, paramMismatch } from "./mcp-headers.ts";
 import {
   CATALOG_CAPABILITIES,
   type CallContext,
@@ -44,12 +45,6 @@ export const MODERN_ERRORS = {
   unsupportedProtocolVersion: -32022,
 } as const;
 
-/**
- * claude.ai's connectors send 2026-07-28 bodies under `MCP-Protocol-Version: 2025-11-25` (anthropics/claude-code
- * #93290). That pair, and only that pair, is served as the body's version.
- */
-const CONNECTOR_QUIRK = { header: "2025-11-25", body: "2026-07-28" } as const;
-
 /** What a client may keep while the server runs, for an hour, and share (tools, prompts, discovery). */
 const STABLE_CACHE = { ttlMs: 3_600_000, cacheScope: "public" } as const;
 
@@ -69,65 +64,6 @@ export function eraOf(message: unknown, versionHeader: string | null): "modern" 
   return modern ? "modern" : "legacy";
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/**
- * `=?base64?…?=`: a header value carried as the Base64 of its UTF-8 (streamable-http, "Value Encoding"); undefined
- * when the wrapper holds no valid Base64 (bad characters or padding), which is a mismatch.
- */
-function decodedHeader(value: string): string | undefined {
-  if (!value.startsWith("=?base64?") || !value.endsWith("?=") || value.length < 11) return value;
-  const encoded = value.slice(9, -2);
-  return BASE64.test(encoded) ? Buffer.from(encoded, "base64").toString("utf8") : undefined;
-}
-
-/** A tool parameter mirrored into an `Mcp-Param-{header}` header: where it is in the arguments. */
-interface MirroredParam {
-  path: string[];
-  header: string;
-}
-
-/** The parameters a tool's inputSchema marks with `x-mcp-header`, reached by `properties` alone (SEP-2243). */
-export function mirroredParams(definition: { inputSchema: object }): MirroredParam[] {
-  const found: MirroredParam[] = [];
-  const walk = (schema: unknown, path: string[]) => {
-    const properties = isJsonObject(schema) ? schema.properties : undefined;
-    if (!isJsonObject(properties)) return;
-    for (const [key, property] of Object.entries(properties)) {
-      if (!isJsonObject(property)) continue;
-      const header = property["x-mcp-header"];
-      if (typeof header === "string") found.push({ path: [...path, key], header });
-      walk(property, [...path, key]);
-    }
-  };
-  walk(definition.inputSchema, []);
-  return found;
-}
-
-/** Which mirrored parameter's header disagrees with the arguments, or is missing. */
-function paramMismatch(
-  headers: Headers,
-  params: readonly MirroredParam[] | undefined,
-  body: JsonObject,
-): string | undefined {
-  for (const { path, header } of params ?? []) {
-    let value: unknown = body.arguments;
-    for (const key of path) value = isJsonObject(value) ? value[key] : undefined;
-    const sent = headers.get(`mcp-param-${header}`);
-    if (value === undefined || value === null) {
-      if (sent !== null) return `Mcp-Param-${header} is sent but the argument ${path.join(".")} is not`;
-      continue;
-    }
-    if (sent === null) return `the Mcp-Param-${header} header is missing`;
-    const decoded = decodedHeader(sent);
-    if (decoded === undefined) return `Mcp-Param-${header} holds invalid Base64`;
-    if (decoded !== String(value)) {
-      return `Mcp-Param-${header} header value '${sent}' does not match body value '${String(value)}'`;
-    }
-  }
-  return undefined;
-}
-
 type Id = string | number;
 
 const answer = (id: Id, result: JsonObject) => jsonResponse(200, { jsonrpc: "2.0", id, result });
@@ -137,6 +73,11 @@ export interface ModernOptions extends Omit<McpServerOptions, "fastPath"> {
   rounds: InputRounds;
   /** The server's setting: ask before booking where the client can ask. */
   confirmBookings: boolean;
+}
+
+function declaresTasks(meta: JsonObject): boolean {
+  const extensions = (meta[META.clientCapabilities] as JsonObject).extensions;
+  return isJsonObject(extensions) && isJsonObject(extensions[TASKS_EXTENSION]);
 }
 
 /** The handler of one 2026-07-28 request (already parsed, its envelope checked, its caller known). */
@@ -428,24 +369,6 @@ function detailedFields(detailed: { task: Task; result?: CallToolResult }): Json
 /** How long a tasks/get of a working task waits for it to end before answering: a poll costs little either way. */
 export const TASK_GET_WAIT_MS = 1_000;
 
-/**
- * The requests whose `Mcp-Name` header mirrors a body field, and which field: the core's (streamable-http,
- * "Standard Request Headers") and the Tasks extension's, which routes by the task id.
- */
-const MCP_NAME_SOURCE = new Map([
-  ["tools/call", "name"],
-  ["prompts/get", "name"],
-  ["resources/read", "uri"],
-  ["tasks/get", "taskId"],
-  ["tasks/update", "taskId"],
-  ["tasks/cancel", "taskId"],
-]);
-
-function declaresTasks(meta: JsonObject): boolean {
-  const extensions = (meta[META.clientCapabilities] as JsonObject).extensions;
-  return isJsonObject(extensions) && isJsonObject(extensions[TASKS_EXTENSION]);
-}
-
 /** A task in this era's words (ttlMs, pollIntervalMs) from the 2025-11-25 shape the calls keep. */
 function taskFields(task: Task): JsonObject {
   const fields: JsonObject = {
@@ -464,35 +387,4 @@ function taskFields(task: Task): JsonObject {
 function pendingCallOf(result: object): string | undefined {
   const meta = (result as { _meta?: Record<string, unknown> })._meta;
   return meta?.[STATUS_META_KEY] === "working" ? (meta[REQUEST_ID_META_KEY] as string) : undefined;
-}
-
-/** Which standard header disagrees with the body, or is missing (streamable-http, "Server Validation"). */
-function headerMismatch(
-  headers: Headers,
-  method: string,
-  params: JsonObject,
-  version: string,
-): string | undefined {
-  const versionHeader = headers.get("mcp-protocol-version");
-  if (versionHeader === null) return "the MCP-Protocol-Version header is missing";
-  const connector = versionHeader === CONNECTOR_QUIRK.header && version === CONNECTOR_QUIRK.body;
-  if (versionHeader !== version && !connector) {
-    return `MCP-Protocol-Version header value '${versionHeader}' does not match body value '${version}'`;
-  }
-  const methodHeader = headers.get("mcp-method");
-  if (methodHeader === null) return "the Mcp-Method header is missing";
-  if (methodHeader !== method)
-    return `Mcp-Method header value '${methodHeader}' does not match body value '${method}'`;
-  const source = MCP_NAME_SOURCE.get(method);
-  if (source !== undefined) {
-    const named = params[source];
-    const nameHeader = headers.get("mcp-name");
-    if (nameHeader === null) return "the Mcp-Name header is missing";
-    const decoded = decodedHeader(nameHeader);
-    if (decoded === undefined) return "Mcp-Name holds invalid Base64";
-    if (decoded !== named) {
-      return `Mcp-Name header value '${nameHeader}' does not match body value '${String(named)}'`;
-    }
-  }
-  return undefined;
 }

@@ -76,7 +76,9 @@ describe("the Claude Desktop extension", () => {
     expect(sources.every((s) => s.startsWith("client/") || s.startsWith("functions/core/"))).toBe(true);
     expect(sources.filter((s) => s.startsWith("functions/")).sort()).toEqual([
       "functions/core/call-result.ts",
+      "functions/core/json.ts",
       "functions/core/loopback.ts",
+      "functions/core/mcp-headers.ts",
       "functions/core/rpc-error.ts",
       "functions/core/status.ts",
     ]);

@@ -59,6 +59,19 @@ describe("input rounds", () => {
     expect(await keyOf("mine")).toBe("mine");
   });
 
+  it("admit one call per answered state whatever Idempotency-Key each retry carries (a bridge's per-request keys)", async () => {
+    const { made, stateOf } = rounds();
+    const requestState = await stateOf({ ...asked, idempotencyKey: "first-request" });
+    const keyOf = async (idempotencyKey: string) => {
+      const request = { ...asked, idempotencyKey };
+      const outcome = await made.round(gather, request, { requestState, inputResponses: accept }, context);
+      return "proceed" in outcome ? outcome.proceed.idempotencyKey : undefined;
+    };
+    const [retry, again] = [await keyOf("second-request"), await keyOf("third-request")];
+    expect(retry).toMatch(/^confirmed:/);
+    expect(again).toBe(retry);
+  });
+
   it("refuse a state signed with another secret", async () => {
     const requestState = await rounds("another-secret").stateOf();
     await expect(
