@@ -36,11 +36,11 @@ async function startRawBridge() {
     waiting.get(answer.id)?.(answer);
   });
   let id = 0;
-  // biome-ignore lint/suspicious/noExplicitAny: the test reads the JSON answers' fields freely
   const request = (
     method: string,
     params: Record<string, unknown> = {},
     meta = TASKS_AND_FORMS,
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the JSON answers' fields freely
   ): Promise<any> => {
     const sent = ++id;
     const answered = new Promise<Record<string, unknown>>((resolve) => waiting.set(sent, resolve));
