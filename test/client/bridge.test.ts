@@ -1,11 +1,9 @@
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it, vi } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
-import { getStatus, KEY, post, readEvents } from "../local/harness.ts";
+import { getStatus, post, readEvents } from "../local/harness.ts";
 import {
-  BRIDGE,
   callsSince,
-  dir,
   harness,
   nws,
   proxy,
