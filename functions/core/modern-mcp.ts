@@ -94,9 +94,28 @@ export function createModernHandler(options: ModernOptions) {
     options.tools.list().map((definition) => [definition.name, mirroredParams(definition)]),
   );
   const { catalog } = options;
-  /** A list that is the same for every caller while the server runs. */
-  const stableList = (id: Id, list: JsonObject) =>
-    answer(id, { resultType: "complete", ...list, ...STABLE_CACHE, _meta: resultMeta });
+  /**
+   * The answers that are the same for every caller while the server runs, written once: a request only puts its id
+   * in front (the commonest requests of this era, so they cost no serialising).
+   */
+  const stable = (list: JsonObject) => {
+    const result = JSON.stringify({ resultType: "complete", ...list, ...STABLE_CACHE, _meta: resultMeta });
+    return (id: Id) =>
+      new Response(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result}}`, {
+        status: 200,
+        headers: { "content-type": "application/json", "cache-control": "no-store" },
+      });
+  };
+  const stableAnswers = new Map([
+    [
+      "server/discover",
+      stable({ supportedVersions: SUPPORTED_VERSIONS, capabilities, instructions: INSTRUCTIONS }),
+    ],
+    ["tools/list", stable({ tools } as never)],
+    ["resources/list", stable({ resources: options.catalog.resources } as never)],
+    ["resources/templates/list", stable({ resourceTemplates: options.catalog.resourceTemplates } as never)],
+    ["prompts/list", stable({ prompts: options.catalog.prompts } as never)],
+  ]);
   const { operations } = options;
   const taskAnswer = (id: Id, task: Task) =>
     answer(id, { ...taskFields(task), resultType: "task", _meta: resultMeta });
@@ -187,22 +206,10 @@ export function createModernHandler(options: ModernOptions) {
     }
     // The task methods exist only for a client that declared the extension (SEP-2663, "Required Capabilities").
     if (method.startsWith("tasks/") && !declaresTasks(meta)) return missingCapabilities(id, TASKS_REQUIRED);
+    const constant = stableAnswers.get(method);
+    if (constant) return constant(id);
     try {
       switch (method) {
-        case "server/discover":
-          return stableList(id, {
-            supportedVersions: SUPPORTED_VERSIONS,
-            capabilities,
-            instructions: INSTRUCTIONS,
-          });
-        case "tools/list":
-          return stableList(id, { tools } as never);
-        case "resources/list":
-          return stableList(id, { resources: catalog.resources } as never);
-        case "resources/templates/list":
-          return stableList(id, { resourceTemplates: catalog.resourceTemplates } as never);
-        case "prompts/list":
-          return stableList(id, { prompts: catalog.prompts } as never);
         case "resources/read": {
           if (typeof params.uri !== "string") {
             return jsonRpcFailure(200, id, ErrorCode.InvalidParams, "Invalid params: uri must be a string");

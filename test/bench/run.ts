@@ -50,6 +50,11 @@ const targets = [
     front.ratio.toolsList >= 1.5,
     `${front.ratio.toolsList}×`,
   ],
+  [
+    "protocol front: 2026-07-28 tools/list throughput ≥ 1.5× the SDK example's tools/list",
+    front.ratio.modernToolsList >= 1.5,
+    `${front.ratio.modernToolsList}×`,
+  ],
   ["orchestration p50 ≤ 10 ms", load.oneAtATimeMs.median <= 10, `${load.oneAtATimeMs.median} ms`],
   ["orchestration p99 ≤ 50 ms", load.oneAtATimeMs.p99 <= 50, `${load.oneAtATimeMs.p99} ms`],
   [
@@ -115,12 +120,13 @@ const throughput = (name: string, t: { requestsPerSecond: number; p50Ms: number;
 const table = [
   `rez-agent-mcp benchmarks (${results.node}, ${results.machine}, ${results.benchSeconds} s)`,
   "",
-  "| protocol front (10 connections) | requests/s | p50 ms | p99 ms |",
+  `| protocol front (10 connections, ${front.generator}) | requests/s | p50 ms | p99 ms |`,
   "|---|---|---|---|",
   throughput("initialize, ours (auth, validation)", front.initialize.ours),
   throughput("initialize, SDK stateless example", front.initialize.reference),
   throughput("tools/list, ours (auth, validation)", front.toolsList.ours),
   throughput("tools/list, SDK stateless example", front.toolsList.reference),
+  throughput("tools/list 2026-07-28, ours (auth, headers checked)", front.modernToolsList.ours),
   "",
   "| concurrent zero-latency calls | calls | calls/s | p50 ms | p99 ms | failed |",
   "|---|---|---|---|---|---|",
