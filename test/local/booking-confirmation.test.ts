@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-const modern = modernClient(() => harness);
+const modern = modernClient(() => harness.runtime.mcpUrl);
 const site = () => harness.runtime.simulators.golf["sample-links"] as GolfSimulator;
 const inDays = (days: number) => addDays(localParts("America/Los_Angeles", new Date()).date, days);
 const booked = (teeSheetId: number) =>

@@ -21,7 +21,7 @@ afterAll(async () => {
   await harness.close();
 });
 
-const modern = modernClient(() => harness);
+const modern = modernClient(() => harness.runtime.mcpUrl);
 const inDays = (days: number) => addDays(localParts("America/Los_Angeles", new Date()).date, days);
 const site = () => harness.runtime.simulators.golf["sample-links"] as GolfSimulator;
 // biome-ignore lint/suspicious/noExplicitAny: a resource's contents, text or blob

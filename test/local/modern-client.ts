@@ -1,4 +1,4 @@
-import { type Harness, KEY } from "./harness.ts";
+import { KEY } from "./harness.ts";
 
 /** MCP 2026-07-28 as a plain-fetch client speaks it: no initialize, `_meta` and mirrored headers on every request. */
 
@@ -17,8 +17,11 @@ export const TASKS = metaWith({ extensions: { "io.modelcontextprotocol/tasks": {
 /** A client that can ask its user (elicitation, form mode). */
 export const ELICITS = metaWith({ elicitation: {} });
 
-/** The requests of one harness: a modern request has its method (and name) mirrored into headers, unless `headers` says otherwise. */
-export function modernClient(harness: () => Harness) {
+/**
+ * Requests to one MCP endpoint (read when each is sent: a harness may restart): a modern request has its method (and
+ * name) mirrored into headers, unless `headers` says otherwise.
+ */
+export function modernClient(endpoint: () => string) {
   return async function modern(
     method: string,
     params: Record<string, unknown> = {},
@@ -38,7 +41,7 @@ export function modernClient(harness: () => Harness) {
       if (value === null) delete sent[header];
       else sent[header] = value;
     }
-    const response = await fetch(harness().runtime.mcpUrl, {
+    const response = await fetch(endpoint(), {
       method: "POST",
       headers: sent,
       body: JSON.stringify({

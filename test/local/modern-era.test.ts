@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-const modern = modernClient(() => harness);
+const modern = modernClient(() => harness.runtime.mcpUrl);
 
 describe("MCP 2026-07-28", () => {
   it("discovers the server: both eras' versions, capabilities, identity and caching hints", async () => {
