@@ -131,6 +131,20 @@ describe("confirmation before booking", () => {
     expect(booked(teeSheetId)).toEqual([]);
   });
 
+  it("refuses inputResponses that are not a map of response objects (-32602), and runs nothing", async () => {
+    const teeSheetId = site().teeSheetId(inDays(9), "10:10");
+    const state = (await call({ teeSheetId, players: 1 })).body.result.requestState as string;
+    for (const inputResponses of [{ confirm: 12345 }, null, "accept"]) {
+      const { body } = await call({ teeSheetId, players: 1 }, ELICITS, {
+        requestState: state,
+        inputResponses,
+      });
+      expect(body.error.code).toBe(-32602);
+      expect(body.error.message).toMatch(/inputResponses must map/);
+    }
+    expect(booked(teeSheetId)).toEqual([]);
+  });
+
   it("asks about a scheduled booking's plan, and not about a watch that only tells", async () => {
     const date = inDays(20);
     const scheduled = await modern(
