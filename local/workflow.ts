@@ -164,7 +164,12 @@ export class LocalWorkflow implements WorkflowStarter {
       if (state.Type !== "Task") continue;
       const adapter = this.#adapterFor(name, state.Resource ?? "");
       const task = { resource: state.Resource ?? "", afterWait: afterWait.has(name) };
-      handlers[name] = taskDelay ? async (input) => (await taskDelay(task), adapter(input)) : adapter;
+      handlers[name] = taskDelay
+        ? async (input) => {
+            await taskDelay(task);
+            return adapter(input);
+          }
+        : adapter;
       if ("Retry" in state) retrying.push(name);
     }
     const delay = this.#options.retryDelayMs;

@@ -163,7 +163,7 @@ describe("the event outbox", () => {
 
 describe("ToolCalls.cancel", () => {
   it("never changes a terminal status", async () => {
-    const { calls, store, events, lifecycle } = setup();
+    const { store, events, lifecycle } = setup();
     const record = {
       ...working("33333333-3333-4333-8333-333333333333", "read_thing"),
       status: "completed" as const,
