@@ -3,10 +3,15 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { idempotentRequestId } from "../../functions/core/digest.ts";
+import type { JsonObject } from "../../functions/core/json.ts";
 import { KEY_MESSAGES, keyRefusalBody } from "../../functions/core/key-refusal.ts";
+import { mirroredHeaders } from "../../functions/core/mcp-headers.ts";
 import { RACE_LEAD_MS } from "../../functions/tools/golf-book-when-open.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import { REHEARSAL_GOLFER, REHEARSAL_ORIGIN, type Rehearsal } from "./rehearsal.ts";
+
+const ELICITS = { elicitation: {} };
+const TAKES_TASKS = { extensions: { "io.modelcontextprotocol/tasks": {} } };
 
 /** One step of the session: what it did and how long it took. */
 export interface Step {
@@ -188,10 +193,11 @@ export async function runSession(rehearsal: Rehearsal) {
       "a 2026-07-28 client confirms a booking first (MRTR, signed with the stack's generated key)",
       async () => {
         const args = { teeSheetId: teeTimes[1]?.teeSheetId, players: 1 };
-        const asked = await modernCall(rehearsal, "golf_book_tee_time", args);
-        const state = asked.requestState;
-        const accepted = await modernCall(rehearsal, "golf_book_tee_time", args, {
-          requestState: state,
+        const call = (more: Record<string, unknown> = {}) =>
+          modern(rehearsal, "tools/call", { name: "golf_book_tee_time", arguments: args, ...more }, ELICITS);
+        const asked = await call();
+        const accepted = await call({
+          requestState: asked.requestState,
           inputResponses: { confirm: { action: "accept", content: {} } },
         });
         return { asked, accepted };
@@ -200,6 +206,38 @@ export async function runSession(rehearsal: Rehearsal) {
         if (asked.resultType !== "input_required") return `first answer ${JSON.stringify(asked)}`;
         const booking = accepted.structuredContent as { reservationId?: number } | undefined;
         return booking?.reservationId ? undefined : `accepted answer ${JSON.stringify(accepted)}`;
+      },
+    );
+    await step(
+      "a 2026-07-28 client that takes tasks books through one, and tasks/get brings the result (no change signal)",
+      async () => {
+        const created = await modern(
+          rehearsal,
+          "tools/call",
+          { name: "golf_book_tee_time", arguments: { teeSheetId: teeTimes[2]?.teeSheetId, players: 1 } },
+          TAKES_TASKS,
+        );
+        let polled: Record<string, unknown> = created;
+        for (const until = Date.now() + 60_000; polled.status === "working" && Date.now() < until; ) {
+          polled = await modern(rehearsal, "tasks/get", { taskId: created.taskId }, TAKES_TASKS);
+        }
+        return { created, polled };
+      },
+      ({ created, polled }) => {
+        if (created.resultType !== "task") return `first answer ${JSON.stringify(created)}`;
+        const booking = (polled.result as { structuredContent?: { reservationId?: number } } | undefined)
+          ?.structuredContent;
+        return polled.status === "completed" && booking?.reservationId ? undefined : JSON.stringify(polled);
+      },
+    );
+    await step(
+      "resources: rez://courses from the front's own copy of the courses (COURSES_JSON)",
+      () => modern(rehearsal, "resources/read", { uri: "rez://courses" }, {}),
+      (read) => {
+        const text = (read.contents as { text?: string }[] | undefined)?.[0]?.text ?? "";
+        return text.includes('"bookingWindowDays"')
+          ? undefined
+          : `read ${JSON.stringify(read).slice(0, 200)}`;
       },
     );
     await step(
@@ -291,12 +329,12 @@ export async function runSession(rehearsal: Rehearsal) {
       "… and its push notification sent",
       () =>
         waitFor(
-          // The first booking, the confirmed one, the one booked when open, and this one (the default golfer's;
-          // the other's booking went to its own topic).
+          // The first booking, the confirmed one, the task's, the one booked when open, and this one (the default
+          // golfer's; the other's booking went to its own topic).
           () =>
             rehearsal.simulators.ntfy.received.filter(
               (m) => m.title === "Tee time booked" && m.topic !== REHEARSAL_GOLFER.ntfyTopic,
-            ).length === 4,
+            ).length === 5,
           10_000,
         ),
       (seen) => (seen ? undefined : "the last booking's push notification did not arrive"),
@@ -491,38 +529,33 @@ export function functionTable(rehearsal: Rehearsal): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-/** A 2026-07-28 tools/call by plain fetch from a client that can ask its user (elicitation): its result. */
-async function modernCall(
+/** A 2026-07-28 request by plain fetch, from a client with these capabilities: its result, or its error. */
+async function modern(
   rehearsal: Rehearsal,
-  name: string,
-  args: Record<string, unknown>,
-  more: Record<string, unknown> = {},
+  method: string,
+  params: Record<string, unknown>,
+  clientCapabilities: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   const version = "2026-07-28";
+  const message: { method: string; params: JsonObject } = {
+    method,
+    params: {
+      ...params,
+      _meta: {
+        "io.modelcontextprotocol/protocolVersion": version,
+        "io.modelcontextprotocol/clientCapabilities": clientCapabilities as JsonObject,
+      },
+    },
+  };
   const response = await fetch(rehearsal.endpoint, {
     method: "POST",
     headers: {
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
       "x-api-key": rehearsal.apiKey,
-      "mcp-protocol-version": version,
-      "mcp-method": "tools/call",
-      "mcp-name": name,
+      ...mirroredHeaders(message, version),
     },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: {
-        name,
-        arguments: args,
-        ...more,
-        _meta: {
-          "io.modelcontextprotocol/protocolVersion": version,
-          "io.modelcontextprotocol/clientCapabilities": { elicitation: {} },
-        },
-      },
-    }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...message }),
   });
   const body = (await response.json()) as { result?: Record<string, unknown>; error?: unknown };
   return body.result ?? { error: body.error, status: response.status };
