@@ -67,6 +67,9 @@ export class RecordSignals {
       listPendingEvents: (before, limit, options) => store.listPendingEvents(before, limit, options),
       markEventSent: (id) => this.#notifying(id, store.markEventSent(id)),
       annotate: (id, note, at) => this.#notifying(id, store.annotate(id, note, at)),
+      noteInput: (id, input, message, at) => this.#notifying(id, store.noteInput(id, input, message, at)),
+      resumeWithInput: (id, args, message, at) =>
+        this.#notifying(id, store.resumeWithInput(id, args, message, at)),
     };
   }
 }

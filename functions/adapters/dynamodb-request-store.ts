@@ -7,8 +7,9 @@ import {
   ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import type { JsonObject } from "../core/json.ts";
 import { type ListOptions, type RecordPage, type RequestStore, StoreUnavailable } from "../core/ports.ts";
-import type { EventFields, RequestRecord, Settlement } from "../core/record.ts";
+import type { EventFields, PendingInput, RequestRecord, Settlement } from "../core/record.ts";
 import { decodeCursor, encodeCursor, errorDetail, fromItem, toItem } from "./request-items.ts";
 import { REQUEST_TABLE } from "./tables.ts";
 
@@ -128,12 +129,13 @@ export class DynamoDbRequestStore implements RequestStore {
   ): Promise<boolean> {
     return this.#updateIfWorking(
       id,
-      `SET #status = :cancelled, #statusMessage = :message, #lastUpdatedAt = :now, ${OUTBOX_SET} REMOVE #workingSince`,
+      `SET #status = :cancelled, #statusMessage = :message, #lastUpdatedAt = :now, ${OUTBOX_SET} REMOVE #workingSince, #input`,
       {
         "#status": "status",
         "#statusMessage": "statusMessage",
         "#lastUpdatedAt": "lastUpdatedAt",
         "#workingSince": "workingSince",
+        "#input": "input",
         ...OUTBOX_NAMES,
       },
       {
@@ -141,9 +143,57 @@ export class DynamoDbRequestStore implements RequestStore {
         ":message": statusMessage,
         ":now": at,
         ":working": "working",
+        ":inputRequired": "input_required",
         ...outboxValues(event),
       },
       " AND attribute_not_exists(toolStartedAt)",
+      "(#status = :working OR #status = :inputRequired)",
+    );
+  }
+
+  noteInput(id: string, input: PendingInput, statusMessage: string, at: string): Promise<boolean> {
+    return this.#updateIfWorking(
+      id,
+      "SET #input = :input, #statusMessage = :message, #lastUpdatedAt = :now",
+      {
+        "#status": "status",
+        "#input": "input",
+        "#statusMessage": "statusMessage",
+        "#lastUpdatedAt": "lastUpdatedAt",
+      },
+      {
+        ":inputRequired": "input_required",
+        ":input": JSON.stringify(input),
+        ":message": statusMessage,
+        ":now": at,
+      },
+      "",
+      "#status = :inputRequired",
+    );
+  }
+
+  resumeWithInput(id: string, args: JsonObject, statusMessage: string, at: string): Promise<boolean> {
+    // The sparse working index starts listing it now: the sweeper watches a resumed call like any other.
+    return this.#updateIfWorking(
+      id,
+      "SET #status = :working, #arguments = :arguments, #statusMessage = :message, #lastUpdatedAt = :now, #workingSince = :now REMOVE #input",
+      {
+        "#status": "status",
+        "#arguments": "arguments",
+        "#statusMessage": "statusMessage",
+        "#lastUpdatedAt": "lastUpdatedAt",
+        "#workingSince": "workingSince",
+        "#input": "input",
+      },
+      {
+        ":working": "working",
+        ":inputRequired": "input_required",
+        ":arguments": JSON.stringify(args),
+        ":message": statusMessage,
+        ":now": at,
+      },
+      "",
+      "#status = :inputRequired",
     );
   }
 
@@ -189,6 +239,7 @@ export class DynamoDbRequestStore implements RequestStore {
     names: Record<string, string>,
     values: Record<string, unknown>,
     extraCondition = "",
+    statusCondition = "#status = :working",
   ): Promise<boolean> {
     try {
       await this.#client.send(
@@ -196,7 +247,7 @@ export class DynamoDbRequestStore implements RequestStore {
           TableName: this.#table,
           Key: { id },
           UpdateExpression: expression,
-          ConditionExpression: `#status = :working${extraCondition}`,
+          ConditionExpression: `${statusCondition}${extraCondition}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../core/json.ts";
 import { InvalidCursor } from "../core/ports.ts";
-import type { RequestError, RequestRecord } from "../core/record.ts";
+import type { PendingInput, RequestError, RequestRecord } from "../core/record.ts";
 import type { AnyToolResult } from "../core/tool.ts";
 
 /**
@@ -34,13 +34,14 @@ export function errorDetail(error: RequestError): string {
 }
 
 export function toItem(record: RequestRecord): Record<string, unknown> {
-  const { arguments: args, result, error, executionId, ...rest } = record;
+  const { arguments: args, result, error, executionId, input, ...rest } = record;
   const item: Record<string, unknown> = {
     ...rest,
     executionArn: executionId,
     arguments: JSON.stringify(args),
   };
   if (result !== undefined) item.result = JSON.stringify(result);
+  if (input !== undefined) item.input = JSON.stringify(input);
   if (error !== undefined) {
     item.errorType = error.type;
     item.error = errorDetail(error);
@@ -80,6 +81,7 @@ export function fromItem(item: Record<string, unknown>): RequestRecord {
     record.eventDurationMs = Number.isFinite(duration) ? duration : null;
   }
   if (typeof item.result === "string") record.result = parseJson(item.result, undefined) as AnyToolResult;
+  if (typeof item.input === "string") record.input = parseJson(item.input, undefined) as PendingInput;
   if (typeof item.errorType === "string")
     record.error = toRequestError(item.errorType, parseJson(item.error, {}));
   return record;

@@ -19,6 +19,7 @@ import {
   type WorkflowStarter,
 } from "./ports.ts";
 import {
+  type PendingInput,
   type RequestRecord,
   type Settlement,
   type StatusView,
@@ -26,7 +27,7 @@ import {
   workflowInput,
 } from "./record.ts";
 import { isTerminal } from "./status.ts";
-import type { ToolDefinition, ToolRegistry } from "./tool.ts";
+import type { AnyToolResult, ToolDefinition, ToolRegistry } from "./tool.ts";
 import { untilBudget, waitForTerminal } from "./watch.ts";
 
 /**
@@ -35,6 +36,9 @@ import { untilBudget, waitForTerminal } from "./watch.ts";
  * No MCP here: the MCP layer (tool-calls.ts) and the HTTP routes (front.ts) speak for it; the reconciler, the
  * sweeper and the local runtime's recovery use it directly.
  */
+
+/** What a task waiting for its client's input says of itself. */
+const WAITING_FOR_INPUT = "Waiting for your answer to the questions in inputRequests (tasks/update).";
 
 export interface LifecycleDeps {
   tools: ToolRegistry;
@@ -162,7 +166,9 @@ export class CallLifecycle {
     const event = { summary: `${record.tool} cancelled by the caller`, durationMs: this.#durationOf(record) };
     if (await this.#deps.store.cancelBeforeStart(id, "The call was cancelled by the caller.", at, event)) {
       try {
-        await this.#deps.starter.stop(record.executionId, "Cancelled by the caller");
+        // A task still waiting for input never started an execution: there is nothing to stop.
+        if (record.status === "working")
+          await this.#deps.starter.stop(record.executionId, "Cancelled by the caller");
       } catch (error) {
         // The record is already cancelled, and the workflow checks it before any side effect.
         this.#deps.onUnexpectedError(error);
@@ -227,8 +233,16 @@ export class CallLifecycle {
   async accept(
     definition: ToolDefinition,
     args: JsonObject,
-    /** `task`: the caller follows the call itself, so even an express call is started, not run here. */
-    context: { principal: Principal; idempotencyKey: string | undefined; task: boolean },
+    /**
+     * `task`: the caller follows the call itself, so even an express call is started, not run here. `awaiting`: the
+     * task waits for its client's input first (SEP-2663): recorded input_required, started by `resume` once answered.
+     */
+    context: {
+      principal: Principal;
+      idempotencyKey: string | undefined;
+      task: boolean;
+      awaiting?: PendingInput;
+    },
     kind: WorkflowKind,
   ): Promise<{ record: RequestRecord; runsHere?: WorkflowInput }> {
     const { owner } = context.principal;
@@ -257,6 +271,15 @@ export class CallLifecycle {
         this.#config.retentionSeconds,
       workingSince: createdAt,
     };
+    if (context.awaiting) {
+      // Not working, so off the working index: nothing sweeps it; its execution starts only when resumed.
+      delete record.workingSince;
+      Object.assign(record, {
+        status: "input_required",
+        statusMessage: WAITING_FOR_INPUT,
+        input: context.awaiting,
+      });
+    }
     const created = await this.#deps.store.create(record);
     if (!created.created) {
       const existing = created.existing;
@@ -268,15 +291,51 @@ export class CallLifecycle {
       // A re-sent call: its first run is under way or done. It is never started a second time.
       return { record: existing };
     }
+    if (context.awaiting) return { record };
     const input = workflowInput(record);
     if (kind === "express" && !context.task) return { record, runsHere: input };
+    return { record: await this.#launch(record, kind) };
+  }
+
+  /** Starts a recorded call's execution (a failed start is settled as what it is); the record as it then stands. */
+  async #launch(record: RequestRecord, kind: WorkflowKind): Promise<RequestRecord> {
     try {
-      const started = await this.#start(input, kind);
+      const started = await this.#start(workflowInput(record), kind);
       if (started === "exists" && kind !== "express") await this.#adoptEarlierExecution(record);
     } catch (error) {
       await this.#startFailed(record, error);
     }
-    return { record: (await this.#deps.store.get(id)) ?? record };
+    return (await this.#deps.store.get(record.id)) ?? record;
+  }
+
+  /** A task waiting for input has a new round of questions, or some of its answers. */
+  async noteInput(record: RequestRecord, input: PendingInput): Promise<boolean> {
+    const at = new Date(this.#deps.clock.now()).toISOString();
+    return this.#deps.store.noteInput(record.id, input, WAITING_FOR_INPUT, at);
+  }
+
+  /**
+   * A task waiting for input has it all: it runs now, with the arguments its answers made (or ends with the answer
+   * its tool gave instead, recorded like any result). False when it was not waiting (answered already, cancelled).
+   */
+  async resume(
+    record: RequestRecord,
+    kind: WorkflowKind,
+    then: { run: JsonObject } | { answer: AnyToolResult },
+  ): Promise<boolean> {
+    const at = new Date(this.#deps.clock.now()).toISOString();
+    const args = "run" in then ? then.run : record.arguments;
+    if (!(await this.#deps.store.resumeWithInput(record.id, args, "The call is running.", at))) return false;
+    const resumed = { ...record, arguments: args, status: "working" as const, workingSince: at };
+    delete resumed.input;
+    if ("run" in then) await this.#launch(resumed, kind);
+    else
+      await this.#settle(resumed, {
+        status: "completed",
+        statusMessage: "The call completed.",
+        result: then.answer,
+      });
+    return true;
   }
 
   /**

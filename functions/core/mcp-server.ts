@@ -22,8 +22,10 @@ import {
   type Task,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog, CompletionRef, Reader } from "./catalog.ts";
+import type { Round } from "./input-rounds.ts";
 import type { JsonObject } from "./json.ts";
 import { type Principal, StoreUnavailable } from "./ports.ts";
+import type { PendingInput } from "./record.ts";
 import { type RpcError, rpcError } from "./rpc-error.ts";
 import type { Recall, ToolDefinition, ToolRegistry } from "./tool.ts";
 
@@ -48,6 +50,8 @@ export interface CallContext {
   signal: AbortSignal;
   /** The call asked to run as an MCP task (answer with CreateTaskResult at once). */
   task: boolean;
+  /** The task waits for its client's input before it runs (SEP-2663): created input_required. */
+  awaiting?: PendingInput;
 }
 
 /** What the MCP requests do; the front's ToolCalls implements it over the ports. */
@@ -83,6 +87,17 @@ export interface McpOperations {
   recall(principal: Principal): Recall;
   /** What a resource read may do for its caller. */
   reader(principal: Principal, endpointUrl: string, signal: AbortSignal): Reader;
+  /**
+   * tasks/update: a task's client answers some of what it asked; once all is answered the tool's gather step decides
+   * (run, ask again, or answer). False for unknown tasks and other owners' alike; answers to a task that is not
+   * waiting are ignored, as the spec says.
+   */
+  provideInput(
+    id: string,
+    principal: Principal,
+    responses: JsonObject,
+    round: Pick<Round, "capabilities" | "confirmBookings">,
+  ): Promise<boolean>;
 }
 
 /** The _meta key that ties a message to its task. */

@@ -17,6 +17,7 @@ import {
   rpcErrorOf,
 } from "./mcp-server.ts";
 import type { Principal } from "./ports.ts";
+import type { PendingInput } from "./record.ts";
 import { workflowKindOf } from "./tool.ts";
 
 /**
@@ -140,16 +141,7 @@ export function createModernHandler(options: ModernOptions) {
 
   /** One round of a tool's gather step (input-rounds.ts); a state that fails its checks is -32602. */
   async function gathered(gather: Gather, asked: Asked, params: JsonObject, meta: JsonObject) {
-    const responses = params.inputResponses;
-    if (
-      responses !== undefined &&
-      !(isJsonObject(responses) && Object.values(responses).every(isJsonObject))
-    ) {
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        "Invalid params: inputResponses must map each input request's key to its response object",
-      );
-    }
+    checkInputResponses(params.inputResponses);
     try {
       return await options.rounds.round(gather, asked, params, {
         capabilities: meta[META.clientCapabilities] as JsonObject,
@@ -275,7 +267,21 @@ export function createModernHandler(options: ModernOptions) {
           if (definition.taskSupport === "required" && !tasks) return missingCapabilities(id, TASKS_REQUIRED);
           let idempotencyKey = request.headers.get("idempotency-key") ?? undefined;
           let runWith = args;
-          if (definition.gather) {
+          let awaiting: PendingInput | undefined;
+          if (definition.gather && definition.gatherWithin === "task" && asTask) {
+            // The task is created at once and waits, input_required, for what its gather step asks (tasks/update).
+            const first = await definition.gather(args, {
+              capabilities: meta[META.clientCapabilities] as JsonObject,
+              responses: {},
+              kept: undefined,
+              recall: operations.recall(principal),
+              confirmBookings: options.confirmBookings,
+            });
+            if ("answer" in first) return complete(id, first.answer as JsonObject);
+            if ("requires" in first) return missingCapabilities(id, first.requires);
+            if ("ask" in first) awaiting = { requests: first.ask, responses: {}, kept: first.keep ?? {} };
+            else runWith = first.arguments ?? args;
+          } else if (definition.gather) {
             const outcome = await gathered(
               definition.gather,
               { principal, tool: name, args, idempotencyKey },
@@ -293,6 +299,7 @@ export function createModernHandler(options: ModernOptions) {
             endpointUrl: request.url,
             signal: request.signal,
             task: asTask,
+            ...(awaiting ? { awaiting } : {}),
           };
           const result = await operations.call(name, runWith, context);
           if ("task" in result) return taskAnswer(id, result.task as Task);
@@ -323,12 +330,18 @@ export function createModernHandler(options: ModernOptions) {
           return answer(id, { resultType: "complete", _meta: resultMeta });
         }
         case "tasks/update": {
-          // No task of ours asks for input yet: responses to requests never issued are ignored, as the spec says.
+          // Acknowledged once the answers are stored; what the task does next shows on the next tasks/get.
           const taskId = String(params.taskId);
-          const known = await operations.detailedTask(taskId, principal, {
-            waitMs: 0,
-            endpointUrl: request.url,
-          });
+          checkInputResponses(params.inputResponses);
+          const known = await operations.provideInput(
+            taskId,
+            principal,
+            (params.inputResponses ?? {}) as JsonObject,
+            {
+              capabilities: meta[META.clientCapabilities] as JsonObject,
+              confirmBookings: options.confirmBookings,
+            },
+          );
           if (!known) return taskNotFound(id, taskId);
           return answer(id, { resultType: "complete", _meta: resultMeta });
         }
@@ -345,6 +358,16 @@ export function createModernHandler(options: ModernOptions) {
 /** The Tasks extension (modelcontextprotocol/ext-tasks, specification/draft/tasks.md). */
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 
+/** `inputResponses` must map each input request's key to its response object (MRTR, "Error Handling"): else -32602. */
+function checkInputResponses(responses: unknown): void {
+  if (responses === undefined || (isJsonObject(responses) && Object.values(responses).every(isJsonObject)))
+    return;
+  throw new McpError(
+    ErrorCode.InvalidParams,
+    "Invalid params: inputResponses must map each input request's key to its response object",
+  );
+}
+
 /** The client capability the task methods and task-only tools need, as -32021 names it. */
 const TASKS_REQUIRED = { extensions: { [TASKS_EXTENSION]: {} } };
 
@@ -354,8 +377,13 @@ const TASKS_REQUIRED = { extensions: { [TASKS_EXTENSION]: {} } };
  * timeout, a start that never happened) is `failed` with a JSON-RPC error and no result. The record keeps its own
  * status (failed); this is only how the extension names it.
  */
-function detailedFields(detailed: { task: Task; result?: CallToolResult }): JsonObject {
+function detailedFields(detailed: {
+  task: Task;
+  result?: CallToolResult;
+  inputRequests?: JsonObject;
+}): JsonObject {
   const fields = taskFields(detailed.task);
+  if (detailed.inputRequests) return { ...fields, inputRequests: detailed.inputRequests };
   const { result } = detailed;
   if (detailed.task.status !== "failed" || !result)
     return result ? { ...fields, result: result as JsonObject } : fields;

@@ -1,6 +1,6 @@
 import type { ToolCallEvent } from "./events.ts";
 import type { JsonObject } from "./json.ts";
-import type { EventFields, RequestRecord, Settlement } from "./record.ts";
+import type { EventFields, PendingInput, RequestRecord, Settlement } from "./record.ts";
 
 /** The request table. Only `settle` changes a status, and only out of `working`. */
 export interface RequestStore {
@@ -13,10 +13,17 @@ export interface RequestStore {
    */
   settle(id: string, settlement: Settlement, at: string, event: EventFields): Promise<boolean>;
   /**
-   * Cancels a working call whose side effect has not started, storing its event: false when it is not working or
-   * its tool has started (then nothing is changed).
+   * Cancels a call whose side effect has not started (working, or input_required and so not started at all), storing
+   * its event: false when it is neither or its tool has started (then nothing is changed).
    */
   cancelBeforeStart(id: string, statusMessage: string, at: string, event: EventFields): Promise<boolean>;
+  /** Stores what an input_required task waits on now (answers so far, or a new round's questions). */
+  noteInput(id: string, input: PendingInput, statusMessage: string, at: string): Promise<boolean>;
+  /**
+   * An input_required task has what it waited on: it is working from `at`, with these arguments. False when it was
+   * not input_required (answered already, or cancelled).
+   */
+  resumeWithInput(id: string, args: JsonObject, statusMessage: string, at: string): Promise<boolean>;
   /** Settled records whose event is not yet published, settled before `before` (ISO); `fromTable` as above. */
   listPendingEvents(before: string, limit?: number, options?: ListOptions): Promise<RequestRecord[]>;
   /** The record's event is published: takes it out of the outbox. */

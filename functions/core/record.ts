@@ -48,9 +48,28 @@ export interface RequestRecord {
   outbox?: "pending";
   /** When the record settled. */
   settledAt?: string;
+  /**
+   * Present only while `input_required`: what the task waits on (SEP-2663 in-task input). Its execution starts once
+   * every request has its response and the tool's gather step goes ahead.
+   */
+  input?: PendingInput;
   /** The event's one-line summary and duration, stored with the settlement they describe. */
   eventSummary?: string;
   eventDurationMs?: number | null;
+}
+
+/** A task's questions to its client, the answers so far, and what its gather step keeps between rounds. */
+export interface PendingInput {
+  requests: JsonObject;
+  responses: JsonObject;
+  kept: JsonObject;
+}
+
+/** The requests of a pending input not answered yet. */
+export function pendingRequests(input: PendingInput): JsonObject {
+  return Object.fromEntries(
+    Object.entries(input.requests).filter(([key]) => !(key in input.responses)),
+  ) as JsonObject;
 }
 
 /** What a settling write stores for the call's completion event. */
@@ -81,6 +100,8 @@ export interface StatusView {
   error?: RequestError;
   /** When a scheduled call recorded its plan (its statusMessage is the plan): a client may answer with it then. */
   plannedAt?: string;
+  /** While input_required: the requests still waiting for the client's answer. */
+  inputRequests?: JsonObject;
   /** The wire names are design.md's (on AWS the id is the execution's ARN, the URL its console page). */
   execution: { arn: string; consoleUrl?: string };
 }
@@ -104,6 +125,7 @@ export function toStatusView(
   if (record.result) view.result = record.result;
   if (record.error) view.error = record.error;
   if (record.plannedAt) view.plannedAt = record.plannedAt;
+  if (record.status === "input_required" && record.input) view.inputRequests = pendingRequests(record.input);
   return view;
 }
 

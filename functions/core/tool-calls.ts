@@ -11,12 +11,13 @@ import type { Reader } from "./catalog.ts";
 import type { FrontConfig } from "./config.ts";
 import { answerFrontTool } from "./front-tools.ts";
 import { noGolfAccountMessage } from "./golfers.ts";
+import type { Round } from "./input-rounds.ts";
 import type { JsonObject } from "./json.ts";
 import type { CallContext } from "./mcp-server.ts";
 import { InvalidCursor, type Principal } from "./ports.ts";
-import type { StatusView } from "./record.ts";
+import { pendingRequests, type RequestRecord, type StatusView } from "./record.ts";
 import { isTerminal } from "./status.ts";
-import { type Recall, type ToolDefinition, workflowKindOf } from "./tool.ts";
+import { type AnyToolResult, type Recall, type ToolDefinition, workflowKindOf } from "./tool.ts";
 import type { ArgumentValidator } from "./validation.ts";
 
 export interface ToolCallDeps extends LifecycleDeps {
@@ -194,17 +195,61 @@ export class ToolCalls {
     id: string,
     principal: Principal,
     options: { waitMs: number; endpointUrl: string; signal?: AbortSignal },
-  ): Promise<{ task: Task; result?: CallToolResult } | undefined> {
+  ): Promise<{ task: Task; result?: CallToolResult; inputRequests?: JsonObject } | undefined> {
     // The wait ends as soon as the call ends, so a poll of a short call costs one round trip.
-    const record = await this.lifecycle.owned(id, principal, options.waitMs, options.signal, () => false);
+    // A task waiting for its client's input changes only when the client answers: no point waiting on it.
+    const waitsForClient = (record: RequestRecord) => record.status === "input_required";
+    const record = await this.lifecycle.owned(id, principal, options.waitMs, options.signal, waitsForClient);
     if (!record) return undefined;
-    const task = taskOf(this.lifecycle.view(record));
+    const view = this.lifecycle.view(record);
+    const task = taskOf(view);
+    if (view.inputRequests) return { task, inputRequests: view.inputRequests };
     if (!isTerminal(record.status) || record.status === "cancelled") return { task };
     return { task, result: callToolResultOf(record, options.endpointUrl) };
   }
 
   async cancelCall(id: string, principal: Principal): Promise<boolean> {
     return (await this.lifecycle.cancel(id, principal)) !== undefined;
+  }
+
+  async provideInput(
+    id: string,
+    principal: Principal,
+    responses: JsonObject,
+    round: Pick<Round, "capabilities" | "confirmBookings">,
+  ): Promise<boolean> {
+    const record = await this.lifecycle.owned(id, principal, 0);
+    if (!record) return false;
+    const definition = this.#deps.tools.get(record.tool);
+    if (record.status !== "input_required" || !record.input || !definition?.gather) return true;
+    // Only answers to what is still asked count; anything else is ignored.
+    const asked = record.input;
+    const answers = Object.fromEntries(
+      Object.entries(responses).filter(([key]) => key in asked.requests && !(key in asked.responses)),
+    ) as JsonObject;
+    const input = { ...asked, responses: { ...asked.responses, ...answers } };
+    if (Object.keys(pendingRequests(input)).length > 0)
+      return this.lifecycle.noteInput(record, input).then(() => true);
+    const gathered = await definition.gather(record.arguments, {
+      ...round,
+      responses: input.responses,
+      kept: input.kept,
+      recall: this.recall(principal),
+    });
+    const kind = workflowKindOf(definition);
+    if ("ask" in gathered) {
+      await this.lifecycle.noteInput(record, {
+        requests: gathered.ask,
+        responses: {},
+        kept: gathered.keep ?? {},
+      });
+    } else if ("proceed" in gathered) {
+      await this.lifecycle.resume(record, kind, { run: gathered.arguments ?? record.arguments });
+    } else if ("answer" in gathered) {
+      await this.lifecycle.resume(record, kind, { answer: gathered.answer as AnyToolResult });
+    }
+    // A capability the task needs that the answering request lacks: it keeps waiting for one that has it.
+    return true;
   }
 
   /** The longest a status read may wait, in seconds. */

@@ -73,6 +73,12 @@ export interface ToolDefinition {
    */
   gather?: Gather;
   /**
+   * `task`: for a client that takes tasks, the gather step's questions are the task's (SEP-2663): the task is
+   * created at once, input_required, and runs once tasks/update has answered them. Otherwise they come before the
+   * call, as input_required results (a booking's confirmation: nothing recorded until accepted).
+   */
+  gatherWithin?: "task";
+  /**
    * For a tool with a side effect: what is true when its run stopped without an outcome, and what the person should
    * check before trying again. Never "try again" alone: the effect may have happened.
    */

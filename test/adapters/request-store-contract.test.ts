@@ -121,6 +121,38 @@ describe.each(STORES)("%s", (_name, open) => {
     expect((await store.get(started.id))?.status).toBe("working");
   });
 
+  it("keeps a task that waits for input out of the working index, notes its answers, and resumes it once", async () => {
+    const input = { requests: { a: { method: "elicitation/create" } }, responses: {}, kept: { round: 1 } };
+    const waiting = working("asker", 20, { status: "input_required", workingSince: undefined, input });
+    delete waiting.workingSince;
+    await store.create(waiting);
+    expect((await store.listWorking(at(59))).map((r) => r.id)).not.toContain(waiting.id);
+    const answered = { ...input, responses: { a: { action: "accept" } } };
+    expect(await store.noteInput(waiting.id, answered, "Answered.", at(21))).toBe(true);
+    expect((await store.get(waiting.id))?.input).toEqual(answered);
+    expect(await store.resumeWithInput(waiting.id, { teeSheetId: 7 }, "Running.", at(22))).toBe(true);
+    expect(await store.resumeWithInput(waiting.id, { teeSheetId: 8 }, "Running.", at(23))).toBe(false);
+    expect(await store.noteInput(waiting.id, input, "Again.", at(23))).toBe(false);
+    const resumed = await store.get(waiting.id);
+    expect(resumed).toMatchObject({ status: "working", arguments: { teeSheetId: 7 }, workingSince: at(22) });
+    expect(resumed?.input).toBeUndefined();
+    expect((await store.listWorking(at(59))).map((r) => r.id)).toContain(waiting.id);
+  });
+
+  it("cancels a task that waits for input, which never started", async () => {
+    const waiting = working("asker", 24, {
+      status: "input_required",
+      input: { requests: { a: {} }, responses: {}, kept: {} },
+    });
+    delete waiting.workingSince;
+    await store.create(waiting);
+    expect(await store.cancelBeforeStart(waiting.id, "Cancelled.", at(25), EVENT)).toBe(true);
+    const cancelled = await store.get(waiting.id);
+    expect(cancelled).toMatchObject({ status: "cancelled", outbox: "pending" });
+    expect(cancelled?.input).toBeUndefined();
+    expect(await store.resumeWithInput(waiting.id, {}, "Running.", at(26))).toBe(false);
+  });
+
   it("changes what a working call says, and nothing of a settled one", async () => {
     const record = working("annotator", 12);
     await store.create(record);

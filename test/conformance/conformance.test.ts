@@ -86,6 +86,8 @@ describe("the MCP conformance suite", () => {
       "tasks-wire-fields",
       "tasks-required-task-error",
       "tasks-mrtr-composition",
+      "tasks-mrtr-input",
+      "tasks-dispatch-and-envelope",
     ]) {
       expect(output).toMatch(new RegExp(`✓ ${scenario}: [1-9]\\d* passed, 0 failed`));
     }

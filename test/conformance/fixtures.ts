@@ -31,6 +31,7 @@ interface Fixture {
   kind?: "standard";
   taskSupport?: "required";
   gather?: Gather;
+  gatherWithin?: "task";
   run(args: JsonObject): Promise<AnyToolResult>;
 }
 
@@ -128,6 +129,30 @@ const FIXTURES: Fixture[] = [
     run: async () => {
       throw new Error("protocol_error_job crashes by design");
     },
+  },
+  {
+    name: "confirm_delete",
+    description: "Task-supporting: asks, inside its task, to confirm the delete (tasks/update answers)",
+    kind: "standard",
+    gatherWithin: "task",
+    gather: askOnce(
+      { confirm: PLEASE_CONFIRM },
+      (round) => (fieldOf(round.responses.confirm, "ok") === "true" ? "Deleted." : "Not deleted."),
+      true,
+    ),
+    run: echo,
+  },
+  {
+    name: "multi_input",
+    description: "Task-supporting: asks two questions at once inside its task",
+    kind: "standard",
+    gatherWithin: "task",
+    gather: askOnce(
+      { first: askFor("First answer?", "value"), second: askFor("Second answer?", "value") },
+      ({ responses }) => `Got ${fieldOf(responses.first, "value")} and ${fieldOf(responses.second, "value")}`,
+      true,
+    ),
+    run: echo,
   },
   {
     name: "test_tool_with_task",
@@ -374,6 +399,7 @@ function definitionOf(fixture: Fixture): ToolDefinition {
     runs: "workflow",
     ...(fixture.gather ? { gather: fixture.gather } : {}),
     ...(fixture.taskSupport ? { taskSupport: fixture.taskSupport } : {}),
+    ...(fixture.gatherWithin ? { gatherWithin: fixture.gatherWithin } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
+import type { JsonObject } from "../../functions/core/json.ts";
 import { InvalidCursor, type RecordPage, type RequestStore } from "../../functions/core/ports.ts";
-import type { EventFields, RequestRecord, Settlement } from "../../functions/core/record.ts";
+import type { EventFields, PendingInput, RequestRecord, Settlement } from "../../functions/core/record.ts";
 import { isTerminal } from "../../functions/core/status.ts";
 
 /** The request store's contract, in memory. */
@@ -31,7 +32,28 @@ export class MemoryStore implements RequestStore {
   async cancelBeforeStart(id: string, statusMessage: string, at: string, event: EventFields) {
     const record = this.records.get(id);
     if (!record || record.toolStartedAt) return false;
-    return this.settle(id, { status: "cancelled", statusMessage }, at, event);
+    if (!(await this.settle(id, { status: "cancelled", statusMessage }, at, event))) return false;
+    delete record.input;
+    return true;
+  }
+  async noteInput(id: string, input: PendingInput, statusMessage: string, at: string) {
+    const record = this.records.get(id);
+    if (record?.status !== "input_required") return false;
+    Object.assign(record, { input: structuredClone(input), statusMessage, lastUpdatedAt: at });
+    return true;
+  }
+  async resumeWithInput(id: string, args: JsonObject, statusMessage: string, at: string) {
+    const record = this.records.get(id);
+    if (record?.status !== "input_required") return false;
+    Object.assign(record, {
+      status: "working",
+      arguments: args,
+      statusMessage,
+      lastUpdatedAt: at,
+      workingSince: at,
+    });
+    delete record.input;
+    return true;
   }
   async listPendingEvents(before: string, limit = 100) {
     return [...this.records.values()]
