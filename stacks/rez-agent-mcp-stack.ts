@@ -12,6 +12,7 @@ import type { RestApi } from "aws-cdk-lib/aws-apigateway";
 import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { CfnRegistry, CfnSchema } from "aws-cdk-lib/aws-eventschemas";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -20,6 +21,7 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { IDEMPOTENCY_TABLE, REQUEST_TABLE, type TableDefinition } from "../functions/adapters/tables.ts";
+import { toolCallEventSchemas } from "../functions/core/event-schema.ts";
 import { EVENT_SOURCE } from "../functions/core/events.ts";
 import { EVENT_RULES, functionPlaceholder, pascalCase, TOOL_FUNCTIONS } from "../functions/tools/manifest.ts";
 import { stackAlarms } from "./alarms.ts";
@@ -107,6 +109,20 @@ export class RezAgentMcpStack extends Stack {
       eventPattern: { source: [EVENT_SOURCE] },
       retention: Duration.days(config.archiveRetentionDays),
     });
+    // The completion events' contract in EventBridge's schema registry, where consumers generate code bindings.
+    const registry = new CfnRegistry(this, "EventSchemas", {
+      registryName: `rez-agent-mcp-${config.stage}`,
+      description: "rez-agent-mcp Tool Call events (docs/events/)",
+    });
+    for (const [name, schema] of Object.entries(toolCallEventSchemas())) {
+      new CfnSchema(this, `${name}Schema`, {
+        registryName: registry.attrRegistryName,
+        schemaName: `${EVENT_SOURCE}@${name}`,
+        type: "JSONSchemaDraft4",
+        content: JSON.stringify(schema),
+        description: `${name.replace(/([a-z])([A-Z])/g, "$1 $2")} events of rez-agent-mcp`,
+      });
+    }
     const deadLetters = new Queue(this, "DeadLetters", {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

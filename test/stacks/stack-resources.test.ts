@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCHEMA_DIR } from "../../bin/schemas.ts";
+import { toolCallEventSchemas } from "../../functions/core/event-schema.ts";
 import { KEY_MESSAGES, keyRefusalBody } from "../../functions/core/key-refusal.ts";
 import { logicalIdOf, present, resourcesOf, synthTestStack, type TemplateJson } from "./template.ts";
 
@@ -86,6 +88,25 @@ describe("data and events", () => {
     expect(generated[0]?.[1].Properties.SecretString).toBeUndefined();
     const operators = secrets.filter(([, s]) => !s.Properties.GenerateSecretString);
     for (const [, secret] of operators) expect(secret.Properties.SecretString).toBe("{}");
+  });
+});
+
+describe("the completion events' contract", () => {
+  it("is registered in EventBridge's schema registry, one draft-04 schema per detail type, as docs/events has it", () => {
+    template.resourceCountIs("AWS::EventSchemas::Registry", 1);
+    const schemas = resources("AWS::EventSchemas::Schema");
+    expect(schemas.map(([, schema]) => schema.Properties.SchemaName).sort()).toEqual(
+      Object.keys(toolCallEventSchemas())
+        .map((name) => `rez-agent-mcp@${name}`)
+        .sort(),
+    );
+    for (const [, schema] of schemas) {
+      const name = String(schema.Properties.SchemaName).split("@")[1] as string;
+      expect(schema.Properties.Type).toBe("JSONSchemaDraft4");
+      expect(JSON.parse(String(schema.Properties.Content))).toEqual(
+        JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), "utf8")),
+      );
+    }
   });
 });
 
