@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -5,6 +6,7 @@ import { describeGolfers } from "../functions/core/golfers.ts";
 import type { NtfyConfig } from "../functions/tools/ntfy.ts";
 import { startRuntime } from "./runtime.ts";
 import { loadLocalSecrets } from "./secrets.ts";
+import { parseSubscribers } from "./subscribers.ts";
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -20,6 +22,7 @@ const USAGE = `Usage: npm start -- [options]
   --sync-budget <seconds>     how long tools/call waits before answering "still running" (default 20)
   --no-auth                   accept requests without an API key (loopback only; for conformance tools)
   --no-confirm                book without asking the golfer first, even where the client could ask
+  --subscribers <file>        webhooks and ntfy topics for the completion events (default <data-dir>/subscribers.json)
   -h, --help                  this text
 
 Environment: REZ_AGENT_MCP_API_KEY sets the API key (otherwise one is generated on first start).
@@ -52,6 +55,7 @@ function parse() {
         "sync-budget": { type: "string", default: "20" },
         "no-auth": { type: "boolean", default: false },
         "no-confirm": { type: "boolean", default: false },
+        subscribers: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -96,6 +100,20 @@ const secretsFile = flags["secrets-file"] ?? join(flags["data-dir"], "secrets.js
 const secrets = await loadLocalSecrets(secretsFile, process.env, {
   required: flags["secrets-file"] !== undefined,
 }).catch((error: Error) => fail(error.message));
+const subscribersFile = flags.subscribers ?? join(flags["data-dir"], "subscribers.json");
+const subscribers = await readFile(subscribersFile, "utf8").then(
+  (text) => {
+    try {
+      return parseSubscribers(JSON.parse(text), subscribersFile);
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  },
+  (error: NodeJS.ErrnoException) =>
+    error.code === "ENOENT" && !flags.subscribers
+      ? []
+      : fail(`cannot read ${subscribersFile}: ${error.message}`),
+);
 const ntfy: Partial<NtfyConfig> = {};
 const ntfyTopic = flags["ntfy-topic"] ?? process.env.NTFY_TOPIC;
 const ntfyUrl = flags["ntfy-url"] ?? process.env.NTFY_BASE_URL;
@@ -118,6 +136,7 @@ const runtime = await startRuntime({
   ...(flags["no-auth"] ? { auth: "off" as const } : {}),
   secrets,
   ntfy,
+  subscribers,
   ...(process.env.REZ_AGENT_MCP_API_KEY ? { apiKey: process.env.REZ_AGENT_MCP_API_KEY } : {}),
   // A testing knob, left out of the usage: the crash sweep restarts past every idempotency window.
   ...(process.env.REZ_AGENT_MCP_IN_PROGRESS_MS

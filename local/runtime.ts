@@ -58,6 +58,7 @@ import type { GolfSimulatorOptions } from "./simulators/cps-golf.ts";
 import { REFUSED_FOR_FULL_DISK, settleGhosts } from "./store-ghosts.ts";
 import { checkStoreOpens, notePid, RecordCount, StartupError } from "./store-guard.ts";
 import { onStoreWriteError, StoreHealth } from "./store-health.ts";
+import { type RetryPolicy, type SubscriberConfig, Subscribers } from "./subscribers.ts";
 import { prepareUpstreams, type Simulators } from "./upstreams.ts";
 import { LocalWorkflow } from "./workflow.ts";
 
@@ -92,6 +93,13 @@ export interface RuntimeOptions {
    * conformance suite's fixtures (a test-only registry). Never set by the CLI.
    */
   extra?: ExtraOfferings;
+  /**
+   * Local subscribers to the completion events (local/subscribers.ts); the CLI reads them from a file. Each gets
+   * every matching event at least once, following the events file.
+   */
+  subscribers?: readonly SubscriberConfig[];
+  /** How a subscriber's target is retried before the dead letter (tests shorten it). */
+  subscriberRetry?: RetryPolicy;
   /** Settings of the simulated golf sites beyond what the courses say (the benchmark books past the usual cap). */
   simulatedGolf?: Pick<GolfSimulatorOptions, "maxReservations" | "golfers">;
   /** Secrets, already loaded (the CLI reads the environment and the secrets file). */
@@ -152,6 +160,8 @@ export interface Runtime {
   /** The local DynamoDB (tests take it off the network for a moment). */
   dynamo: LocalDynamo;
   bus: LocalEventBus;
+  /** The local subscribers (none unless configured). */
+  subscribers: Subscribers;
   /** The simulated upstreams, in simulated mode. */
   simulators: Simulators;
   /** Whether a completed booking sends a push notification (it needs an ntfy topic). */
@@ -416,6 +426,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Events a crash kept in the outbox go out now (once in the file: the bus knows which it wrote).
     await front.lifecycle.deliverPendingEvents(0, { fromTable: true });
     markReady();
+    // Subscribers follow the events file from their cursors: what a restart left undelivered goes out now.
+    const subscribers = new Subscribers({
+      eventsFile,
+      folder: join(options.dataDir, "subscribers"),
+      subscribers: options.subscribers ?? [],
+      fetch,
+      ntfyBaseUrl: ntfyConfig.baseUrl,
+      ...(options.subscriberRetry ? { retry: options.subscriberRetry } : {}),
+      log: options.log,
+    });
+    bus.addRule({ name: "subscribers", pattern: {}, target: async () => subscribers.wake() });
+    subscribers.start();
+    cleanups.push(() => subscribers.stop());
     // What the stack's scheduled sweeper does: calls left working whose execution ended or never started.
     const { lifecycle, recovery } = front;
     const sweeper = setInterval(() => {
@@ -453,6 +476,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       workflow,
       dynamo,
       bus,
+      subscribers,
       simulators,
       notifiesBookings,
       recovered,
