@@ -166,3 +166,17 @@ describe("a local webhook subscriber", () => {
     expect((await readEvents(harness.runtime)).length).toBeGreaterThan(0);
   });
 });
+
+describe("a subscribers file", () => {
+  const parse = (subscribers: unknown) => () => parseSubscribers({ subscribers }, "subscribers.json");
+  it("is refused with a sentence naming the subscriber and what is wrong", () => {
+    const hook = (webhook: string, name = "a") => ({ name, pattern: {}, target: { webhook } });
+    expect(parse([hook("http://example.com/x")])).toThrow(/subscriber 1: a webhook must be https/);
+    expect(parse([hook("https://example.com/x"), hook("https://example.com/y")])).toThrow(
+      /the name a is used twice/,
+    );
+    expect(parse([{ name: "a", pattern: {}, target: { email: "x" } }])).toThrow(/"target" must be/);
+    expect(parse([{ name: "Bad Name", pattern: {}, target: { webhook: "https://x" } }])).toThrow(/"name"/);
+    expect(() => parseSubscribers({}, "subscribers.json")).toThrow(/must hold/);
+  });
+});
