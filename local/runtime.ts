@@ -45,6 +45,7 @@ import { LocalEventBus } from "./bus.ts";
 import { localConfirmationSecret } from "./confirmation-secret.ts";
 import { fileProblem, ownerOnly, storeSocketPath } from "./data-folder.ts";
 import { ensureTables, type LocalDynamo, startLocalDynamo } from "./dynamo.ts";
+import { LocalExecutionHistories } from "./execution-recorder.ts";
 import { listen } from "./http-server.ts";
 import { requestLine } from "./request-log.ts";
 import {
@@ -327,7 +328,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const handler = extra?.handlers[definition.name];
       return fn && handler ? [{ entry: fn.entry, handler }] : [];
     });
+    const histories = new LocalExecutionHistories(join(options.dataDir, "executions"));
     const workflow = new LocalWorkflow({
+      histories,
       substitutions: {
         ...LOCAL_SUBSTITUTIONS,
         ...Object.fromEntries(
@@ -399,6 +402,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         changeSignal: signals.wait,
         authenticator: keys.authenticator,
         confirmationSecret: async () => confirmationSecret,
+        histories,
         catalog: new Catalog(withExtra(golfCatalog(courses), extra?.catalog)),
         onUnexpectedError: reportError,
         ...(options.logRequests

@@ -18,8 +18,12 @@ import type {
   WorkflowStarter,
 } from "../functions/core/ports.ts";
 import type { LocalEventBus, PutEventsEntry } from "./bus.ts";
-import { HISTORY_EVENT_LIMIT, HistoryCounter } from "./history.ts";
+import { ExecutionRecorder, type LocalExecutionHistories } from "./execution-recorder.ts";
+import { HISTORY_EVENT_LIMIT } from "./history.ts";
 import { installWallClockTimers } from "./wall-clock-timers.ts";
+
+/** How often a running execution's history is written out (at most), besides when it ends. */
+const HISTORY_SAVE_MS = 1_000;
 
 export const TOOL_CALL_ASL = new URL("../statemachines/tool-call.asl.json", import.meta.url);
 export const SCHEDULED_BOOKING_ASL = new URL("../statemachines/scheduled-booking.asl.json", import.meta.url);
@@ -57,6 +61,8 @@ export interface LocalWorkflowOptions {
   retryDelayMs?: number;
   /** The most history events a durable execution may write before it fails (Step Functions' 25,000 unless set). */
   historyEventLimit?: number;
+  /** Where each execution's history is written as it runs (execution-recorder.ts). */
+  histories?: LocalExecutionHistories;
   /**
    * Time the service would take before a Task's work is done (the rehearsal's AWS latency model): the transition
    * into it, a Wait's late wake-up when it follows one, the integrated service's call. None unless set.
@@ -127,7 +133,7 @@ export class LocalWorkflow implements WorkflowStarter {
   /** How recent standard executions ended, for `describe` (bounded: the oldest are forgotten first). */
   readonly #ended = new Map<string, ExecutionState>();
   /** The history events each durable execution has written so far, counted as Step Functions counts them. */
-  readonly #history = new Map<string, HistoryCounter>();
+  readonly #history = new Map<string, ExecutionRecorder>();
   readonly #options: LocalWorkflowOptions;
   readonly #arns: Record<WorkflowKind, string>;
 
@@ -292,18 +298,28 @@ export class LocalWorkflow implements WorkflowStarter {
     // A durable execution's history is counted as Step Functions counts it, and past its limit the execution
     // fails, as it would on AWS: a definition that loops too long is found here, not in production.
     const limit = this.#options.historyEventLimit ?? HISTORY_EVENT_LIMIT;
-    const history = new HistoryCounter();
+    const history = new ExecutionRecorder();
+    const name = input.requestId;
+    const histories = this.#options.histories;
+    histories?.track(name, history);
     let overLimit = false;
-    if (kind !== "express") {
-      void (async () => {
-        for await (const event of execution.eventLogs) {
-          if (history.add(event) > limit && !overLimit) {
-            overLimit = true;
-            execution.abort();
-          }
+    let savedAt = Date.now();
+    let saving = Promise.resolve();
+    // Every execution's history is recorded (express ones too: a failed read's path is worth seeing); a durable
+    // one's is also counted as Step Functions counts it, and past its limit the execution fails, as it would on AWS.
+    const recorded = (async () => {
+      for await (const event of execution.eventLogs) {
+        history.add(event);
+        if (kind !== "express" && history.count > limit && !overLimit) {
+          overLimit = true;
+          execution.abort();
         }
-      })();
-    }
+        if (histories && Date.now() - savedAt >= HISTORY_SAVE_MS) {
+          savedAt = Date.now();
+          saving = saving.then(() => histories.save(name, false)).catch(this.#options.onError);
+        }
+      }
+    })();
     const done = execution.result.then(
       (output): ExecutionState => ({ status: "SUCCEEDED", output: JSON.stringify(output) }),
       (error: unknown): ExecutionState =>
@@ -316,8 +332,14 @@ export class LocalWorkflow implements WorkflowStarter {
           : stateOfFailure(error),
     );
     // Express executions are tracked too, so a stop drains them and a cancel aborts them.
-    const name = input.requestId;
     this.#running.set(name, { abort: execution.abort, done });
+    if (histories) {
+      void done
+        .then(() => recorded)
+        .then(() => saving)
+        .then(() => histories.save(name, true))
+        .catch(this.#options.onError);
+    }
     if (kind !== "express") this.#history.set(name, history);
     void done.then((state) => {
       this.#running.delete(name);

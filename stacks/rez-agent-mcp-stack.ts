@@ -243,7 +243,7 @@ export class RezAgentMcpStack extends Stack {
     this.expressStateMachine.grantStartExecution(front.role);
     front.role.addToPolicy(
       new PolicyStatement({
-        actions: ["states:StopExecution", "states:DescribeExecution"],
+        actions: ["states:StopExecution", "states:DescribeExecution", "states:GetExecutionHistory"],
         resources: this.executionArns,
       }),
     );

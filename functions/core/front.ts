@@ -3,6 +3,7 @@ import { CallRecovery } from "./call-recovery.ts";
 import type { Catalog } from "./catalog.ts";
 import type { FrontConfig } from "./config.ts";
 import { preflightAnswer, withCors } from "./cors.ts";
+import type { ExecutionHistories } from "./execution-history.ts";
 import {
   httpError,
   isJsonContentType,
@@ -23,6 +24,8 @@ import { ArgumentValidator } from "./validation.ts";
 
 export interface FrontDeps extends Omit<ToolCallDeps, "validator"> {
   authenticator: Authenticator;
+  /** Each call's execution history (GET /mcp/status/<id>/history), wherever it runs. */
+  histories: ExecutionHistories;
   /** Resources, prompts and completions (catalog.ts), served in both eras. */
   catalog: Catalog;
   /** The secret that signs confirmation states (confirmation.ts), loaded on first use. */
@@ -57,13 +60,14 @@ type Route =
   | { kind: "mcp" }
   | { kind: "status"; id: string }
   | { kind: "cancel"; id: string }
+  | { kind: "history"; id: string }
   | { kind: "unknown" };
 
 function route(pathname: string, basePath: string): Route {
   if (!pathname.startsWith(basePath)) return { kind: "unknown" };
   const path = pathname.slice(basePath.length);
   if (path === "/mcp" || path === "/mcp/") return { kind: "mcp" };
-  const match = /^\/mcp\/status\/([^/]+)(\/cancel)?\/?$/.exec(path);
+  const match = /^\/mcp\/status\/([^/]+)(\/cancel|\/history)?\/?$/.exec(path);
   if (!match?.[1]) return { kind: "unknown" };
   let id: string;
   try {
@@ -72,7 +76,8 @@ function route(pathname: string, basePath: string): Route {
     // A malformed escape cannot name any request: the same 404 as an unknown id.
     return { kind: "unknown" };
   }
-  return match[2] ? { kind: "cancel", id } : { kind: "status", id };
+  if (match[2] === "/cancel") return { kind: "cancel", id };
+  return match[2] === "/history" ? { kind: "history", id } : { kind: "status", id };
 }
 
 const WAIT_PATTERN = /^\d+(\.\d+)?$/;
@@ -186,6 +191,17 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     return view ? jsonResponse(200, view) : notFound();
   }
 
+  /** A call's path through its state machine, as GetExecutionHistory reports it (execution-history.ts). */
+  async function history(id: string, principal: Principal): Promise<Response> {
+    const record = await calls.lifecycle.owned(id, principal, 0);
+    if (!record) return notFound();
+    return jsonResponse(200, {
+      id,
+      execution: record.executionId,
+      ...(await deps.histories.historyOf(record.executionId)),
+    });
+  }
+
   async function cancel(id: string, principal: Principal): Promise<Response> {
     const outcome = await calls.lifecycle.cancel(id, principal);
     if (!outcome) return notFound();
@@ -234,6 +250,9 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
       case "cancel":
         if (request.method === "POST") return cancel(target.id, principal);
         return httpError(405, "method_not_allowed", "Use POST", { allow: "POST" });
+      case "history":
+        if (request.method === "GET") return history(target.id, principal);
+        return httpError(405, "method_not_allowed", "Use GET", { allow: "GET" });
     }
   }
 

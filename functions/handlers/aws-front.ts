@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ApiGatewayKeyAuthenticator, golferKeysFromEnv } from "../adapters/api-gateway-key.ts";
 import { DynamoDbRequestStore } from "../adapters/dynamodb-request-store.ts";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher.ts";
+import { StepFunctionsHistories } from "../adapters/step-functions-history.ts";
 import { StepFunctionsStarter } from "../adapters/step-functions-starter.ts";
 import { Catalog } from "../core/catalog.ts";
 import { DEFAULT_FRONT_CONFIG, type FrontConfig } from "../core/config.ts";
@@ -68,6 +69,11 @@ export function awsFrontDeps(
     clock: systemClock,
     authenticator: new ApiGatewayKeyAuthenticator(golferKeysFromEnv(env.GOLFER_KEYS)),
     catalog: new Catalog(golfCatalog(coursesFromEnv(env))),
+    histories: new StepFunctionsHistories(async () => {
+      const sdk = await import("@aws-sdk/client-sfn");
+      const standIn = Boolean(env.AWS_ENDPOINT_URL_SFN ?? env.AWS_ENDPOINT_URL);
+      return { sdk, client: traced(new sdk.SFNClient({ disableHostPrefix: standIn })) };
+    }),
     // Read on the first booking a client is asked to confirm, then kept for the instance's life.
     confirmationSecret: async () => {
       const sdk = await import("@aws-sdk/client-secrets-manager");

@@ -35,6 +35,7 @@ function setup(
       authenticator: { authenticate: async () => undefined },
       confirmationSecret: async () => "test-secret",
       catalog: new Catalog(golfCatalog([])),
+      histories: { historyOf: async () => ({ unavailable: "none in this test" }) },
       onUnexpectedError: () => {},
     },
     DEFAULT_FRONT_CONFIG,

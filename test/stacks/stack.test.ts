@@ -197,6 +197,7 @@ describe("least privilege", () => {
       "secretsmanager:DescribeSecret",
       "secretsmanager:GetSecretValue",
       "states:DescribeExecution",
+      "states:GetExecutionHistory",
       "states:StartExecution",
       "states:StartSyncExecution",
       "states:StopExecution",
