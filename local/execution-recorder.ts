@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ExecutionHistories,
@@ -150,6 +150,25 @@ export class LocalExecutionHistories implements ExecutionHistories {
         unavailable: "This call's execution has no recorded history (it never started, or it has expired).",
       };
     }
+  }
+
+  /**
+   * Deletes the histories whose call has expired (`expiresAt`, epoch seconds, is past) or is gone: a history lives
+   * as long as its record. Returns how many went.
+   */
+  async prune(expiresAtOf: (name: string) => Promise<number | undefined>, now: number): Promise<number> {
+    const files = await readdir(this.#folder).catch(() => [] as string[]);
+    let pruned = 0;
+    for (const file of files) {
+      if (!file.endsWith(".json")) continue;
+      const name = file.slice(0, -".json".length);
+      if (this.#live.has(name)) continue;
+      const expiresAt = await expiresAtOf(name);
+      if (expiresAt !== undefined && expiresAt * 1000 > now) continue;
+      await rm(join(this.#folder, file), { force: true });
+      pruned += 1;
+    }
+    return pruned;
   }
 
   #fileOf(name: string): string {

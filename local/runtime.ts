@@ -464,6 +464,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     sweeper.unref();
     cleanups.push(async () => clearInterval(sweeper));
+    // Execution histories live as long as their records: pruned at start and every hour.
+    const pruneHistories = () =>
+      histories.prune(async (id) => (await store.get(id))?.expiresAt, Date.now()).catch(reportError);
+    void pruneHistories();
+    const pruner = setInterval(pruneHistories, 3_600_000);
+    pruner.unref();
+    cleanups.push(async () => clearInterval(pruner));
 
     const runtime: Runtime = {
       url: server.url,

@@ -1,6 +1,10 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HistoryEvent } from "../../functions/core/execution-history.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
+import { ExecutionRecorder, LocalExecutionHistories } from "../../local/execution-recorder.ts";
 import { DEMO_GOLFER } from "../../local/simulators/cps-golf.ts";
 import type { GolfSimulator } from "../../local/simulators/cps-golf-types.ts";
 import type { Simulator } from "../../local/simulators/sim-server.ts";
@@ -77,5 +81,25 @@ describe("a call's execution history", () => {
       await callTool(harness.runtime, "get_weather", { location: "Sample Links" }),
     );
     expect((await historyOf(id, OTHER_KEY)).status).toBe(404);
+  });
+});
+
+describe("recorded histories", () => {
+  it("live as long as their records: an expired or missing record's history is pruned, a live one's kept", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "rez-histories-"));
+    try {
+      const histories = new LocalExecutionHistories(folder);
+      for (const name of ["kept", "expired", "gone"]) {
+        histories.track(name, new ExecutionRecorder());
+        await histories.save(name, true);
+      }
+      const now = Date.parse("2026-12-02T12:00:00Z");
+      const expiresAt: Record<string, number> = { kept: now / 1000 + 60, expired: now / 1000 - 1 };
+      expect(await histories.prune(async (name) => expiresAt[name], now)).toBe(2);
+      expect((await readdir(folder)).sort()).toEqual(["kept.json"]);
+      expect(await histories.historyOf("arn:local:execution:gone")).toHaveProperty("unavailable");
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
