@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { ExecutionState, WorkflowInput } from "../../functions/core/ports.ts";
 import type { LocalEventBus, PutEventsEntry } from "../bus.ts";
+import type { LocalExecutionHistories } from "../execution-recorder.ts";
 import { type LocalWorkflow, nameOfArn } from "../workflow.ts";
 
 /**
@@ -12,7 +13,10 @@ import { type LocalWorkflow, nameOfArn } from "../workflow.ts";
  */
 export interface StandInOptions {
   /** Each state machine's runner by its ARN, with its type. */
-  machines: Record<string, { type: "STANDARD" | "EXPRESS"; workflow: LocalWorkflow }>;
+  machines: Record<
+    string,
+    { type: "STANDARD" | "EXPRESS"; workflow: LocalWorkflow; histories: LocalExecutionHistories }
+  >;
   /** Buses by name; an entry without EventBusName goes to "default". */
   buses: Record<string, LocalEventBus>;
   secrets: Map<string, string>;
@@ -94,6 +98,23 @@ export async function startStandIns(options: StandInOptions) {
       const executionArn = String(body.executionArn);
       await machineOfExecution(executionArn)?.workflow.stop(executionArn);
       return { stopDate: Date.now() / 1000 };
+    },
+    GetExecutionHistory: async (body) => {
+      // As Step Functions answers it: the history recorded by the runner, each event's details under its type's key.
+      const executionArn = String(body.executionArn);
+      const history = await machineOfExecution(executionArn)?.histories.historyOf(executionArn);
+      if (!history || "unavailable" in history) {
+        throw new ServiceError("ExecutionDoesNotExist", `Execution Does Not Exist: '${executionArn}'`);
+      }
+      return {
+        events: history.events.map((event) => ({
+          id: event.id,
+          previousEventId: event.previousEventId,
+          timestamp: Date.parse(event.timestamp) / 1000,
+          type: event.type,
+          ...(event.details ? { [detailsKeyOf(event.type)]: event.details } : {}),
+        })),
+      };
     },
     DescribeExecution: async (body) => {
       const executionArn = String(body.executionArn);
@@ -202,4 +223,11 @@ function syncFields(state: ExecutionState) {
     ...(state.error !== undefined ? { error: state.error } : {}),
     ...(state.cause !== undefined ? { cause: state.cause } : {}),
   };
+}
+
+/** The member GetExecutionHistory names an event type's details by: TaskStateEntered → stateEnteredEventDetails. */
+function detailsKeyOf(type: string): string {
+  const state = /StateEntered$|StateExited$/.exec(type)?.[0];
+  const name = state ?? type;
+  return `${name.charAt(0).toLowerCase()}${name.slice(1)}EventDetails`;
 }

@@ -16,6 +16,7 @@ import { acknowledgeNagFindings } from "../../stacks/nag.ts";
 import { RezAgentMcpStack } from "../../stacks/rez-agent-mcp-stack.ts";
 import { type BusEvent, LocalEventBus } from "../bus.ts";
 import { startLocalDynamo } from "../dynamo.ts";
+import { LocalExecutionHistories } from "../execution-recorder.ts";
 import {
   DEMO_GOLFER,
   type GolfSimulator,
@@ -271,7 +272,9 @@ export async function startRehearsal(
     const arns = { standard: standard.arn, express: express.arn, scheduled: scheduled.arn };
     for (const spec of assembly.stateMachines) {
       const kind = spec === scheduled ? "scheduled" : spec === express ? "express" : "standard";
+      const histories = new LocalExecutionHistories(join(work, `executions-${spec.logicalId}`));
       const workflow = new LocalWorkflow({
+        histories,
         // Each runner runs its own machine's definition, whichever kind a start names.
         definitionText: spec.definitionText,
         scheduledDefinitionText: spec.definitionText,
@@ -314,7 +317,7 @@ export async function startRehearsal(
           : {}),
         onError,
       });
-      machines[spec.arn] = { type: spec.type === "EXPRESS" ? "EXPRESS" : "STANDARD", workflow };
+      machines[spec.arn] = { type: spec.type === "EXPRESS" ? "EXPRESS" : "STANDARD", workflow, histories };
       cleanups.push(async () => {
         await workflow.drain(0);
       });

@@ -231,6 +231,31 @@ export async function runSession(rehearsal: Rehearsal) {
       },
     );
     await step(
+      "a call's path: the booking's execution history from GetExecutionHistory; an express call's is in its logs",
+      async () => {
+        const read = async (id: string) =>
+          (await (
+            await fetch(`${rehearsal.endpoint}/status/${id}/history`, {
+              headers: { "x-api-key": rehearsal.apiKey },
+            })
+          ).json()) as { events?: { type: string; details?: { name?: string } }[]; unavailable?: string };
+        const idOf = (result: Result) => String(result._meta?.[REQUEST_ID_META_KEY]);
+        return { booking: await read(idOf(booked)), search: await read(idOf(search)) };
+      },
+      ({ booking, search }) => {
+        const types = booking.events?.map((e) => e.type) ?? [];
+        const booked = booking.events?.some(
+          (e) => e.type === "TaskStateEntered" && e.details?.name === "Book tee time",
+        );
+        if (types[0] !== "ExecutionStarted" || types.at(-1) !== "ExecutionSucceeded" || !booked) {
+          return `booking history ${JSON.stringify(booking).slice(0, 300)}`;
+        }
+        return search.unavailable?.includes("log group")
+          ? undefined
+          : `search history ${JSON.stringify(search)}`;
+      },
+    );
+    await step(
       "resources: rez://courses from the front's own copy of the courses (COURSES_JSON)",
       () => modern(rehearsal, "resources/read", { uri: "rez://courses" }, {}),
       (read) => {
