@@ -199,6 +199,8 @@ class Follower {
         await this.#deliver(event);
         return true;
       } catch (error) {
+        // A stop cut this delivery off: it is not the target's failure, and is made again after the restart.
+        if (this.#stopping) return false;
         lastError = (error as Error).message;
         if (attempt === this.#retry.attempts) break;
         const wait = Math.min(this.#retry.maxMs, this.#retry.baseMs * 2 ** (attempt - 1));

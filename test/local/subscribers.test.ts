@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRuntime } from "../../local/runtime.ts";
 import { DELIVERY_ID_HEADER, parseSubscribers } from "../../local/subscribers.ts";
 import { callTool, type Harness, readEvents, startHarness } from "./harness.ts";
 
@@ -84,6 +85,42 @@ afterAll(async () => {
   await webhook.close();
 });
 
+/**
+ * The runtime started again on the same data folder, its subscriber following every event, retried `attempts`
+ * times (a runtime already stopped is not stopped twice).
+ */
+async function restartRuntime(attempts = RETRY.attempts, stopped = false) {
+  if (!stopped) await harness.runtime.stop();
+  harness.runtime = await startRuntime({
+    dataDir: harness.dataDir,
+    host: "127.0.0.1",
+    port: 0,
+    upstreams: "simulated",
+    log: () => {},
+    subscribers: parseSubscribers(
+      {
+        subscribers: [
+          { name: "hook", pattern: { source: ["rez-agent-mcp"] }, target: { webhook: webhook.url } },
+        ],
+      },
+      "restart",
+    ),
+    subscriberRetry: { ...RETRY, attempts },
+  });
+}
+
+/** A weather call's event whose delivery the runtime's stop cuts off (the target hangs until then): its id. */
+async function stoppedMidDelivery(): Promise<string> {
+  webhook.hang(true);
+  const id = await weatherEvent();
+  for (let i = 0; i < 200 && !webhook.deliveries.some((d) => d.id === id); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await harness.runtime.stop();
+  webhook.hang(false);
+  return id;
+}
+
 /** A weather call's completion event id, once the subscribers have caught up with it. */
 async function weatherEvent(): Promise<string> {
   const answer = await (await callTool(harness.runtime, "get_weather", { location: "Sample Links" })).json();
@@ -133,29 +170,8 @@ describe("a local webhook subscriber", () => {
   });
 
   it("delivers after a restart what the stop interrupted, with the same delivery id, once", async () => {
-    webhook.hang(true);
-    const id = await weatherEvent();
-    for (let i = 0; i < 200 && !webhook.deliveries.some((d) => d.id === id); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    await harness.runtime.stop();
-    webhook.hang(false);
-    harness.runtime = await (await import("../../local/runtime.ts")).startRuntime({
-      dataDir: harness.dataDir,
-      host: "127.0.0.1",
-      port: 0,
-      upstreams: "simulated",
-      log: () => {},
-      subscribers: parseSubscribers(
-        {
-          subscribers: [
-            { name: "hook", pattern: { source: ["rez-agent-mcp"] }, target: { webhook: webhook.url } },
-          ],
-        },
-        "restart",
-      ),
-      subscriberRetry: RETRY,
-    });
+    const id = await stoppedMidDelivery();
+    await restartRuntime(RETRY.attempts, true);
     await harness.runtime.subscribers.idle();
     // Interrupted in flight by the stop (no answer), then delivered after the restart.
     expect(webhook.deliveries.filter((d) => d.id === id).map((d) => d.status)).toEqual([0, 204]);
@@ -164,6 +180,22 @@ describe("a local webhook subscriber", () => {
     for (const delivered of webhook.delivered()) counts.set(delivered, (counts.get(delivered) ?? 0) + 1);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect((await readEvents(harness.runtime)).length).toBeGreaterThan(0);
+  });
+});
+
+describe("a stop during a delivery's last attempt", () => {
+  it("is not the target's failure: no dead letter, and the delivery is made after the restart", async () => {
+    await restartRuntime(1);
+    await harness.runtime.subscribers.idle();
+    const id = await stoppedMidDelivery();
+    const deadLetters = await readFile(
+      join(harness.dataDir, "subscribers", "hook.dead-letter.jsonl"),
+      "utf8",
+    ).catch(() => "");
+    expect(deadLetters).not.toContain(id);
+    await restartRuntime(1, true);
+    await harness.runtime.subscribers.idle();
+    expect(webhook.delivered().filter((delivered) => delivered === id)).toHaveLength(1);
   });
 });
 
