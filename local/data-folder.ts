@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -12,6 +12,12 @@ export function fileProblem(error: unknown): string {
     return "cannot be written by this user; fix its owner or permissions";
   if (code === "ENOSPC") return "is on a full disk; free some space";
   return `cannot be prepared (${(error as Error).message})`;
+}
+
+/** Replaces a file whole (owner-only): a crash leaves the old text or the new one, never half of one. */
+export async function replaceFile(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text, { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
 }
 
 /** Makes a folder and everything in it readable by its owner alone (folders 0700, files 0600). */

@@ -1,13 +1,13 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ExecutionHistories,
   type ExecutionHistory,
   type HistoryEvent,
-  MAX_DETAIL_CHARS,
+  historyDetail,
   MAX_KEPT_EVENTS,
 } from "../functions/core/execution-history.ts";
-import { redactText } from "../functions/core/redact.ts";
+import { replaceFile } from "./data-folder.ts";
 import type { EventLog } from "./history.ts";
 
 /**
@@ -104,14 +104,11 @@ export class ExecutionRecorder {
   }
 }
 
-function detail(value: unknown): string {
-  const text = redactText(JSON.stringify(value ?? null));
-  return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text;
-}
+const detail = (value: unknown) => historyDetail(JSON.stringify(value ?? null));
 
 function failure(error: unknown, cause: unknown): Record<string, string> {
   const said = typeof cause === "string" ? cause : JSON.stringify(cause ?? "");
-  return { error: String(error ?? ""), cause: redactText(said).slice(0, MAX_DETAIL_CHARS) };
+  return { error: String(error ?? ""), cause: historyDetail(said) };
 }
 
 /** Each execution's history as a file in the data folder, written as it runs and read back by the front. */
@@ -133,9 +130,7 @@ export class LocalExecutionHistories implements ExecutionHistories {
     const recorder = this.#live.get(name);
     if (!recorder) return;
     await mkdir(this.#folder, { recursive: true, mode: 0o700 });
-    const file = this.#fileOf(name);
-    await writeFile(`${file}.tmp`, JSON.stringify(recorder.history()), { mode: 0o600 });
-    await rename(`${file}.tmp`, file);
+    await replaceFile(this.#fileOf(name), JSON.stringify(recorder.history()));
     if (ended) this.#live.delete(name);
   }
 

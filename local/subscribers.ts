@@ -1,10 +1,11 @@
-import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { matchesPattern } from "../functions/core/event-pattern.ts";
 import type { EventPattern } from "../functions/core/events.ts";
 import { isJsonObject } from "../functions/core/json.ts";
 import { isLoopback } from "../functions/core/loopback.ts";
 import type { BusEvent } from "./bus.ts";
+import { replaceFile } from "./data-folder.ts";
 
 /**
  * Local subscribers to the completion events, as EventBridge users expect of a rule and its target: each has an
@@ -186,7 +187,7 @@ class Follower {
         if (!done) return; // stopping: the cursor stays before this event, which is delivered after the restart
       }
       offset += size;
-      await writeCursor(this.#cursorFile, offset);
+      await replaceFile(this.#cursorFile, `${offset}\n`);
     }
   }
 
@@ -270,13 +271,6 @@ async function readTail(file: string, offset: number): Promise<string> {
   } finally {
     await handle.close();
   }
-}
-
-/** The cursor, replaced whole (a crash leaves the old one or the new one, never half of one). */
-async function writeCursor(file: string, offset: number): Promise<void> {
-  const temporary = `${file}.tmp`;
-  await writeFile(temporary, `${offset}\n`, { mode: 0o600 });
-  await rename(temporary, file);
 }
 
 /** Waits `ms`; false when aborted first. */

@@ -3,10 +3,9 @@ import {
   type ExecutionHistories,
   type ExecutionHistory,
   type HistoryEvent,
-  MAX_DETAIL_CHARS,
+  historyDetail,
   MAX_KEPT_EVENTS,
 } from "../core/execution-history.ts";
-import { redactText } from "../core/redact.ts";
 
 /** The Step Functions SDK's history command and a client, loaded on first use. */
 export interface HistoryConnection {
@@ -72,9 +71,7 @@ function detailsOf(event: Record<string, unknown>): { details?: Record<string, s
   if (!raw) return {};
   const details: Record<string, string> = {};
   for (const field of KEPT_FIELDS) {
-    if (typeof raw[field] !== "string") continue;
-    const text = redactText(raw[field] as string);
-    details[field] = text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text;
+    if (typeof raw[field] === "string") details[field] = historyDetail(raw[field] as string);
   }
   return Object.keys(details).length > 0 ? { details } : {};
 }

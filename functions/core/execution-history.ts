@@ -1,3 +1,5 @@
+import { redactText } from "./redact.ts";
+
 /**
  * An execution's history in the shape Step Functions' GetExecutionHistory reports it: numbered events, each with
  * the id of the one before, a time, a type (`ExecutionStarted`, `TaskStateEntered`, `TaskScheduled`, `TaskFailed`,
@@ -27,3 +29,9 @@ export interface ExecutionHistories {
 export const MAX_DETAIL_CHARS = 8_192;
 /** The most events kept of one execution: its first ones and, past this, its latest ones. */
 export const MAX_KEPT_EVENTS = 2_000;
+
+/** A state's input or output, an error's cause, as a history shows it: no secret in any encoding, and not too long. */
+export function historyDetail(text: string): string {
+  const redacted = redactText(text);
+  return redacted.length > MAX_DETAIL_CHARS ? `${redacted.slice(0, MAX_DETAIL_CHARS)}…` : redacted;
+}

@@ -6,6 +6,18 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   });
 }
 
+/** A JSON-RPC result already written as JSON text (a constant answer, serialised once): only the id goes in. */
+export function jsonRpcResultText(
+  id: unknown,
+  resultJson: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`, {
+    status: 200,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
 /** A plain HTTP error: `{ error: { code, message } }`, never a stack trace. */
 export function httpError(
   status: number,

@@ -22,6 +22,7 @@ import {
   type Task,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog, CompletionRef, Reader } from "./catalog.ts";
+import { jsonRpcResultText } from "./http.ts";
 import type { Round } from "./input-rounds.ts";
 import type { JsonObject } from "./json.ts";
 import { type Principal, StoreUnavailable } from "./ports.ts";
@@ -96,7 +97,7 @@ export interface McpOperations {
     id: string,
     principal: Principal,
     responses: JsonObject,
-    round: Pick<Round, "capabilities" | "confirmBookings">,
+    round: Omit<Round, "responses" | "kept">,
   ): Promise<boolean>;
 }
 
@@ -127,11 +128,7 @@ function constantAnswers(
   tools: Listed[],
 ): (request: Request, body: unknown) => Response | undefined {
   const toolsResult = JSON.stringify({ tools });
-  const respond = (id: unknown, resultJson: string) =>
-    new Response(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`, {
-      status: 200,
-      headers: { "content-type": "application/json" },
-    });
+  const respond = (id: unknown, resultJson: string) => jsonRpcResultText(id, resultJson);
   return (request, body) => {
     const accept = request.headers.get("accept") ?? "";
     if (!accept.includes("application/json") || !accept.includes("text/event-stream")) return undefined;

@@ -2,7 +2,7 @@ import { type CallToolResult, ErrorCode, McpError, type Task } from "@modelconte
 import { ERROR_TYPE_META_KEY, REQUEST_ID_META_KEY, STATUS_META_KEY } from "./call-result.ts";
 import type { CompletionRef } from "./catalog.ts";
 import { TOOL_ERROR_NAMES } from "./errors.ts";
-import { jsonResponse, jsonRpcFailure } from "./http.ts";
+import { jsonResponse, jsonRpcFailure, jsonRpcResultText } from "./http.ts";
 import { type Asked, type Gather, type InputRounds, StateRefused } from "./input-rounds.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
 import { checkParams } from "./jsonrpc.ts";
@@ -101,11 +101,7 @@ export function createModernHandler(options: ModernOptions) {
    */
   const stable = (list: JsonObject) => {
     const result = JSON.stringify({ resultType: "complete", ...list, ...STABLE_CACHE, _meta: resultMeta });
-    return (id: Id) =>
-      new Response(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result}}`, {
-        status: 200,
-        headers: { "content-type": "application/json", "cache-control": "no-store" },
-      });
+    return (id: Id) => jsonRpcResultText(id, result, { "cache-control": "no-store" });
   };
   const stableAnswers = new Map([
     [
@@ -139,15 +135,18 @@ export function createModernHandler(options: ModernOptions) {
       requiredCapabilities,
     });
 
+  /** What a gather step is told of the request besides the responses: the client, the caller, the setting. */
+  const roundContext = (meta: JsonObject, principal: Principal) => ({
+    capabilities: meta[META.clientCapabilities] as JsonObject,
+    recall: operations.recall(principal),
+    confirmBookings: options.confirmBookings,
+  });
+
   /** One round of a tool's gather step (input-rounds.ts); a state that fails its checks is -32602. */
   async function gathered(gather: Gather, asked: Asked, params: JsonObject, meta: JsonObject) {
     checkInputResponses(params.inputResponses);
     try {
-      return await options.rounds.round(gather, asked, params, {
-        capabilities: meta[META.clientCapabilities] as JsonObject,
-        recall: operations.recall(asked.principal),
-        confirmBookings: options.confirmBookings,
-      });
+      return await options.rounds.round(gather, asked, params, roundContext(meta, asked.principal));
     } catch (error) {
       if (error instanceof StateRefused) {
         throw new McpError(ErrorCode.InvalidParams, `Invalid requestState: ${error.message}`);
@@ -271,11 +270,9 @@ export function createModernHandler(options: ModernOptions) {
           if (definition.gather && definition.gatherWithin === "task" && asTask) {
             // The task is created at once and waits, input_required, for what its gather step asks (tasks/update).
             const first = await definition.gather(args, {
-              capabilities: meta[META.clientCapabilities] as JsonObject,
+              ...roundContext(meta, principal),
               responses: {},
               kept: undefined,
-              recall: operations.recall(principal),
-              confirmBookings: options.confirmBookings,
             });
             if ("answer" in first) return complete(id, first.answer as JsonObject);
             if ("requires" in first) return missingCapabilities(id, first.requires);
@@ -337,10 +334,7 @@ export function createModernHandler(options: ModernOptions) {
             taskId,
             principal,
             (params.inputResponses ?? {}) as JsonObject,
-            {
-              capabilities: meta[META.clientCapabilities] as JsonObject,
-              confirmBookings: options.confirmBookings,
-            },
+            roundContext(meta, principal),
           );
           if (!known) return taskNotFound(id, taskId);
           return answer(id, { resultType: "complete", _meta: resultMeta });

@@ -216,7 +216,7 @@ export class ToolCalls {
     id: string,
     principal: Principal,
     responses: JsonObject,
-    round: Pick<Round, "capabilities" | "confirmBookings">,
+    round: Omit<Round, "responses" | "kept">,
   ): Promise<boolean> {
     const record = await this.lifecycle.owned(id, principal, 0);
     if (!record) return false;
@@ -234,7 +234,6 @@ export class ToolCalls {
       ...round,
       responses: input.responses,
       kept: input.kept,
-      recall: this.recall(principal),
     });
     const kind = workflowKindOf(definition);
     if ("ask" in gathered) {
