@@ -154,6 +154,7 @@ const key =
 const lines = [
   `rez-agent-mcp ready in ${readyMs} ms (upstreams: ${flags.upstreams}, data: ${flags["data-dir"]})`,
   `Listening on ${runtime.mcpUrl}`,
+  `Console: ${runtime.consoleUrl} (sign in with the API key)`,
 ];
 if (runtime.keySource === "none") {
   lines.push("", "Authentication is OFF (--no-auth): anything on this machine can call this server.");

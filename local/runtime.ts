@@ -39,6 +39,7 @@ import type { NtfyConfig, NtfyDeps } from "../functions/tools/ntfy.ts";
 import type { Pace } from "../functions/tools/site-pacer.ts";
 import type { Fetch } from "../functions/tools/upstream.ts";
 import { UpstreamClient } from "../functions/tools/upstream.ts";
+import { STATE_MACHINES } from "../statemachines/definitions.ts";
 import { toolCallMachine } from "../statemachines/tool-call.ts";
 import { loadLocalKeys } from "./api-keys.ts";
 import { LocalEventBus } from "./bus.ts";
@@ -147,6 +148,8 @@ export interface Runtime {
   url: string;
   /** The MCP endpoint: http://host:port/mcp */
   mcpUrl: string;
+  /** The web console (sign in with the API key). */
+  consoleUrl: string;
   port: number;
   /** The generated API key, while no start has shown it yet. */
   generatedApiKey?: string;
@@ -398,6 +401,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         store,
         starter: workflow,
         events: bus,
+        machines: STATE_MACHINES,
         clock: systemClock,
         changeSignal: signals.wait,
         authenticator: keys.authenticator,
@@ -475,6 +479,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const runtime: Runtime = {
       url: server.url,
       mcpUrl: `${server.url}/mcp`,
+      consoleUrl: `${server.url}/console/`,
       port: server.port,
       keySource: keys.source,
       golfers: {

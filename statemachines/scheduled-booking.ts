@@ -72,13 +72,20 @@ export function scheduledBookingMachine(): object {
         comment:
           "Tell the record how the watch is going (checks so far, the next one), only if the call is still working: a cancelled watch stays cancelled.",
         update:
-          "SET #statusMessage = :message, #plannedAt = if_not_exists(#plannedAt, :now), #lastUpdatedAt = :now",
+          "SET #statusMessage = :message, #plannedAt = if_not_exists(#plannedAt, :now), #lastUpdatedAt = :now, #watchChecks = :checks, #nextCheckAt = :next",
         names: {
           "#statusMessage": "statusMessage",
           "#plannedAt": "plannedAt",
           "#lastUpdatedAt": "lastUpdatedAt",
+          "#watchChecks": "watchChecks",
+          "#nextCheckAt": "nextCheckAt",
         },
-        values: { ":message": { "S.$": "$.checked.Payload.statusMessage" } },
+        values: {
+          ":message": { "S.$": "$.checked.Payload.statusMessage" },
+          // A number's JSON text is the number, with no backslash for the local runner to strip.
+          ":checks": { "N.$": "States.JsonToString($.checked.Payload.checks)" },
+          ":next": { "S.$": "$.checked.Payload.nextAt" },
+        },
         next: "Found?",
       }),
       "Found?": {
@@ -126,13 +133,15 @@ export function scheduledBookingMachine(): object {
       "Record plan": whileWorking({
         comment:
           "Tell the record the plan (the release instant, the window, the preference), only if the call is still working: a call cancelled before its release stays cancelled and books nothing.",
-        update: "SET #statusMessage = :message, #plannedAt = :now, #lastUpdatedAt = :now",
+        update:
+          "SET #statusMessage = :message, #plannedAt = :now, #lastUpdatedAt = :now, #releaseAt = :releaseAt",
         names: {
           "#statusMessage": "statusMessage",
           "#plannedAt": "plannedAt",
           "#lastUpdatedAt": "lastUpdatedAt",
+          "#releaseAt": "releaseAt",
         },
-        values: { ":message": { "S.$": "$.plan.statusMessage" } },
+        values: { ":message": { "S.$": "$.plan.statusMessage" }, ":releaseAt": { "S.$": "$.plan.opensAt" } },
         next: "Wait for the warm-up",
       }),
       "Wait for the warm-up": {

@@ -67,6 +67,8 @@ export function fromItem(item: Record<string, unknown>): RequestRecord {
   for (const key of [
     "workingSince",
     "plannedAt",
+    "releaseAt",
+    "nextCheckAt",
     "toolStartedAt",
     "cancelRequestedAt",
     "settledAt",
@@ -76,6 +78,7 @@ export function fromItem(item: Record<string, unknown>): RequestRecord {
     if (typeof item[key] === "string") record[key] = item[key];
   }
   if (item.outbox === "pending") record.outbox = "pending";
+  if (typeof item.watchChecks === "number") record.watchChecks = item.watchChecks;
   if (typeof item.eventDurationMs === "string") {
     const duration = Number(item.eventDurationMs);
     record.eventDurationMs = Number.isFinite(duration) ? duration : null;

@@ -2,6 +2,8 @@ import type { CallLifecycle } from "./call-lifecycle.ts";
 import { CallRecovery } from "./call-recovery.ts";
 import type { Catalog } from "./catalog.ts";
 import type { FrontConfig } from "./config.ts";
+import { consolePath, createConsole } from "./console/console.ts";
+import type { MachineName } from "./console/rows.ts";
 import { preflightAnswer, withCors } from "./cors.ts";
 import type { ExecutionHistories } from "./execution-history.ts";
 import {
@@ -28,8 +30,10 @@ export interface FrontDeps extends Omit<ToolCallDeps, "validator"> {
   histories: ExecutionHistories;
   /** Resources, prompts and completions (catalog.ts), served in both eras. */
   catalog: Catalog;
-  /** The secret that signs confirmation states (confirmation.ts), loaded on first use. */
+  /** The secret that signs confirmation states (confirmation.ts) and console sessions, loaded on first use. */
   confirmationSecret: () => Promise<string>;
+  /** The state machines' definitions (their ASL files), which the console draws. */
+  machines: Readonly<Record<MachineName, object>>;
   /** Told of every answered request (the local server prints a line for each); given a copy of the response. */
   onAnswered?: (answered: Answered) => void;
 }
@@ -217,15 +221,34 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     });
   }
 
+  const consoleHandler = createConsole(
+    {
+      ...deps,
+      lifecycle: calls.lifecycle,
+      secret: deps.confirmationSecret,
+      now: () => deps.clock.now(),
+      cancel,
+    },
+    config.basePath,
+  );
+
   async function handle(request: Request, rpc: Answered["rpc"]): Promise<Response> {
     const url = new URL(request.url);
+    const inConsole = consolePath(url.pathname, config.basePath);
     const target = route(url.pathname, config.basePath);
-    if (target.kind === "unknown") return notFound();
+    if (target.kind === "unknown" && inConsole === undefined) return notFound();
     const host = request.headers.get("host") ?? url.host;
     if (config.allowedHosts && !config.allowedHosts.includes(host)) {
       return httpError(403, "forbidden", "Host not allowed");
     }
     const origin = request.headers.get("origin");
+    if (inConsole !== undefined) {
+      // The console is a same-origin page: its own origin may call it, no other.
+      if (origin !== null && origin !== `${url.protocol}//${host}`) {
+        return httpError(403, "forbidden", "Origin not allowed");
+      }
+      return consoleHandler(request, inConsole);
+    }
     if (origin !== null && !config.allowedOrigins.includes(origin)) {
       return httpError(403, "forbidden", "Origin not allowed");
     }
@@ -234,6 +257,8 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     const principal = await deps.authenticator.authenticate(request);
     if (!principal) return keyRefused(request);
     switch (target.kind) {
+      case "unknown":
+        return notFound();
       case "mcp":
         if (request.method === "POST") return postMcp(request, principal, rpc);
         return httpError(

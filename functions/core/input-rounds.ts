@@ -2,6 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { canonicalJson, sha256Hex } from "./digest.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
 import type { Clock, Principal } from "./ports.ts";
+import { TokenSigner } from "./signed-tokens.ts";
 import type { Recall } from "./tool.ts";
 
 /**
@@ -84,16 +85,13 @@ export type RoundOutcome =
   | { answer: CallToolResult }
   | { requires: JsonObject };
 
-const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
-
 export class InputRounds {
-  readonly #secret: () => Promise<string>;
+  readonly #signer: TokenSigner;
   readonly #clock: Clock;
-  #key: Promise<CryptoKey> | undefined;
 
   /** `secret`: the server's signing secret, loaded on first use (a Secrets Manager read on AWS). */
   constructor(secret: () => Promise<string>, clock: Clock) {
-    this.#secret = secret;
+    this.#signer = new TokenSigner(secret);
     this.#clock = clock;
   }
 
@@ -122,7 +120,7 @@ export class InputRounds {
       }
       return { proceed: { arguments: gathered.arguments ?? asked.args, idempotencyKey } };
     }
-    const state = await this.#sign({
+    const state = await this.#signer.sign({
       v: STATE_VERSION,
       o: await ownerDigest(asked.principal),
       r: await requestDigest(asked),
@@ -136,19 +134,13 @@ export class InputRounds {
 
   async #verified(asked: Asked, state: unknown): Promise<StatePayload> {
     if (typeof state !== "string") throw new StateRefused("requestState must be a string");
-    const [body, mac, extra] = state.split(".");
-    if (!body || !mac || extra !== undefined) throw new StateRefused("requestState is malformed");
-    const valid = await crypto.subtle.verify(
-      "HMAC",
-      await this.#hmacKey(),
-      Buffer.from(mac, "base64url"),
-      new TextEncoder().encode(body),
-    );
-    // Only the exact text we signed verifies, not another spelling of the same bytes.
-    if (!valid || base64url(Buffer.from(mac, "base64url")) !== mac) {
-      throw new StateRefused("requestState failed its integrity check");
+    const opened = await this.#signer.open<StatePayload>(state);
+    if ("refused" in opened) {
+      throw new StateRefused(
+        opened.refused === "forged" ? "requestState failed its integrity check" : "requestState is malformed",
+      );
     }
-    const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as StatePayload;
+    const payload = opened.payload;
     if (payload.v !== STATE_VERSION) throw new StateRefused("requestState is of an unknown version");
     if (payload.e <= this.#clock.now()) {
       throw new StateRefused("it has expired; call the tool again to be asked afresh");
@@ -160,29 +152,6 @@ export class InputRounds {
       throw new StateRefused("requestState was issued for a different tool call (tool or arguments differ)");
     }
     return payload;
-  }
-
-  async #sign(payload: StatePayload): Promise<string> {
-    const body = base64url(new TextEncoder().encode(JSON.stringify(payload)));
-    const mac = await crypto.subtle.sign("HMAC", await this.#hmacKey(), new TextEncoder().encode(body));
-    return `${body}.${base64url(new Uint8Array(mac))}`;
-  }
-
-  #hmacKey(): Promise<CryptoKey> {
-    this.#key ??= this.#secret().then((secret) =>
-      crypto.subtle.importKey(
-        "raw",
-        new TextEncoder().encode(secret),
-        { name: "HMAC", hash: "SHA-256" },
-        false,
-        ["sign", "verify"],
-      ),
-    );
-    // A failed load is not kept: the next request tries again.
-    this.#key.catch(() => {
-      this.#key = undefined;
-    });
-    return this.#key;
   }
 }
 

@@ -37,6 +37,11 @@ export interface RequestRecord {
   workingSince?: string;
   /** When a scheduled call recorded its plan (its statusMessage says when and what it will book). */
   plannedAt?: string;
+  /** A scheduled booking's release instant (when its date opens), from its plan. */
+  releaseAt?: string;
+  /** A watch's checks so far and when its next one is due, as its last check recorded them. */
+  watchChecks?: number;
+  nextCheckAt?: string;
   /** When the workflow began the tool's side effect; after this a cancel can no longer stop it. */
   toolStartedAt?: string;
   /** When a cancel arrived too late to stop the side effect; the call's real outcome is still recorded. */

@@ -1,5 +1,6 @@
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { STATE_MACHINES } from "../../statemachines/definitions.ts";
 import { ApiGatewayKeyAuthenticator, golferKeysFromEnv } from "../adapters/api-gateway-key.ts";
 import { DynamoDbRequestStore } from "../adapters/dynamodb-request-store.ts";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher.ts";
@@ -46,6 +47,7 @@ export function awsFrontDeps(
 ): FrontDeps {
   const traced = <Client>(client: Client): Client => (tracer ? tracer.captureAWSv3Client(client) : client);
   return {
+    machines: STATE_MACHINES,
     tools: new ToolRegistry(TOOL_DEFINITIONS),
     store: new DynamoDbRequestStore(traced(new DynamoDBClient({})), requiredEnv(env, "REQUEST_TABLE_NAME")),
     // Loaded on first use: a status poll, the commonest request, needs neither.

@@ -9,6 +9,7 @@ import { ToolRegistry } from "../../functions/core/tool.ts";
 import { createReconciler, type ExecutionStatusChange } from "../../functions/handlers/reconciler.ts";
 import { golfCatalog } from "../../functions/tools/golf-catalog.ts";
 import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
+import { STATE_MACHINES } from "../../statemachines/definitions.ts";
 import { MemoryStore } from "../core/memory-store.ts";
 
 function setup(
@@ -20,6 +21,7 @@ function setup(
   const events: ToolCallEvent[] = [];
   const front = createFront(
     {
+      machines: STATE_MACHINES,
       tools: new ToolRegistry(TOOL_DEFINITIONS),
       store,
       starter: {
