@@ -7,6 +7,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   Period,
+  type RequestValidator,
   ResponseType,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
@@ -21,7 +22,8 @@ import type { StageConfig } from "./config.ts";
 
 /**
  * The MCP endpoint: a REST API whose every route reaches the front (API keys required, a usage plan per key), with
- * access logs; POST /mcp, GET /mcp/status/{id}, POST /mcp/status/{id}/cancel.
+ * access logs; POST /mcp, GET /mcp/status/{id}, POST /mcp/status/{id}/cancel, GET /mcp/status/{id}/history, and the
+ * console under /console.
  */
 export function mcpApi(
   scope: Construct,
@@ -62,10 +64,12 @@ export function mcpApi(
   status.addMethod("GET", integration, withId);
   const cancel = status.addResource("cancel");
   cancel.addMethod("POST", integration, withId);
+  status.addResource("history").addMethod("GET", integration, withId);
   // A browser's CORS preflight carries no key: the front answers it for the stage's allowed origins only.
   for (const resource of [mcp, status, cancel]) {
     resource.addMethod("OPTIONS", integration, { apiKeyRequired: false });
   }
+  consoleRoutes(api, integration, requestValidator);
 
   // A missing or wrong key reads as one in every MCP client (functions/core/key-refusal.ts), as from the front.
   api.addGatewayResponse("InvalidApiKey", {
@@ -91,4 +95,32 @@ export function mcpApi(
     new CfnOutput(scope, `${id}Id`, { value: golferKey.keyId, description: `Golfer ${golfer}'s API key id` });
   }
   return { api, key, golferKeys };
+}
+
+/**
+ * The web console (functions/core/console/): its page and data need no API key at the edge, as a browser cannot
+ * send one on a page load; the front requires its session cookie instead. Signing in is the one route that takes
+ * the key, which API Gateway checks (and passes on as the key id) as on every MCP route.
+ */
+function consoleRoutes(api: RestApi, integration: LambdaIntegration, requestValidator: RequestValidator) {
+  const open = { apiKeyRequired: false };
+  const withParameter = (name: string) => ({
+    ...open,
+    requestValidator,
+    requestParameters: { [`method.request.path.${name}`]: true },
+  });
+  const root = api.root.addResource("console");
+  root.addMethod("GET", integration, open);
+  root.addResource("{asset}").addMethod("GET", integration, withParameter("asset"));
+  const data = root.addResource("api");
+  const session = data.addResource("session");
+  session.addMethod("POST", integration, { apiKeyRequired: true });
+  session.addMethod("GET", integration, open);
+  session.addMethod("DELETE", integration, open);
+  const requests = data.addResource("requests");
+  requests.addMethod("GET", integration, open);
+  const request = requests.addResource("{id}");
+  request.addMethod("GET", integration, withParameter("id"));
+  request.addResource("cancel").addMethod("POST", integration, withParameter("id"));
+  data.addResource("machines").addResource("{name}").addMethod("GET", integration, withParameter("name"));
 }

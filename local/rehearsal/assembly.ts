@@ -67,8 +67,8 @@ export interface Assembly {
     apiKeyId: string;
     /** Every API key's id (the first is apiKeyId): each golfer of the stage has one. */
     apiKeyIds: string[];
-    /** The HTTP methods that need no key (the CORS preflight). */
-    keylessMethods: string[];
+    /** The REST API's methods: each path (with `{id}` parameters), verb, and whether it needs a key. */
+    methods: ApiMethod[];
     frontArn: string;
     /** What API Gateway answers a missing or wrong key: the stack's INVALID_API_KEY response, or its default. */
     invalidApiKey: { status: number; body: string };
@@ -269,9 +269,7 @@ export function readAssembly(outdir: string, stackName: string): Assembly {
       stageName: String((stage.Properties as { StageName: string }).StageName),
       apiKeyId: keyId,
       apiKeyIds: of("AWS::ApiGateway::ApiKey").map(([id]) => id),
-      keylessMethods: methods
-        .filter(([, method]) => method.Properties?.ApiKeyRequired === false)
-        .map(([, method]) => String(method.Properties?.HttpMethod)),
+      methods: apiMethods(resources, methods),
       frontArn: front.arn,
       invalidApiKey: gatewayResponse(of("AWS::ApiGateway::GatewayResponse"), "INVALID_API_KEY") ?? {
         status: 403,
@@ -279,6 +277,64 @@ export function readAssembly(outdir: string, stackName: string): Assembly {
       },
     },
   };
+}
+
+export interface ApiMethod {
+  /** The resource's path below the stage, `{name}` for a path parameter: `/mcp/status/{id}`. */
+  path: string;
+  /** GET, POST, ... or ANY. */
+  httpMethod: string;
+  apiKeyRequired: boolean;
+}
+
+/** The template's API methods with their resources' full paths (each resource names its parent and its part). */
+export function apiMethods(
+  resources: Record<string, Resource>,
+  methods: [string, { Properties?: Record<string, unknown> }][],
+): ApiMethod[] {
+  const pathOf = (reference: unknown): string => {
+    const ref = (reference as { Ref?: string }).Ref;
+    // The root resource is the API's RootResourceId attribute.
+    if (!ref) return "";
+    const resource = resources[ref]?.Properties as { ParentId: unknown; PathPart: string } | undefined;
+    if (!resource) throw new Error(`An API method's resource ${ref} is not in the template`);
+    return `${pathOf(resource.ParentId)}/${resource.PathPart}`;
+  };
+  return methods.map(([, method]) => ({
+    path: pathOf(method.Properties?.ResourceId) || "/",
+    httpMethod: String(method.Properties?.HttpMethod),
+    apiKeyRequired: method.Properties?.ApiKeyRequired === true,
+  }));
+}
+
+/** The method of `methods` a request reaches, as API Gateway picks it: its path and verb, else its ANY. */
+export function matchMethod(
+  methods: readonly ApiMethod[],
+  path: string,
+  verb: string,
+): ApiMethod | undefined {
+  const fits = methods.filter((method) => {
+    const pattern = method.path
+      .split("/")
+      .map((part) =>
+        /^\{\w+\+\}$/.test(part)
+          ? ".+"
+          : /^\{\w+\}$/.test(part)
+            ? "[^/]+"
+            : part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"),
+      )
+      .join("/");
+    return new RegExp(`^${pattern}/?$`).test(path);
+  });
+  // A static path part wins over a parameter, as in API Gateway: /console/api is not /console/{asset}.
+  const statics = (method: ApiMethod) =>
+    method.path.split("/").filter((part) => !part.startsWith("{")).length;
+  const best = Math.max(...fits.map(statics));
+  const chosen = fits.filter((method) => statics(method) === best);
+  return (
+    chosen.find((method) => method.httpMethod === verb) ??
+    chosen.find((method) => method.httpMethod === "ANY")
+  );
 }
 
 /** A gateway response of the template (its status and JSON template), as API Gateway would answer with it. */

@@ -29,7 +29,7 @@ import { startOpenMeteoSimulator } from "../simulators/open-meteo.ts";
 import type { Simulator } from "../simulators/sim-server.ts";
 import { LocalWorkflow } from "../workflow.ts";
 import { proxyEvent, readAll } from "./api-gateway.ts";
-import { ACCOUNT, type Assembly, REGION, readAssembly } from "./assembly.ts";
+import { ACCOUNT, type Assembly, matchMethod, REGION, readAssembly } from "./assembly.ts";
 import type { AwsLatencyModel } from "./aws-model.ts";
 import { startStandIns } from "./aws-stand-ins.ts";
 import { LambdaFailure, LambdaHost } from "./lambda-host.ts";
@@ -336,11 +336,15 @@ export async function startRehearsal(
         response.writeHead(status, { "content-type": "application/json", ...headers });
         response.end(typeof payload === "string" ? payload : JSON.stringify(payload));
       };
-      if (!url.pathname.startsWith(`${stagePrefix}/mcp`))
-        return reply(403, { message: "Missing Authentication Token" });
-      const keyId = keyIds.get(String(request.headers["x-api-key"] ?? ""));
-      const keyless = assembly.api.keylessMethods.includes(request.method ?? "");
-      if (!keyId && !keyless)
+      // Only the template's resources and methods exist; a key is checked, and its id passed on, where required.
+      const method = url.pathname.startsWith(`${stagePrefix}/`)
+        ? matchMethod(assembly.api.methods, url.pathname.slice(stagePrefix.length), request.method ?? "GET")
+        : undefined;
+      if (!method) return reply(403, { message: "Missing Authentication Token" });
+      const keyId = method.apiKeyRequired
+        ? keyIds.get(String(request.headers["x-api-key"] ?? ""))
+        : undefined;
+      if (method.apiKeyRequired && !keyId)
         return reply(assembly.api.invalidApiKey.status, assembly.api.invalidApiKey.body);
       try {
         const result = (await front.invoke(proxyEvent(request, url, body, keyId ?? ""))) as {

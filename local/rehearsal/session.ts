@@ -256,6 +256,43 @@ export async function runSession(rehearsal: Rehearsal) {
       },
     );
     await step(
+      "the console through API Gateway: the key signs in (its one keyed route), then the page, the list and the booking's path with the session cookie alone",
+      async () => {
+        const base = rehearsal.endpoint.replace(/\/mcp$/, "/console");
+        const signIn = await fetch(`${base}/api/session`, {
+          method: "POST",
+          headers: { "x-api-key": rehearsal.apiKey },
+        });
+        const setCookie = signIn.headers.get("set-cookie") ?? "";
+        const cookie = setCookie.split(";")[0] ?? "";
+        const get = async (path: string) => {
+          const response = await fetch(`${base}${path}`, { headers: { cookie } });
+          return { status: response.status, text: await response.text() };
+        };
+        const id = String(booked._meta?.[REQUEST_ID_META_KEY]);
+        return {
+          setCookie,
+          keyless: (await fetch(`${base}/api/requests`)).status,
+          page: await get("/"),
+          list: await get("/api/requests"),
+          detail: await get(`/api/requests/${id}`),
+          id,
+        };
+      },
+      ({ setCookie, keyless, page, list, detail, id }) => {
+        if (!/Path=\/\w+\/console; .*HttpOnly; SameSite=Strict; Secure/.test(setCookie))
+          return `cookie ${setCookie.replace(/=[^;]+/, "=…")}`;
+        if (keyless !== 401) return `list without a session: ${keyless}`;
+        if (page.status !== 200 || !page.text.includes("app.js")) return `page ${page.status}`;
+        if (list.status !== 200 || !list.text.includes(id))
+          return `list ${list.status} ${list.text.slice(0, 200)}`;
+        const entered = (JSON.parse(detail.text).history?.events ?? []).map(
+          (e: { type: string; details?: { name?: string } }) => e.details?.name,
+        );
+        return entered.includes("Book tee time") ? undefined : `detail ${detail.text.slice(0, 300)}`;
+      },
+    );
+    await step(
       "resources: rez://courses from the front's own copy of the courses (COURSES_JSON)",
       () => modern(rehearsal, "resources/read", { uri: "rez://courses" }, {}),
       (read) => {

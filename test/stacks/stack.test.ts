@@ -6,6 +6,7 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coursesFromEnv } from "../../functions/handlers/environment.ts";
 import { functionPlaceholder, pascalCase, TOOL_FUNCTIONS } from "../../functions/tools/manifest.ts";
+import { apiMethods } from "../../local/rehearsal/assembly.ts";
 import { SCHEDULED_BOOKING_ASL, TOOL_CALL_ASL } from "../../stacks/rez-agent-mcp-stack.ts";
 import { environmentOf, frontInit } from "../bench/deployed.ts";
 import {
@@ -36,18 +37,32 @@ const logicalId = (type: string, pathPart: string) => logicalIdOf(json, type, pa
 const statementsOf = (roleLogicalIdPrefix: string) => statementsOfRole(json, roleLogicalIdPrefix);
 
 describe("the API", () => {
-  it("requires an API key on every method but the CORS preflight, and sends them all to the front", () => {
+  it("requires an API key on every MCP method but the CORS preflight, and on the console's sign-in alone, and sends them all to the front", () => {
     const methods = resources("AWS::ApiGateway::Method");
-    expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual([
-      "ANY",
-      "GET",
-      "OPTIONS",
-      "OPTIONS",
-      "OPTIONS",
-      "POST",
-    ]);
+    const routes = apiMethods(json.Resources, methods).map(
+      (m) => `${m.httpMethod} ${m.path}${m.apiKeyRequired ? " (key)" : ""}`,
+    );
+    expect(routes.sort()).toEqual(
+      [
+        "ANY /mcp (key)",
+        "OPTIONS /mcp",
+        "GET /mcp/status/{id} (key)",
+        "OPTIONS /mcp/status/{id}",
+        "POST /mcp/status/{id}/cancel (key)",
+        "OPTIONS /mcp/status/{id}/cancel",
+        "GET /mcp/status/{id}/history (key)",
+        "GET /console",
+        "GET /console/{asset}",
+        "POST /console/api/session (key)",
+        "GET /console/api/session",
+        "DELETE /console/api/session",
+        "GET /console/api/requests",
+        "GET /console/api/requests/{id}",
+        "POST /console/api/requests/{id}/cancel",
+        "GET /console/api/machines/{name}",
+      ].sort(),
+    );
     for (const [, method] of methods) {
-      expect(method.Properties.ApiKeyRequired).toBe(method.Properties.HttpMethod !== "OPTIONS");
       expect(JSON.stringify(method.Properties.Integration)).toContain(
         logicalId("AWS::Lambda::Function", "FrontFunction"),
       );
