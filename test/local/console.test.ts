@@ -145,12 +145,17 @@ describe("the console's list", () => {
   it("shows only the signed-in key's requests, newest first, with why a failure failed", async () => {
     const mine = await call("get_weather", { location: "Sample Links" });
     const theirs = await call("get_weather", { location: "Sample Links" }, OTHER_KEY);
+    const date = inDays(22);
+    site().release(date, 3_600_000);
+    const theirScheduled = await call("golf_book_when_open", { date, players: 1 }, OTHER_KEY);
     const failed = await call("golf_get_reservations", { course: "no-such-course" });
     const session = await signIn();
     const body = await (await session.get("/api/requests")).json();
     const ids = body.requests.map((row: { id: string }) => row.id);
     expect(ids).toContain(mine);
     expect(ids).not.toContain(theirs);
+    expect(ids).not.toContain(theirScheduled);
+    expect(body.waiting.map((row: { id: string }) => row.id)).not.toContain(theirScheduled);
     expect(ids.indexOf(failed)).toBeLessThan(ids.indexOf(mine));
     const failure = body.requests.find((row: { id: string }) => row.id === failed);
     expect(failure.status).toBe("failed");
