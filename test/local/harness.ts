@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../../local/runtime.ts";
+import { DEMO_GOLFER } from "../../local/simulators/cps-golf.ts";
 
 export const KEY = "test-key-alice-0123456789";
 export const OTHER_KEY = "test-key-bob-9876543210";
@@ -126,3 +127,17 @@ export function getStatus(runtime: Runtime, id: string, query = "", key = KEY) {
 
 /** A stack trace line, as Node prints them. */
 export const STACK_TRACE = /\bat .+:\d+:\d+\)?/;
+
+/**
+ * The secrets a harness's runtime holds (the test keys, the simulated golfer's password, the confirmation key),
+ * each with the encodings a leak could take, none of which `text` may contain.
+ */
+export async function leakedSecrets(harness: Harness, text: string): Promise<string[]> {
+  const confirmation = (await readFile(join(harness.dataDir, "confirmation.key"), "utf8")).trim();
+  const secrets = [KEY, OTHER_KEY, UNBOUND_KEY, DEMO_GOLFER.password, confirmation];
+  return secrets.flatMap((secret) =>
+    [secret, encodeURIComponent(secret), Buffer.from(secret).toString("base64")].filter((form) =>
+      text.includes(form),
+    ),
+  );
+}
