@@ -311,7 +311,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Golfers may have topics of their own; one without any hears nothing (notify-on-booking.ts).
     const notifiesBookings = Boolean(ntfyConfig.topic) || namedGolfers.length > 0;
     if (notifiesBookings) {
-      const notify = createNotifyOnBookingHandler(ntfy, idempotencyFor(NOTIFICATION_REPLAY_SECONDS));
+      const notify = createNotifyOnBookingHandler(ntfy, idempotencyFor(NOTIFICATION_REPLAY_SECONDS), store);
       bus.addRule({
         name: "notifyOnBooking",
         pattern: EVENT_RULES.notifyOnBooking,

@@ -66,6 +66,7 @@ export class RecordSignals {
         this.#notifying(id, store.cancelBeforeStart(id, message, at, event)),
       listPendingEvents: (before, limit, options) => store.listPendingEvents(before, limit, options),
       markEventSent: (id) => this.#notifying(id, store.markEventSent(id)),
+      notePush: (id, receipt) => this.#notifying(id, store.notePush(id, receipt)),
       annotate: (id, note, at) => this.#notifying(id, store.annotate(id, note, at)),
       noteInput: (id, input, message, at) => this.#notifying(id, store.noteInput(id, input, message, at)),
       resumeWithInput: (id, args, message, at) =>

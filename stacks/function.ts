@@ -18,6 +18,8 @@ export const TABLE_ACCESS = {
   settle: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
   /** Settling the calls found through the sparse `working` index (the sweeper). */
   sweep: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+  /** Noting what became of a call's push on its record (the booking notifier). */
+  pushReceipt: ["dynamodb:UpdateItem"],
   /** The golf sites' shared pace (an item per site, moved by conditional updates). */
   sitePace: ["dynamodb:UpdateItem"],
   /** Powertools idempotency's persistence layer. */

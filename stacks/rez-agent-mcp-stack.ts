@@ -301,7 +301,9 @@ export class RezAgentMcpStack extends Stack {
     // The booking notification: choreography on the bus, the workflow knows nothing of it. Deployed only when the
     // stage names an ntfy topic or golfers (who may have topics of their own): else there is nobody to notify.
     if (config.ntfy.topic || config.golfers.length > 0)
-      golfers.grant(this.#notifyOnBooking(fn, bus, ntfySecret, idempotency, ntfyEnvironment, deadLetters));
+      golfers.grant(
+        this.#notifyOnBooking(fn, bus, ntfySecret, { idempotency, requests }, ntfyEnvironment, deadLetters),
+      );
     // API
     const { api, key, golferKeys } = mcpApi(this, config, front.function, {
       retention: logRetention,
@@ -339,7 +341,7 @@ export class RezAgentMcpStack extends Stack {
     fn: (name: string, entry: string, description: string, seconds: number) => RezFunction,
     bus: EventBus,
     ntfySecret: Secret,
-    idempotency: Table,
+    tables: { idempotency: Table; requests: Table },
     ntfyEnvironment: Record<string, string>,
     deadLetters: Queue,
   ): RezFunction {
@@ -350,7 +352,8 @@ export class RezAgentMcpStack extends Stack {
       30,
     )
       .useSecret("NTFY_SECRET_ARN", ntfySecret)
-      .useTable("IDEMPOTENCY_TABLE_NAME", idempotency, TABLE_ACCESS.idempotency)
+      .useTable("IDEMPOTENCY_TABLE_NAME", tables.idempotency, TABLE_ACCESS.idempotency)
+      .useTable("REQUEST_TABLE_NAME", tables.requests, TABLE_ACCESS.pushReceipt)
       .setEnvironment(ntfyEnvironment);
     notify.function.configureAsyncInvoke({ onFailure: new SqsDestination(deadLetters), retryAttempts: 2 });
     const booking = EVENT_RULES.notifyOnBooking;

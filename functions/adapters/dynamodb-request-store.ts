@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { JsonObject } from "../core/json.ts";
 import { type ListOptions, type RecordPage, type RequestStore, StoreUnavailable } from "../core/ports.ts";
-import type { EventFields, PendingInput, RequestRecord, Settlement } from "../core/record.ts";
+import type { EventFields, PendingInput, PushReceipt, RequestRecord, Settlement } from "../core/record.ts";
 import { decodeCursor, encodeCursor, errorDetail, fromItem, toItem } from "./request-items.ts";
 import { REQUEST_TABLE } from "./tables.ts";
 
@@ -230,6 +230,23 @@ export class DynamoDbRequestStore implements RequestStore {
       set += ", #cancelRequestedAt = :cancelRequestedAt";
     }
     return this.#updateIfWorking(id, `SET ${set}`, names, values);
+  }
+
+  async notePush(id: string, receipt: PushReceipt): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { id },
+          UpdateExpression: "SET #push = :push",
+          ConditionExpression: "attribute_exists(#id)",
+          ExpressionAttributeNames: { "#push": "push", "#id": "id" },
+          ExpressionAttributeValues: { ":push": JSON.stringify(receipt) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /** An update that applies only while the record is working (a terminal status never changes). */

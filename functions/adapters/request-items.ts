@@ -1,6 +1,6 @@
 import type { JsonObject } from "../core/json.ts";
 import { InvalidCursor } from "../core/ports.ts";
-import type { PendingInput, RequestError, RequestRecord } from "../core/record.ts";
+import type { PendingInput, PushReceipt, RequestError, RequestRecord } from "../core/record.ts";
 import type { AnyToolResult } from "../core/tool.ts";
 
 /**
@@ -85,6 +85,7 @@ export function fromItem(item: Record<string, unknown>): RequestRecord {
   }
   if (typeof item.result === "string") record.result = parseJson(item.result, undefined) as AnyToolResult;
   if (typeof item.input === "string") record.input = parseJson(item.input, undefined) as PendingInput;
+  if (typeof item.push === "string") record.push = parseJson(item.push, undefined) as PushReceipt;
   if (typeof item.errorType === "string")
     record.error = toRequestError(item.errorType, parseJson(item.error, {}));
   return record;

@@ -1,6 +1,6 @@
 import type { ToolCallEvent } from "./events.ts";
 import type { JsonObject } from "./json.ts";
-import type { EventFields, PendingInput, RequestRecord, Settlement } from "./record.ts";
+import type { EventFields, PendingInput, PushReceipt, RequestRecord, Settlement } from "./record.ts";
 
 /** The request table. Only `settle` changes a status, and only out of `working`. */
 export interface RequestStore {
@@ -43,6 +43,8 @@ export interface RequestStore {
    * entries atomically, so after a crash only the table is sure).
    */
   listWorking(before: string, limit?: number, options?: ListOptions): Promise<RequestRecord[]>;
+  /** Notes the push a settled call's outcome sent; a record already gone (expired) is left gone. */
+  notePush(id: string, receipt: PushReceipt): Promise<void>;
   /** One owner's records, newest first, a page at a time; the cursor is opaque and comes from the previous page. */
   listByOwner(owner: string, page: { limit: number; cursor?: string }): Promise<RecordPage>;
 }

@@ -58,9 +58,21 @@ export interface RequestRecord {
    * every request has its response and the tool's gather step goes ahead.
    */
   input?: PendingInput;
+  /** The push the call's outcome sent the golfer, as the booking-notification subscriber recorded it. */
+  push?: PushReceipt;
   /** The event's one-line summary and duration, stored with the settlement they describe. */
   eventSummary?: string;
   eventDurationMs?: number | null;
+}
+
+/**
+ * What became of the push for a call's outcome: `sent` (ntfy took it), `unconfirmed` (ntfy may have delivered it;
+ * it is not sent again), `no-topic` (the golfer has no phone to tell).
+ */
+export interface PushReceipt {
+  at: string;
+  outcome: "sent" | "unconfirmed" | "no-topic";
+  title: string;
 }
 
 /** A task's questions to its client, the answers so far, and what its gather step keeps between rounds. */

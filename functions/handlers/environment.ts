@@ -1,6 +1,7 @@
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DynamoDbRequestStore } from "../adapters/dynamodb-request-store.ts";
 import type { IdempotencyStore } from "../adapters/idempotency.ts";
 import { SecretsManagerSecrets } from "../adapters/secrets-manager.ts";
 import type { Secrets } from "../core/ports.ts";
@@ -80,6 +81,17 @@ export function idempotencyStoreFromEnv(
     tableName: requiredEnv(env, "IDEMPOTENCY_TABLE_NAME"),
     expiresAfterSeconds,
   };
+}
+
+/** The request table of a deployed function (REQUEST_TABLE_NAME), its client traced. */
+export function requestStoreFromEnv(
+  env: NodeJS.ProcessEnv,
+  tracer: Pick<Tracer, "captureAWSv3Client">,
+): DynamoDbRequestStore {
+  return new DynamoDbRequestStore(
+    tracer.captureAWSv3Client(new DynamoDBClient({})),
+    requiredEnv(env, "REQUEST_TABLE_NAME"),
+  );
 }
 
 /** The HTTP client of a deployed tool function. */

@@ -2,8 +2,9 @@ import { type IdempotencyStore, idempotent } from "../adapters/idempotency.ts";
 import { NotConfigured, OutcomeUnknown } from "../core/errors.ts";
 import type { ToolCallEventDetail } from "../core/events.ts";
 import { golferOfCall } from "../core/golfers.ts";
+import type { RequestStore } from "../core/ports.ts";
 import { type NtfyDeps, type Published, publishToNtfy } from "../tools/ntfy.ts";
-import { idempotencyStoreFromEnv, ntfyDepsFromEnv } from "./environment.ts";
+import { idempotencyStoreFromEnv, ntfyDepsFromEnv, requestStoreFromEnv } from "./environment.ts";
 import { observability } from "./observability.ts";
 import { lazyHandler } from "./tool-handler.ts";
 
@@ -53,9 +54,14 @@ export function pushOf(detail: ToolCallEventDetail): {
 /**
  * The notification function behind the notifyOnBooking rule: tells the owner's phone how a booking, a scheduled
  * booking or a watch ended. EventBridge delivers at least once, so it is idempotent on the request id: one call,
- * one notification.
+ * one notification. What became of the push is noted on the call's record (the console shows it): after the
+ * idempotent send, so a failed note is retried with the event and replays the send's outcome, never a second push.
  */
-export function createNotifyOnBookingHandler(deps: NtfyDeps, store: IdempotencyStore) {
+export function createNotifyOnBookingHandler(
+  deps: NtfyDeps,
+  store: IdempotencyStore,
+  receipts: Pick<RequestStore, "notePush">,
+) {
   const notify = async (
     event: BookingEvent,
   ): Promise<Published | { unconfirmed: string } | { nobody: string }> => {
@@ -71,7 +77,16 @@ export function createNotifyOnBookingHandler(deps: NtfyDeps, store: IdempotencyS
       throw error;
     }
   };
-  return idempotent("notify-on-booking", notify, store, { keyPath: "detail.requestId" });
+  const notifyOnce = idempotent("notify-on-booking", notify, store, { keyPath: "detail.requestId" });
+  return async (event: BookingEvent, context?: { getRemainingTimeInMillis(): number }) => {
+    const sent = await notifyOnce(event, context);
+    await receipts.notePush(event.detail.requestId, {
+      at: "time" in sent ? sent.time : new Date().toISOString(),
+      outcome: "unconfirmed" in sent ? "unconfirmed" : "nobody" in sent ? "no-topic" : "sent",
+      title: pushOf(event.detail).title,
+    });
+    return sent;
+  };
 }
 
 /** The Lambda entry point (an EventBridge rule target). */
@@ -80,5 +95,6 @@ export const handler = lazyHandler(() => {
   return createNotifyOnBookingHandler(
     ntfyDepsFromEnv(process.env),
     idempotencyStoreFromEnv(process.env, NOTIFICATION_REPLAY_SECONDS, tracer),
+    requestStoreFromEnv(process.env, tracer),
   );
 });

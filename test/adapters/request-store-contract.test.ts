@@ -99,6 +99,18 @@ describe.each(STORES)("%s", (_name, open) => {
     expect((await store.listWorking(at(59))).map((r) => r.id)).not.toContain(record.id);
   });
 
+  it("notes a settled call's push, and creates nothing for a record that is gone", async () => {
+    const record = working("pusher", 5);
+    await store.create(record);
+    await store.settle(record.id, DONE, at(6), EVENT);
+    const receipt = { at: at(7), outcome: "sent" as const, title: "Tee time booked" };
+    await store.notePush(record.id, receipt);
+    expect(await store.get(record.id)).toMatchObject({ status: "completed", push: receipt });
+    const gone = randomUUID();
+    await store.notePush(gone, receipt);
+    expect(await store.get(gone)).toBeUndefined();
+  });
+
   it("lists events in the outbox settled before the instant asked, until each is marked sent", async () => {
     const record = working("outbox", 5);
     await store.create(record);

@@ -1,6 +1,12 @@
 import type { JsonObject } from "../../functions/core/json.ts";
 import { InvalidCursor, type RecordPage, type RequestStore } from "../../functions/core/ports.ts";
-import type { EventFields, PendingInput, RequestRecord, Settlement } from "../../functions/core/record.ts";
+import type {
+  EventFields,
+  PendingInput,
+  PushReceipt,
+  RequestRecord,
+  Settlement,
+} from "../../functions/core/record.ts";
 import { isTerminal } from "../../functions/core/status.ts";
 
 /** The request store's contract, in memory. */
@@ -60,6 +66,10 @@ export class MemoryStore implements RequestStore {
       .filter((r) => r.outbox === "pending" && String(r.settledAt) < before)
       .slice(0, limit)
       .map((r) => structuredClone(r));
+  }
+  async notePush(id: string, receipt: PushReceipt) {
+    const record = this.records.get(id);
+    if (record) record.push = structuredClone(receipt);
   }
   async markEventSent(id: string) {
     const record = this.records.get(id);

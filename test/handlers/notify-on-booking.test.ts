@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IDEMPOTENCY_TABLE } from "../../functions/adapters/tables.ts";
+import type { PushReceipt } from "../../functions/core/record.ts";
 import { DocumentSecrets } from "../../functions/core/secrets.ts";
 import { createNotifyOnBookingHandler } from "../../functions/handlers/notify-on-booking.ts";
 import { UpstreamClient } from "../../functions/tools/upstream.ts";
@@ -17,6 +18,8 @@ let dir: string;
 let dynamo: LocalDynamo;
 let ntfy: NtfySimulator;
 let notify: ReturnType<typeof createNotifyOnBookingHandler>;
+/** What the notifier noted on each call's record. */
+const receipts: (PushReceipt & { id: string })[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "rez-notify-"));
   dynamo = await startLocalDynamo(join(dir, "db"));
@@ -29,6 +32,7 @@ beforeAll(async () => {
       http: new UpstreamClient({ fetch, userAgent: "test", timeoutMs: 2_000, cacheTtlMs: 0 }),
     },
     { client: dynamo.client, tableName: TABLE, expiresAfterSeconds: 3600, inProgressMs: 30_000 },
+    { notePush: async (id, receipt) => void receipts.push({ id, ...receipt }) },
   );
 });
 afterAll(async () => {
@@ -60,5 +64,35 @@ describe("the booking notifier", () => {
     // Another call is another push.
     await notify({ id: randomUUID(), detail: completed(randomUUID()) } as never, context);
     expect(ntfy.received.slice(before)).toHaveLength(2);
+  });
+
+  it("notes the push on the call's record, and again (the same) when a note is retried, never pushing twice", async () => {
+    const requestId = randomUUID();
+    const before = ntfy.received.length;
+    let failNote = true;
+    const flaky = createNotifyOnBookingHandler(
+      {
+        config: { baseUrl: ntfy.url, topic: "notify-test-topic" },
+        secrets: new DocumentSecrets({}),
+        http: new UpstreamClient({ fetch, userAgent: "test", timeoutMs: 2_000, cacheTtlMs: 0 }),
+      },
+      { client: dynamo.client, tableName: TABLE, expiresAfterSeconds: 3600, inProgressMs: 30_000 },
+      {
+        notePush: async (id, receipt) => {
+          if (failNote) throw new Error("the request table is unavailable");
+          receipts.push({ id, ...receipt });
+        },
+      },
+    );
+    // The note fails: the event is retried (EventBridge), the send replays its outcome, the note lands.
+    await expect(
+      flaky({ id: randomUUID(), detail: completed(requestId) } as never, context),
+    ).rejects.toThrow();
+    failNote = false;
+    await flaky({ id: randomUUID(), detail: completed(requestId) } as never, context);
+    expect(ntfy.received.slice(before)).toHaveLength(1);
+    expect(receipts.filter((r) => r.id === requestId)).toEqual([
+      { id: requestId, at: expect.any(String), outcome: "sent", title: "Tee time booked" },
+    ]);
   });
 });

@@ -228,6 +228,13 @@ describe("least privilege", () => {
     expect(byAction["states:StopExecution"]).toContain(":execution:");
   });
 
+  it("lets the booking notifier note a push on the request table and nothing more there", () => {
+    const statements = statementsOf("NotifyOnBookingRole");
+    const onRequests = statements.filter((s) => JSON.stringify(s.Resource).includes("Requests"));
+    expect(onRequests.flatMap((s) => actionsOf(s))).toEqual(["dynamodb:UpdateItem"]);
+    expect(JSON.stringify(onRequests.map((s) => s.Resource))).not.toContain("/index/");
+  });
+
   it("lets the state machine invoke exactly the tool functions, update the request table and put events on the bus", () => {
     const statements = statementsOf("ToolCallRole");
     const invoke = statements.find((s) => actionsOf(s).includes("lambda:InvokeFunction"));

@@ -104,6 +104,7 @@ export function detailOf(record: RequestRecord, definition: ToolDefinition | und
     toolStartedAt: record.toolStartedAt ?? null,
     cancelRequestedAt: record.cancelRequestedAt ?? null,
     notifies: definition?.notifies === true,
+    push: record.push ?? null,
     event: event
       ? {
           // The outbox says whether it went out: pending until the bus took it.

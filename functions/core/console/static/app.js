@@ -399,13 +399,19 @@ function renderEvent(body) {
     : "Stored in the outbox, not yet published";
   box.append(el("p", { text: `${body.event.detailType}: ${state}. Event id ${body.event.detail.eventId}.` }));
   box.append(el("pre", { text: JSON.stringify(body.event.detail, null, 2) }));
-  if (body.push) box.append(el("p", { text: `Push: ${body.push}` }));
-  else if (body.notifies)
+  const push = body.push;
+  if (push) {
+    const how = {
+      sent: `sent to the golfer's phone ${when(push.at)}`,
+      unconfirmed: `ntfy did not confirm it (${when(push.at)}); it may have arrived, and is not sent again`,
+      "no-topic": "not sent: the golfer has no ntfy topic",
+    }[push.outcome];
+    box.append(el("p", { id: "push", text: `Push "${push.title}": ${how}.` }));
+  } else if (body.notifies) {
     box.append(
-      el("p", {
-        text: "This tool's outcomes are pushed to the golfer's phone by the booking-notification subscriber.",
-      }),
+      el("p", { id: "push", text: "Push: none noted yet (the booking notifier sends one per outcome)." }),
     );
+  }
 }
 
 async function cancelRequest() {
