@@ -126,6 +126,7 @@ describe.skipIf(!executablePath && !UNDER_CI)("the console in a browser", () => 
     expect(await page.locator("svg path.edge.taken").count()).toBeGreaterThan(2);
     expect(await page.locator("#graph-note").textContent()).toContain("Book tee time");
     expect(await page.locator("#event").textContent()).toContain(`${id}:completed`);
+    await expect.poll(() => page.locator("#push").textContent()).toMatch(/^Push "Tee time booked": sent to/);
   });
 
   it("shows a failed weather call's failing state and its error", async () => {

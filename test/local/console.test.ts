@@ -245,6 +245,27 @@ describe("a request's page", () => {
   });
 });
 
+describe("a booking's page", () => {
+  it("shows the push its outcome sent, as the booking notifier noted it", async () => {
+    const id = await call("golf_book_tee_time", {
+      teeSheetId: site().teeSheetId(inDays(5), "10:00"),
+      players: 1,
+    });
+    const session = await signIn();
+    const detail = await vi.waitFor(
+      async () => {
+        const body = await (await session.get(`/api/requests/${id}`)).json();
+        expect(body.push).not.toBeNull();
+        return body;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(detail.notifies).toBe(true);
+    expect(detail.push).toMatchObject({ outcome: "sent", title: "Tee time booked" });
+    expect(detail.event).toMatchObject({ published: true, detailType: "Tool Call Completed" });
+  });
+});
+
 describe("cancelling from the console", () => {
   it("needs the session's CSRF token and the page's own origin; with both it cancels a scheduled booking cleanly", async () => {
     const date = inDays(21);

@@ -6,6 +6,8 @@ const $ = (id) => document.getElementById(id);
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const LIST_POLL_MS = 3000;
 const DETAIL_POLL_MS = 1500;
+/** How many more polls a finished call's page makes for its event and push. */
+const AFTER_END_POLLS = 20;
 
 const state = {
   csrf: "",
@@ -17,6 +19,7 @@ const state = {
   timer: 0,
   view: "",
   detailId: "",
+  afterEnd: 0,
 };
 
 // ---------- talking to the server ----------
@@ -191,7 +194,8 @@ async function refreshList() {
     if (error.message === "signed out") return;
     $("live").textContent = "The server did not answer; trying again.";
   }
-  if (state.view === "list") state.timer = setTimeout(refreshList, LIST_POLL_MS);
+  // A hidden tab stops asking; showing it again refreshes at once (the visibilitychange handler).
+  if (state.view === "list" && !document.hidden) state.timer = setTimeout(refreshList, LIST_POLL_MS);
 }
 
 async function more() {
@@ -284,8 +288,14 @@ async function refreshDetail(id, first) {
   if (state.detailId !== id || state.view !== "detail") return;
   await renderDetail(body, first);
   if (first) $("detail-title").focus?.();
-  if (!TERMINAL.has(body.row.status))
+  // A finished call still has its event to publish and its push to note: followed a little longer for them.
+  const settling = (body.event && !body.event.published) || (body.notifies && !body.push);
+  state.afterEnd = first ? 0 : state.afterEnd + (TERMINAL.has(body.row.status) ? 1 : 0);
+  // A hidden tab stops asking; showing it again refreshes at once (the visibilitychange handler).
+  if (document.hidden) return;
+  if (!TERMINAL.has(body.row.status) || (settling && state.afterEnd < AFTER_END_POLLS)) {
     state.timer = setTimeout(() => refreshDetail(id, false), DETAIL_POLL_MS);
+  }
 }
 
 async function machine(name) {
