@@ -20,6 +20,63 @@ let harness: Harness;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+/**
+ * The contrast ratio (WCAG 2) of the page's text against what is behind it: HTML text against the nearest
+ * background colour, each graph label against its state's box.
+ */
+function contrasts(page: Page): Promise<{ what: string; ratio: number }[]> {
+  return page.evaluate(() => {
+    const rgb = (color: string) => (color.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+    const luminance = (color: string) => {
+      const [r = 0, g = 0, b = 0] = rgb(color).map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const ratio = (fg: string, bg: string) => {
+      const [a, b] = [luminance(fg), luminance(bg)];
+      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    };
+    const background = (node: Element | null): string => {
+      for (let at = node; at; at = at.parentElement) {
+        const color = getComputedStyle(at).backgroundColor;
+        if (!/rgba\(.*, 0\)$|transparent/.test(color)) return color;
+      }
+      return "rgb(255, 255, 255)";
+    };
+    const selectors = [
+      ".badge",
+      "td",
+      "th",
+      "a",
+      ".live",
+      "label",
+      ".brand span",
+      ".note",
+      "dt",
+      "dd",
+      "h1",
+      "p",
+    ];
+    const text = selectors.flatMap((selector) =>
+      [...document.querySelectorAll(selector)]
+        .filter((node) => (node as HTMLElement).offsetParent !== null)
+        .slice(0, 20)
+        .map((node) => ({ what: selector, ratio: ratio(getComputedStyle(node).color, background(node)) })),
+    );
+    const states = [...document.querySelectorAll("svg g.state")].map((group) => {
+      const label = group.querySelector("text") as Element;
+      const box = group.querySelector("rect") as Element;
+      return {
+        what: `state ${group.getAttribute("data-state")} (${group.getAttribute("class")})`,
+        ratio: ratio(getComputedStyle(label).fill, getComputedStyle(box).fill),
+      };
+    });
+    return [...text, ...states];
+  });
+}
+
 /** Every response the console gave the browser, headers and body, to look for secrets in. */
 const seen: string[] = [];
 const site = () => harness.runtime.simulators.golf["sample-links"] as GolfSimulator;
@@ -200,36 +257,25 @@ describe.skipIf(!executablePath && !UNDER_CI)("the console in a browser", () => 
     await phone.close();
   });
 
-  it("meets WCAG AA contrast for its text, badges and graph labels", async () => {
-    await page.goto(`${harness.runtime.url}/console/#/`);
-    await page.locator("#requests tbody tr").first().waitFor();
-    const ratios = await page.evaluate(() => {
-      const rgb = (color: string) => (color.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
-      const luminance = (color: string) => {
-        const [r = 0, g = 0, b = 0] = rgb(color).map((v) => {
-          const c = v / 255;
-          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-        });
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-      };
-      const background = (node: Element | null): string => {
-        for (let at = node; at; at = at.parentElement) {
-          const color = getComputedStyle(at).backgroundColor;
-          if (!/rgba\(.*, 0\)$|transparent/.test(color)) return color;
-        }
-        return "rgb(255, 255, 255)";
-      };
-      const selectors = [".badge", "td", "th", "a", ".live", "label", ".brand span"];
-      return selectors.flatMap((selector) =>
-        [...document.querySelectorAll(selector)].slice(0, 20).map((node) => {
-          const [a, b] = [luminance(getComputedStyle(node).color), luminance(background(node))];
-          return { selector, ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };
-        }),
+  it.each(["light", "dark"] as const)(
+    "meets WCAG AA contrast for its text, badges and graph labels (%s)",
+    async (colorScheme) => {
+      await page.emulateMedia({ colorScheme });
+      await page.goto(`${harness.runtime.url}/console/#/`);
+      await page.locator("#requests tbody tr").first().waitFor();
+      const onList = await contrasts(page);
+      await page.locator('#requests tbody tr[data-status="failed"] a').first().click();
+      await page.locator("svg g.state.failed").first().waitFor();
+      const onRequest = await contrasts(page);
+      await page.emulateMedia({ colorScheme: null });
+      expect(onList.length).toBeGreaterThan(10);
+      expect(onRequest.filter((c) => c.what.startsWith("state"))).toHaveLength(
+        await page.locator("svg g.state").count(),
       );
-    });
-    expect(ratios.length).toBeGreaterThan(10);
-    for (const { selector, ratio } of ratios) expect(ratio, selector).toBeGreaterThanOrEqual(4.5);
-  });
+      for (const { what, ratio } of [...onList, ...onRequest])
+        expect(ratio, what).toBeGreaterThanOrEqual(4.5);
+    },
+  );
 
   it("signs out, and the session is gone", async () => {
     await page.goto(`${harness.runtime.url}/console/#/`);

@@ -55,6 +55,9 @@ describe("npm start (local/main.ts)", () => {
     const key = /API key \(shown once[^)]*\): (\S+)/.exec(first.output())?.[1] ?? "";
     expect(key).toMatch(/^rez_[A-Za-z0-9_-]{43}$/);
     expect(first.output()).toContain("curl -s");
+    expect(first.output()).toContain(
+      `Console: ${first.mcpUrl.replace(/\/mcp$/, "/console/")} (sign in with the API key)`,
+    );
     // A Claude Desktop entry that runs the bridge with this Node, pointed at this endpoint with this key.
     const entry = /Claude Desktop: [\s\S]*?\n(\{[\s\S]*?\n\})\n/.exec(first.output())?.[1] ?? "{}";
     expect(JSON.parse(entry).mcpServers["rez-agent-mcp"]).toEqual({
