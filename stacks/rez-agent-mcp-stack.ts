@@ -235,11 +235,14 @@ export class RezAgentMcpStack extends Stack {
         SYNC_BUDGET_SECONDS: String(config.syncBudgetSeconds),
         RETENTION_DAYS: String(config.retentionDays),
         API_BASE_PATH: `/${config.stage}`,
+        // An express call's path is read from its log group (functions/adapters/express-log-history.ts).
+        EXPRESS_LOG_GROUP_NAME: expressLogs.logGroupName,
         ALLOWED_ORIGINS: JSON.stringify(config.allowedOrigins),
       });
     this.stateMachine.grantStartExecution(front.role);
     this.scheduledStateMachine.grantStartExecution(front.role);
     this.expressStateMachine.grantStartSyncExecution(front.role);
+    expressLogs.grant(front.role, "logs:FilterLogEvents");
     this.expressStateMachine.grantStartExecution(front.role);
     front.role.addToPolicy(
       new PolicyStatement({

@@ -18,19 +18,23 @@ const KEPT_FIELDS = ["name", "input", "output", "error", "cause", "resource"] as
 
 /**
  * A call's execution history on AWS: GetExecutionHistory of its Standard execution, in the same shape the local
- * runtime records (functions/core/execution-history.ts). Express executions keep no history in Step Functions (only
- * in their log group), so theirs is named unavailable, with where to look.
+ * runtime records (functions/core/execution-history.ts). Express executions keep no history in Step Functions: theirs
+ * is read from their log group (`express`, express-log-history.ts) where the stack says which it is.
  */
 export class StepFunctionsHistories implements ExecutionHistories {
   readonly #connect: () => Promise<HistoryConnection>;
   #connection: Promise<HistoryConnection> | undefined;
 
-  constructor(connect: () => Promise<HistoryConnection>) {
+  readonly #express: ExecutionHistories | undefined;
+
+  constructor(connect: () => Promise<HistoryConnection>, express?: ExecutionHistories) {
     this.#connect = connect;
+    this.#express = express;
   }
 
-  async historyOf(executionId: string): Promise<ExecutionHistory> {
+  async historyOf(executionId: string, startedAt?: string): Promise<ExecutionHistory> {
     if (executionId.includes(":express:")) {
+      if (this.#express) return this.#express.historyOf(executionId, startedAt);
       return {
         unavailable:
           "Express executions keep no history in Step Functions: find this one in the express state machine's log group.",
@@ -67,11 +71,16 @@ export class StepFunctionsHistories implements ExecutionHistories {
 /** The one `...EventDetails` member of an event, flattened to the kept fields. */
 function detailsOf(event: Record<string, unknown>): { details?: Record<string, string> } {
   const key = Object.keys(event).find((name) => name.endsWith("EventDetails"));
-  const raw = key ? (event[key] as Record<string, unknown>) : undefined;
-  if (!raw) return {};
+  return keptDetails(key ? event[key] : undefined);
+}
+
+/** An event's details as a history shows them: the kept fields, redacted and cut. */
+export function keptDetails(raw: unknown): { details?: Record<string, string> } {
+  if (typeof raw !== "object" || raw === null) return {};
   const details: Record<string, string> = {};
   for (const field of KEPT_FIELDS) {
-    if (typeof raw[field] === "string") details[field] = historyDetail(raw[field] as string);
+    const value = (raw as Record<string, unknown>)[field];
+    if (typeof value === "string") details[field] = historyDetail(value);
   }
   return Object.keys(details).length > 0 ? { details } : {};
 }

@@ -22,7 +22,8 @@ export type ExecutionHistory = { events: HistoryEvent[]; truncated: boolean } | 
 
 /** The port: a call's execution history, wherever it runs. */
 export interface ExecutionHistories {
-  historyOf(executionId: string): Promise<ExecutionHistory>;
+  /** `startedAt` (ISO): when the call was accepted, so a search of logs starts there. */
+  historyOf(executionId: string, startedAt?: string): Promise<ExecutionHistory>;
 }
 
 /** The most characters kept of a state's input or output (Step Functions keeps 256 KiB; a page needs far less). */

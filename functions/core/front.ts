@@ -202,7 +202,7 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     return jsonResponse(200, {
       id,
       execution: record.executionId,
-      ...(await deps.histories.historyOf(record.executionId)),
+      ...(await deps.histories.historyOf(record.executionId, record.createdAt)),
     });
   }
 

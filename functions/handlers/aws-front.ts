@@ -4,6 +4,7 @@ import { STATE_MACHINES } from "../../statemachines/definitions.ts";
 import { ApiGatewayKeyAuthenticator, golferKeysFromEnv } from "../adapters/api-gateway-key.ts";
 import { DynamoDbRequestStore } from "../adapters/dynamodb-request-store.ts";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher.ts";
+import { ExpressLogHistories } from "../adapters/express-log-history.ts";
 import { StepFunctionsHistories } from "../adapters/step-functions-history.ts";
 import { StepFunctionsStarter } from "../adapters/step-functions-starter.ts";
 import { Catalog } from "../core/catalog.ts";
@@ -71,11 +72,20 @@ export function awsFrontDeps(
     clock: systemClock,
     authenticator: new ApiGatewayKeyAuthenticator(golferKeysFromEnv(env.GOLFER_KEYS)),
     catalog: new Catalog(golfCatalog(coursesFromEnv(env))),
-    histories: new StepFunctionsHistories(async () => {
-      const sdk = await import("@aws-sdk/client-sfn");
-      const standIn = Boolean(env.AWS_ENDPOINT_URL_SFN ?? env.AWS_ENDPOINT_URL);
-      return { sdk, client: traced(new sdk.SFNClient({ disableHostPrefix: standIn })) };
-    }),
+    histories: new StepFunctionsHistories(
+      async () => {
+        const sdk = await import("@aws-sdk/client-sfn");
+        const standIn = Boolean(env.AWS_ENDPOINT_URL_SFN ?? env.AWS_ENDPOINT_URL);
+        return { sdk, client: traced(new sdk.SFNClient({ disableHostPrefix: standIn })) };
+      },
+      // The front's (the reconciler and the sweeper, which share these deps, read no history).
+      env.EXPRESS_LOG_GROUP_NAME
+        ? new ExpressLogHistories(env.EXPRESS_LOG_GROUP_NAME, async () => {
+            const sdk = await import("@aws-sdk/client-cloudwatch-logs");
+            return { sdk, client: traced(new sdk.CloudWatchLogsClient({})) };
+          })
+        : undefined,
+    ),
     // Read on the first booking a client is asked to confirm, then kept for the instance's life.
     confirmationSecret: async () => {
       const sdk = await import("@aws-sdk/client-secrets-manager");

@@ -35,6 +35,8 @@ export interface StateMachineSpec {
   /** The definition as uploaded, placeholders and all. */
   definitionText: string;
   substitutions: Record<string, string>;
+  /** Where its executions are logged (the log group's name), at which level, and whether with their data. */
+  logging?: { logGroup: string; level: string; includeExecutionData: boolean };
 }
 
 export interface TableSpec {
@@ -194,18 +196,35 @@ export function readAssembly(outdir: string, stackName: string): Assembly {
     };
   });
   const stateMachines = of("AWS::StepFunctions::StateMachine").map(([logicalId, resource]) => {
-    const raw = resource.Properties as { DefinitionS3Location: { Key: string } };
+    const raw = resource.Properties as {
+      DefinitionS3Location: { Key: string };
+      LoggingConfiguration?: {
+        Level?: string;
+        IncludeExecutionData?: boolean;
+        Destinations?: { CloudWatchLogsLogGroup?: { LogGroupArn?: { "Fn::GetAtt"?: [string, string] } } }[];
+      };
+    };
     const properties = props(resource) as {
       StateMachineType?: "STANDARD" | "EXPRESS";
       DefinitionSubstitutions?: Record<string, string>;
     };
-    return {
+    const spec: StateMachineSpec = {
       logicalId,
       arn: attributesOf(logicalId, resource.Type).ref,
       type: properties.StateMachineType ?? "STANDARD",
       definitionText: readFileSync(assetPath(raw.DefinitionS3Location.Key), "utf8"),
       substitutions: properties.DefinitionSubstitutions ?? {},
     };
+    const logging = raw.LoggingConfiguration;
+    const group = logging?.Destinations?.[0]?.CloudWatchLogsLogGroup?.LogGroupArn?.["Fn::GetAtt"]?.[0];
+    if (logging && group) {
+      spec.logging = {
+        logGroup: attributesOf(group, "AWS::Logs::LogGroup").ref,
+        level: logging.Level ?? "OFF",
+        includeExecutionData: logging.IncludeExecutionData === true,
+      };
+    }
+    return spec;
   });
   const tables = of("AWS::DynamoDB::Table").map(([logicalId, resource]) => {
     const properties = props(resource) as {

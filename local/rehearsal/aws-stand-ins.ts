@@ -8,14 +8,20 @@ import { type LocalWorkflow, nameOfArn } from "../workflow.ts";
 /**
  * Loopback stand-ins for the AWS APIs the deployed functions call, speaking the services' JSON protocols so the
  * bundles' own SDK clients reach them through AWS_ENDPOINT_URL_*: Step Functions (StartExecution,
- * StartSyncExecution, StopExecution, DescribeExecution) on the local state machine runner, EventBridge (PutEvents) on
- * the local buses, Secrets Manager (GetSecretValue).
+ * StartSyncExecution, StopExecution, DescribeExecution, GetExecutionHistory) on the local state machine runner,
+ * CloudWatch Logs (FilterLogEvents of an express machine's log group, its lines written from the runner's history
+ * as Step Functions logs them), EventBridge (PutEvents) on the local buses, Secrets Manager (GetSecretValue).
  */
 export interface StandInOptions {
   /** Each state machine's runner by its ARN, with its type. */
   machines: Record<
     string,
-    { type: "STANDARD" | "EXPRESS"; workflow: LocalWorkflow; histories: LocalExecutionHistories }
+    {
+      type: "STANDARD" | "EXPRESS";
+      workflow: LocalWorkflow;
+      histories: LocalExecutionHistories;
+      logging?: { logGroup: string; level: string; includeExecutionData: boolean };
+    }
   >;
   /** Buses by name; an entry without EventBusName goes to "default". */
   buses: Record<string, LocalEventBus>;
@@ -153,6 +159,54 @@ export async function startStandIns(options: StandInOptions) {
         results.push(...answer.Entries);
       }
       return { FailedEntryCount: 0, Entries: results };
+    },
+    "Logs_20140328.FilterLogEvents": async (body) => {
+      const group = String(body.logGroupName);
+      const machine = Object.values(options.machines).find((m) => m.logging?.logGroup === group);
+      if (!machine?.logging) {
+        throw new ServiceError("ResourceNotFoundException", "The specified log group does not exist.");
+      }
+      // The JSON filter pattern the project uses: one string field, `*` for any run of characters.
+      const match = /^\{ \$\.execution_arn = "([^"]+)" \}$/.exec(String(body.filterPattern ?? ""));
+      if (!match?.[1]) throw new ServiceError("InvalidParameterException", "Unsupported filter pattern");
+      const glob = new RegExp(
+        `^${match[1]
+          .split("*")
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join(".*")}$`,
+      );
+      const name = match[1].replaceAll("*", "").replace(/^:/, "");
+      // Step Functions names an express execution by its name and an id of its own.
+      const arn = machine.workflow.executionId(name, "express");
+      const loggedArn = `${arn}:${name.slice(0, 8)}-log`;
+      const history = glob.test(loggedArn) ? await machine.histories.historyOf(arn) : undefined;
+      const since = typeof body.startTime === "number" ? body.startTime : 0;
+      const data = machine.logging.includeExecutionData;
+      const events = (history && "events" in history ? history.events : [])
+        .filter((event) => machine.logging?.level === "ALL" && Date.parse(event.timestamp) >= since)
+        .map((event) => {
+          const details = Object.fromEntries(
+            Object.entries(event.details ?? {}).filter(
+              ([key]) => data || (key !== "input" && key !== "output"),
+            ),
+          );
+          const timestamp = Date.parse(event.timestamp);
+          return {
+            logStreamName: `states/${nameOfArn(arn)}`,
+            timestamp,
+            ingestionTime: timestamp,
+            eventId: `${name}-${event.id}`,
+            message: JSON.stringify({
+              id: String(event.id),
+              type: event.type,
+              details,
+              previous_event_id: String(event.previousEventId),
+              event_timestamp: String(timestamp),
+              execution_arn: loggedArn,
+            }),
+          };
+        });
+      return { events, searchedLogStreams: [] };
     },
     "secretsmanager.GetSecretValue": async (body) => {
       const id = String(body.SecretId);

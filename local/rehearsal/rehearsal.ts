@@ -212,6 +212,7 @@ export async function startRehearsal(
       AWS_ENDPOINT_URL_SFN: standIns.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: standIns.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: standIns.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: standIns.url,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     };
     const hosts = assembly.functions.map((spec) => new LambdaHost(spec, awsEnvironment, model));
@@ -317,7 +318,12 @@ export async function startRehearsal(
           : {}),
         onError,
       });
-      machines[spec.arn] = { type: spec.type === "EXPRESS" ? "EXPRESS" : "STANDARD", workflow, histories };
+      machines[spec.arn] = {
+        type: spec.type === "EXPRESS" ? "EXPRESS" : "STANDARD",
+        workflow,
+        histories,
+        ...(spec.logging ? { logging: spec.logging } : {}),
+      };
       cleanups.push(async () => {
         await workflow.drain(0);
       });

@@ -139,6 +139,7 @@ describe("the functions", () => {
       "CONFIRM_BOOKINGS",
       "COURSES_JSON",
       "EVENT_BUS_NAME",
+      "EXPRESS_LOG_GROUP_NAME",
       "EXPRESS_STATE_MACHINE_ARN",
       "GOLFER_KEYS",
       "NODE_OPTIONS",
@@ -196,7 +197,7 @@ describe("the functions", () => {
 });
 
 describe("least privilege", () => {
-  it("gives the front exactly the request table, starting, running, stopping and describing executions, the bus and the confirmation key", () => {
+  it("gives the front exactly the request table, starting, running, stopping and describing executions, the express log group, the bus and the confirmation key", () => {
     const statements = statementsOf("FrontRole");
     const byAction = Object.fromEntries(
       statements.flatMap((s) => actionsOf(s).map((a) => [a, JSON.stringify(s.Resource)])),
@@ -208,6 +209,7 @@ describe("least privilege", () => {
       "dynamodb:UpdateItem",
       "events:PutEvents",
       "logs:CreateLogStream",
+      "logs:FilterLogEvents",
       "logs:PutLogEvents",
       "secretsmanager:DescribeSecret",
       "secretsmanager:GetSecretValue",
@@ -220,6 +222,9 @@ describe("least privilege", () => {
       "xray:PutTraceSegments",
     ]);
     expect(byAction["secretsmanager:GetSecretValue"]).toContain("ConfirmationKey");
+    // An express call's path is read from the express machine's log group, and no other.
+    expect(byAction["logs:FilterLogEvents"]).toContain("ExpressWorkflowLogs");
+    expect(byAction["logs:FilterLogEvents"]).not.toContain("ScheduledWorkflowLogs");
     expect(byAction["secretsmanager:GetSecretValue"]).not.toContain("CpsGolf");
     expect(byAction["states:StartSyncExecution"]).toContain("ToolCallExpress");
     expect(byAction["dynamodb:Query"]).toContain("/index/byOwner");

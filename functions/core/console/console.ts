@@ -121,7 +121,9 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
     const definition = deps.tools.get(record.tool);
     return json(200, {
       ...detailOf(record, definition, deps.lifecycle.view(record)),
-      history: record.executionId ? await deps.histories.historyOf(record.executionId) : { unavailable: "" },
+      history: record.executionId
+        ? await deps.histories.historyOf(record.executionId, record.createdAt)
+        : { unavailable: "" },
     });
   }
 
