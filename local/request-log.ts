@@ -6,11 +6,18 @@ import type { Answered } from "../functions/core/front.ts";
  * it ended (the call's status, or the error), how long it took, and the request id. Never an argument, a header,
  * a result or a key: those can hold secrets and personal details.
  *
+ * The console's reads (its page, assets and polls, every few seconds while it is open) get no line: only its
+ * sign-in, sign-out and cancels do.
+ *
  * @example "07:41:03 tools/call golf_book_tee_time → working, 38 ms, request 0b6c…"
  */
-export async function requestLine(answered: Answered, now = new Date()): Promise<string> {
+export async function requestLine(answered: Answered, now = new Date()): Promise<string | undefined> {
   const { rpc, response } = answered;
-  const route = routeOf(answered.path);
+  const route = routeOf(answered.path, answered.method);
+  if (!route) {
+    await response.body?.cancel();
+    return undefined;
+  }
   const asked = rpc.method
     ? `${rpc.method}${rpc.tool ? ` ${rpc.tool}` : ""}`
     : `${answered.method} ${route.name}`;
@@ -20,7 +27,15 @@ export async function requestLine(answered: Answered, now = new Date()): Promise
   return `${time} ${asked} → ${outcome.said}, ${Math.round(answered.durationMs)} ms${id ? `, request ${id}` : ""}`;
 }
 
-function routeOf(path: string): { name: string; id?: string } {
+function routeOf(path: string, method: string): { name: string; id?: string } | undefined {
+  const console = /\/console(\/.*)?$/.exec(path);
+  if (console) {
+    const cancel = /^\/api\/requests\/([0-9a-f-]{36})\/cancel$/.exec(console[1] ?? "");
+    if (cancel?.[1] && method === "POST") return { name: "console cancel", id: cancel[1] };
+    if (console[1] === "/api/session" && method === "POST") return { name: "console sign-in" };
+    if (console[1] === "/api/session" && method === "DELETE") return { name: "console sign-out" };
+    return undefined;
+  }
   const match = /\/mcp\/status\/([^/]+)(\/cancel)?\/?$/.exec(path);
   if (!match) return { name: path.endsWith("/mcp") || path.endsWith("/mcp/") ? "/mcp" : "(unknown path)" };
   const id = /^[0-9a-f-]{36}$/i.test(match[1] ?? "") ? match[1] : undefined;

@@ -410,7 +410,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         catalog: new Catalog(withExtra(golfCatalog(courses), extra?.catalog)),
         onUnexpectedError: reportError,
         ...(options.logRequests
-          ? { onAnswered: (answered: Answered) => void requestLine(answered).then(options.log) }
+          ? {
+              onAnswered: (answered: Answered) =>
+                void requestLine(answered).then((line) => line && options.log(line)),
+            }
           : {}),
       },
       {

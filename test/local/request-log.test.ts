@@ -6,7 +6,7 @@ const ID = "0b6c2f7e-3a41-4d0e-9a57-1c2d3e4f5a6b";
 const at = new Date(2026, 10, 25, 7, 41, 3);
 
 function answered(path: string, rpc: Answered["rpc"], status: number, body: unknown): Answered {
-  const response = new Response(JSON.stringify(body), {
+  const response = new Response(status === 204 ? null : JSON.stringify(body), {
     status,
     headers: { "content-type": "application/json" },
   });
@@ -59,6 +59,19 @@ describe("the terminal line per request", () => {
       `07:41:03 GET status → failed (ValidationFailed), 38 ms, request ${ID}`,
     ],
     [
+      "a console sign-in",
+      { ...answered("/console/api/session", {}, 204, {}), method: "POST" },
+      "07:41:03 POST console sign-in → HTTP 204, 38 ms",
+    ],
+    [
+      "a console cancel",
+      {
+        ...answered(`/console/api/requests/${ID}/cancel`, {}, 200, { id: ID, status: "cancelled" }),
+        method: "POST",
+      },
+      `07:41:03 POST console cancel → cancelled, 38 ms, request ${ID}`,
+    ],
+    [
       "a refused key",
       answered("/mcp", {}, 401, { error: "unauthorized" }),
       "07:41:03 GET /mcp → HTTP 401, 38 ms",
@@ -67,5 +80,15 @@ describe("the terminal line per request", () => {
     const said = await requestLine(exchange, at);
     expect(said).toBe(line);
     expect(said).not.toMatch(/secret|Elm/);
+  });
+
+  it.each([
+    "/console/",
+    "/console/app.js",
+    "/console/api/requests",
+    `/console/api/requests/${ID}`,
+    "/console/api/session",
+  ])("says nothing of the console's read of %s (it polls every few seconds)", async (path) => {
+    expect(await requestLine(answered(path, {}, 200, {}), at)).toBeUndefined();
   });
 });
