@@ -1,9 +1,8 @@
 import type { MachineName } from "../functions/core/console/rows.ts";
-import scheduledBooking from "./scheduled-booking.asl.json" with { type: "json" };
-import toolCall from "./tool-call.asl.json" with { type: "json" };
+import graphs from "./graphs.json" with { type: "json" };
 
-/** The committed state machine definitions, by name, as the console draws them (placeholders left in). */
-export const STATE_MACHINES: Readonly<Record<MachineName, object>> = {
-  "tool-call": toolCall,
-  "scheduled-booking": scheduledBooking,
-};
+/**
+ * The state machines as the console draws them (statemachines/graphs.json, written by `npm run asl` with the ASL
+ * files: their states and where each goes next, without the comments and parameters the front need not carry).
+ */
+export const STATE_MACHINES: Readonly<Record<MachineName, object>> = graphs;

@@ -50,6 +50,8 @@ const PAGE_HEADERS = {
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   jsonResponse(status, body, { ...PAGE_HEADERS, ...headers });
 
+const notFound = () => json(404, { error: { code: "not_found", message: "Not found" } });
+
 const signedOut = () =>
   json(401, { error: { code: "signed_out", message: "Sign in with your API key to use the console." } });
 
@@ -117,7 +119,7 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
 
   async function detail(id: string, principal: Principal): Promise<Response> {
     const record = await deps.lifecycle.owned(id, principal, 0);
-    if (!record) return json(404, { error: { code: "not_found", message: "Not found" } });
+    if (!record) return notFound();
     const definition = deps.tools.get(record.tool);
     return json(200, {
       ...detailOf(record, definition, deps.lifecycle.view(record)),
@@ -128,8 +130,7 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
   }
 
   function machine(name: string): Response {
-    if (!Object.hasOwn(deps.machines, name))
-      return json(404, { error: { code: "not_found", message: "Not found" } });
+    if (!Object.hasOwn(deps.machines, name)) return notFound();
     return jsonResponse(200, deps.machines[name as MachineName], {
       ...PAGE_HEADERS,
       "cache-control": "private, max-age=300",
@@ -138,7 +139,7 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
 
   function asset(name: string): Response {
     const found = CONSOLE_ASSETS[name];
-    if (!found) return httpError(404, "not_found", "Not found");
+    if (!found) return notFound();
     return new Response(found.body, {
       status: 200,
       headers: { ...PAGE_HEADERS, "content-type": found.type, "cache-control": "no-cache" },
@@ -159,7 +160,7 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
     // A change needs the token only the console's script could have read; SameSite=Strict already keeps other
     // sites' requests from carrying the cookie.
     const changes = method !== "GET" && method !== "HEAD";
-    if (changes && request.headers.get("x-csrf-token") !== session.csrf) {
+    if (changes && !sameText(request.headers.get("x-csrf-token") ?? "", session.csrf)) {
       return json(403, {
         error: { code: "csrf", message: "Missing or wrong CSRF token: reload the console." },
       });
@@ -186,8 +187,15 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
         return method === "POST" ? deps.cancel(requestMatch[1], principal) : notAllowed("POST");
       return method === "GET" ? detail(requestMatch[1], principal) : notAllowed("GET");
     }
-    return json(404, { error: { code: "not_found", message: "Not found" } });
+    return notFound();
   };
+}
+
+/** Equal strings, compared in time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  let differ = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) differ |= (a.charCodeAt(i) || 0) ^ b.charCodeAt(i);
+  return differ === 0;
 }
 
 function notAllowed(allow: string): Response {
