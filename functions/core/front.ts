@@ -243,8 +243,10 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     }
     const origin = request.headers.get("origin");
     if (inConsole !== undefined) {
-      // The console is a same-origin page: its own origin may call it, no other.
-      if (origin !== null && origin !== `${url.protocol}//${host}`) {
+      // The console is a same-origin page: its own origin may call it, no other (behind a TLS proxy, its https one).
+      const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
+      const own = [`${url.protocol}//${host}`, ...(forwarded ? [`${forwarded}://${host}`] : [])];
+      if (origin !== null && !own.includes(origin)) {
         return httpError(403, "forbidden", "Origin not allowed");
       }
       return consoleHandler(request, inConsole);

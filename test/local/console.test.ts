@@ -279,6 +279,12 @@ describe("cancelling from the console", () => {
     const other = await signIn();
     expect((await session.post(path, { "x-csrf-token": other.csrf })).status).toBe(403);
     expect((await session.post(path, { origin: "https://evil.example" })).status).toBe(403);
+    // Its own host by another scheme is another origin, unless a TLS proxy in front says it is its scheme.
+    const httpsOrigin = harness.runtime.url.replace(/^http:/, "https:");
+    expect((await session.post(path, { origin: httpsOrigin })).status).toBe(403);
+    expect(
+      (await session.post(path, { origin: "https://evil.example", "x-forwarded-proto": "https" })).status,
+    ).toBe(403);
     expect((await (await session.get(`/api/requests/${id}`)).json()).row.status).toBe("working");
     // Another key's session cannot cancel it at all.
     const bob = await signIn(OTHER_KEY);
