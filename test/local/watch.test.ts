@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
+import { MAX_HISTORY_CHARS } from "../../functions/core/execution-history.ts";
 import {
   EVENTS_PER_CHECK,
   MAX_CHECKS,
@@ -8,7 +9,7 @@ import {
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
 import type { NtfySimulator } from "../../local/simulators/ntfy.ts";
-import { callTool, getStatus, type Harness, startHarness } from "./harness.ts";
+import { callTool, getStatus, type Harness, KEY, startHarness } from "./harness.ts";
 
 /** golf_watch_tee_times through the scheduled-booking state machine: a full date watched until a time frees up. */
 
@@ -187,7 +188,7 @@ describe("a watch's history", () => {
       const watch = async (untilMs: number) => {
         const { id, status } = await watchUntilFailed(fast, window, untilMs);
         const checks = Number(/\((\d+) checks\)/.exec(status.statusMessage)?.[1]);
-        return { checks, events: fast.runtime.workflow.historyEventsOf(id) ?? 0, status };
+        return { id, checks, events: fast.runtime.workflow.historyEventsOf(id) ?? 0, status };
       };
       // Act: a watch ended by its deadline after a few checks, and one ended by its most checks
       const short = await watch(300);
@@ -201,6 +202,17 @@ describe("a watch's history", () => {
         1,
       );
       expect(longest.events).toBeLessThanOrEqual(WATCH_HISTORY_BUDGET);
+      // Its path, as the history route answers it, fits an answer a Lambda can give (6 MB), its latest steps whole.
+      const answer = await (
+        await fetch(`${fast.runtime.mcpUrl}/status/${longest.id}/history`, { headers: { "x-api-key": KEY } })
+      ).text();
+      expect(answer.length).toBeLessThan(MAX_HISTORY_CHARS * 1.5);
+      const history = JSON.parse(answer) as {
+        detailsOmitted?: number;
+        events: { details?: { input?: string } }[];
+      };
+      expect(history.detailsOmitted).toBeGreaterThan(0);
+      expect(history.events.slice(-10).some((event) => event.details?.input !== undefined)).toBe(true);
     } finally {
       await fast.close();
     }

@@ -1,5 +1,5 @@
 import type { CallLifecycle } from "../call-lifecycle.ts";
-import type { ExecutionHistories } from "../execution-history.ts";
+import { boundedHistory, type ExecutionHistories } from "../execution-history.ts";
 import { httpError, jsonResponse } from "../http.ts";
 import { KEY_MESSAGES, keyRefusalBody } from "../key-refusal.ts";
 import type { Authenticator, Principal, RequestStore } from "../ports.ts";
@@ -124,7 +124,7 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
     return json(200, {
       ...detailOf(record, definition, deps.lifecycle.view(record)),
       history: record.executionId
-        ? await deps.histories.historyOf(record.executionId, record.createdAt)
+        ? boundedHistory(await deps.histories.historyOf(record.executionId, record.createdAt))
         : { unavailable: "" },
     });
   }

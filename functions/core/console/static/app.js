@@ -394,6 +394,11 @@ function graphNote(body, path) {
   const parts = [`${body.machine}.asl.json, ${path.order.length} steps: ${steps.join(" → ")}.`];
   if (failed.length > 0) parts.push(`Failed at: ${failed.join(", ")}.`);
   if (history.truncated) parts.push("A long history: its middle is left out.");
+  if (history.detailsOmitted) {
+    parts.push(
+      `The inputs and outputs of ${history.detailsOmitted} earlier events are left out (too long to show).`,
+    );
+  }
   return parts.join(" ");
 }
 
