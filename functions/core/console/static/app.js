@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const LIST_POLL_MS = 3000;
 const DETAIL_POLL_MS = 1500;
+const WAITING_POLL_MS = 10_000;
 /** How many more polls a finished call's page makes for its event and push. */
 const AFTER_END_POLLS = 20;
 
@@ -294,7 +295,9 @@ async function refreshDetail(id, first) {
   // A hidden tab stops asking; showing it again refreshes at once (the visibilitychange handler).
   if (document.hidden) return;
   if (!TERMINAL.has(body.row.status) || (settling && state.afterEnd < AFTER_END_POLLS)) {
-    state.timer = setTimeout(() => refreshDetail(id, false), DETAIL_POLL_MS);
+    // A call waiting for its release or next check changes rarely; its countdown ticks here.
+    const every = body.row.waiting ? WAITING_POLL_MS : DETAIL_POLL_MS;
+    state.timer = setTimeout(() => refreshDetail(id, false), every);
   }
 }
 
