@@ -167,6 +167,19 @@ describe.skipIf(!executablePath && !UNDER_CI)("the console in a browser", () => 
     expect(await row(id).locator("td.summary").textContent()).toMatch(/^Booked Sample Links/);
   });
 
+  it("keeps a keyboard user's place while the list redraws itself", async () => {
+    await page.goto(`${harness.runtime.url}/console/#/`);
+    const first = page.locator("#requests tbody tr").first();
+    await first.waitFor();
+    const id = await first.getAttribute("data-id");
+    await first.locator("a").focus();
+    const newer = await call("get_weather", { location: "Sample Links" });
+    // The list has been redrawn once the newer call is in it.
+    await row(newer).waitFor();
+    const focused = await page.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("data-id"));
+    expect(focused).toBe(id);
+  });
+
   it("opens a booking by keyboard and finds its path through the state machine", async () => {
     const sheet = site().teeSheetId(inDays(4), "09:00");
     const id = await call("golf_book_tee_time", { teeSheetId: sheet, players: 1 });

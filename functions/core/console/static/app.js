@@ -180,14 +180,29 @@ async function openList() {
   await refreshList();
 }
 
+/**
+ * Redraws what `draw` draws and gives keyboard focus back to the link it was on (by its row's id): a list redrawn
+ * every few seconds must not throw a keyboard user back to the top.
+ */
+function keepingFocus(draw) {
+  const focused = document.activeElement;
+  const id = focused?.closest?.("[data-id]")?.dataset.id;
+  const container = focused?.closest?.("#waiting-items, #requests");
+  draw();
+  if (!id || !container || document.activeElement === focused) return;
+  container.querySelector(`[data-id="${id}"] a`)?.focus();
+}
+
 async function refreshList() {
   clearTimeout(state.timer);
   try {
     const body = await readJson(await api(`requests?${filters()}`));
     state.skewMs = Date.parse(body.now) - Date.now();
     fillTools(body.tools);
-    renderWaiting(body.waiting);
-    renderRows(body.requests, false);
+    keepingFocus(() => {
+      renderWaiting(body.waiting);
+      renderRows(body.requests, false);
+    });
     state.cursor = body.nextCursor;
     $("more").hidden = !state.cursor;
     $("live").dataset.updated = body.now;
