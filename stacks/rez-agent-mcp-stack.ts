@@ -331,6 +331,10 @@ export class RezAgentMcpStack extends Stack {
       value: this.api.urlForPath("/mcp"),
       description: "The MCP endpoint",
     });
+    new CfnOutput(this, "ConsoleUrl", {
+      value: this.api.urlForPath("/console/"),
+      description: "The web console: sign in with the API key",
+    });
     new CfnOutput(this, "ApiKeyId", {
       value: key.keyId,
       description: "aws apigateway get-api-key --api-key <id> --include-value --query value --output text",

@@ -94,8 +94,9 @@ describe("the API", () => {
     });
   });
 
-  it("outputs the endpoint and the key id", () => {
+  it("outputs the endpoint, the console and the key id", () => {
     template.hasOutput("EndpointUrl", { Value: Match.anyValue() });
+    expect(JSON.stringify(template.findOutputs("ConsoleUrl"))).toContain("/console/");
     template.hasOutput("ApiKeyId", { Value: { Ref: Match.stringLikeRegexp("^ApiKey") } });
   });
 });
