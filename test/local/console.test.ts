@@ -172,6 +172,7 @@ describe("the console's list", () => {
     expect(weather.requests.every((row: { tool: string }) => row.tool === "get_weather")).toBe(true);
     expect((await session.get("/api/requests?status=done")).status).toBe(400);
     expect((await session.get("/api/requests?tool=rm_rf")).status).toBe(400);
+    expect((await session.get("/api/requests?cursor=not-a-cursor")).status).toBe(400);
   });
 
   it("puts a scheduled booking on top with its release instant, and a watch with its checks and next check", async () => {

@@ -2,7 +2,13 @@ import type { CallLifecycle } from "../call-lifecycle.ts";
 import { boundedHistory, type ExecutionHistories } from "../execution-history.ts";
 import { httpError, jsonResponse } from "../http.ts";
 import { KEY_MESSAGES, keyRefusalBody } from "../key-refusal.ts";
-import type { Authenticator, Principal, RequestStore } from "../ports.ts";
+import {
+  type Authenticator,
+  InvalidCursor,
+  type Principal,
+  type RecordPage,
+  type RequestStore,
+} from "../ports.ts";
 import { STATUSES, type Status } from "../status.ts";
 import type { ToolRegistry } from "../tool.ts";
 import { CONSOLE_ASSETS } from "./assets.ts";
@@ -86,7 +92,13 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
     const rows: ConsoleRow[] = [];
     let cursor = url.searchParams.get("cursor") || undefined;
     for (let pages = 0; pages < MAX_PAGES_PER_ANSWER && rows.length < PAGE_SIZE; pages++) {
-      const page = await deps.lifecycle.page(principal, PAGE_SIZE, cursor);
+      let page: RecordPage;
+      try {
+        page = await deps.lifecycle.page(principal, PAGE_SIZE, cursor);
+      } catch (error) {
+        if (!(error instanceof InvalidCursor)) throw error;
+        return json(400, { error: { code: "bad_request", message: "cursor is not one this list gave" } });
+      }
       for (const record of page.records) {
         const row = rowOf(record, deps.tools.get(record.tool));
         if (matches(row)) rows.push(row);
