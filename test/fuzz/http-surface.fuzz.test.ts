@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STATUSES } from "../../functions/core/status.ts";
 import { ArgumentValidator } from "../../functions/core/validation.ts";
 import { TOOL_DEFINITIONS } from "../../functions/tools/manifest.ts";
 import { type Harness, KEY, MCP_HEADERS, STACK_TRACE, startHarness } from "../local/harness.ts";
@@ -114,6 +115,89 @@ describe("fuzzing POST /mcp", () => {
         },
       ),
       { numRuns: 800 },
+    );
+  }, 120_000);
+
+  it("answers the console's routes, signed in or not, with any method, path, query and headers, without a 5xx", async () => {
+    const signIn = await fetch(`${harness.runtime.url}/console/api/session`, {
+      method: "POST",
+      headers: { "x-api-key": KEY },
+    });
+    const cookie = signIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const csrf = (
+      await (await fetch(`${harness.runtime.url}/console/api/session`, { headers: { cookie } })).json()
+    ).csrf as string;
+    const text = fc.string({ unit: "grapheme-ascii", maxLength: 40 });
+    // Weighted towards a signed-in session's real routes, where the handlers do most.
+    const path = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom(
+          "/console",
+          "/console/",
+          "/console/app.js",
+          "/console/api/session",
+          "/console/api/requests",
+          "/console/api/requests/0b3f7a52-5c1e-4d6a-9b0e-2f4c8d1e6a7b",
+          "/console/api/requests/0b3f7a52-5c1e-4d6a-9b0e-2f4c8d1e6a7b/cancel",
+          "/console/api/machines/tool-call",
+        ),
+      },
+      text.map((s) => `/console/${encodeURIComponent(s)}`),
+      text.map((s) => `/console/api/${encodeURIComponent(s)}`),
+      text.map((s) => `/console/api/machines/${encodeURIComponent(s)}`),
+    );
+    // Mostly values the console accepts, so a request gets past its first check to the next one.
+    const either = (valid: fc.Arbitrary<string>) =>
+      fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: text });
+    const query = fc
+      .record(
+        {
+          status: either(fc.constantFrom(...STATUSES)),
+          tool: either(fc.constantFrom(...TOOL_DEFINITIONS.map((definition) => definition.name))),
+          cursor: text,
+          wait: text,
+        },
+        { requiredKeys: [] },
+      )
+      .map((q) => new URLSearchParams(q).toString());
+    const headers = fc.record(
+      {
+        cookie: fc.oneof(
+          { weight: 6, arbitrary: fc.constant(cookie) },
+          { weight: 1, arbitrary: text.map((s) => `rez_console=${s}`) },
+          { weight: 1, arbitrary: text },
+        ),
+        "x-csrf-token": either(fc.constant(csrf)),
+        origin: either(fc.constant(harness.runtime.url)),
+      },
+      { requiredKeys: ["cookie"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constant("GET") },
+          { weight: 2, arbitrary: fc.constant("POST") },
+          { weight: 1, arbitrary: fc.constantFrom("PUT", "DELETE", "PATCH", "OPTIONS") },
+        ),
+        path,
+        query,
+        headers,
+        async (method, at, search, sent) => {
+          const response = await fetch(`${harness.runtime.url}${at}${search ? `?${search}` : ""}`, {
+            method,
+            headers: sent,
+            redirect: "manual",
+            ...(["GET", "OPTIONS"].includes(method) ? {} : { body: "{}" }),
+          }).catch(() => undefined);
+          if (!response) return;
+          const body = await response.text();
+          expect(response.status, body).toBeLessThan(500);
+          expect(body).not.toMatch(STACK_TRACE);
+          if (response.headers.get("content-type")?.includes("json") && body) JSON.parse(body);
+        },
+      ),
+      { numRuns: 600 },
     );
   }, 120_000);
 
