@@ -176,7 +176,8 @@ function filters() {
 async function openList() {
   const first = state.view !== "list";
   show("list");
-  if (first) $("list-title").focus?.();
+  // A new view moves focus to its heading, as a page load would.
+  if (first) $("list-title").focus();
   await refreshList();
 }
 
