@@ -56,10 +56,13 @@ const PAGE_HEADERS = {
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   jsonResponse(status, body, { ...PAGE_HEADERS, ...headers });
 
-const notFound = () => json(404, { error: { code: "not_found", message: "Not found" } });
+/** An error answer (http.ts's shape) with the page's headers. */
+const refuse = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+  httpError(status, code, message, { ...PAGE_HEADERS, ...headers });
 
-const signedOut = () =>
-  json(401, { error: { code: "signed_out", message: "Sign in with your API key to use the console." } });
+const notFound = () => refuse(404, "not_found", "Not found");
+
+const signedOut = () => refuse(401, "signed_out", "Sign in with your API key to use the console.");
 
 export function createConsole(deps: ConsoleDeps, basePath: string) {
   const sessions = new ConsoleSessions(deps.secret, deps.now);
@@ -79,12 +82,10 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
     const status = url.searchParams.get("status") || undefined;
     const tool = url.searchParams.get("tool") || undefined;
     if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
-      return json(400, {
-        error: { code: "bad_request", message: `status must be one of ${STATUSES.join(", ")}` },
-      });
+      return refuse(400, "bad_request", `status must be one of ${STATUSES.join(", ")}`);
     }
     if (tool !== undefined && !deps.tools.get(tool)) {
-      return json(400, { error: { code: "bad_request", message: "tool names no tool of this server" } });
+      return refuse(400, "bad_request", "tool names no tool of this server");
     }
     const matches = (row: ConsoleRow) =>
       (status === undefined || row.status === (status as Status)) &&
@@ -97,7 +98,7 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
         page = await deps.lifecycle.page(principal, PAGE_SIZE, cursor);
       } catch (error) {
         if (!(error instanceof InvalidCursor)) throw error;
-        return json(400, { error: { code: "bad_request", message: "cursor is not one this list gave" } });
+        return refuse(400, "bad_request", "cursor is not one this list gave");
       }
       for (const record of page.records) {
         const row = rowOf(record, deps.tools.get(record.tool));
@@ -173,9 +174,7 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
     // sites' requests from carrying the cookie.
     const changes = method !== "GET" && method !== "HEAD";
     if (changes && !sameText(request.headers.get("x-csrf-token") ?? "", session.csrf)) {
-      return json(403, {
-        error: { code: "csrf", message: "Missing or wrong CSRF token: reload the console." },
-      });
+      return refuse(403, "csrf", "Missing or wrong CSRF token: reload the console.");
     }
     const principal = session.principal;
     if (path === "/api/session") {
@@ -211,7 +210,7 @@ function sameText(a: string, b: string): boolean {
 }
 
 function notAllowed(allow: string): Response {
-  return httpError(405, "method_not_allowed", `Use ${allow}`, { allow });
+  return refuse(405, "method_not_allowed", `Use ${allow}`, { allow });
 }
 
 /** Whether an answer to this path is the console's. */
