@@ -13,6 +13,7 @@ import {
   jsonRpcError,
   jsonRpcResponseError,
   readBody,
+  servedSchemes,
 } from "./http.ts";
 import { InputRounds } from "./input-rounds.ts";
 import { isJsonObject, type JsonObject, nestsDeeperThan } from "./json.ts";
@@ -244,8 +245,7 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     const origin = request.headers.get("origin");
     if (inConsole !== undefined) {
       // The console is a same-origin page: its own origin may call it, no other (behind a TLS proxy, its https one).
-      const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
-      const own = [`${url.protocol}//${host}`, ...(forwarded ? [`${forwarded}://${host}`] : [])];
+      const own = servedSchemes(request).map((scheme) => `${scheme}://${host}`);
       if (origin !== null && !own.includes(origin)) {
         return httpError(403, "forbidden", "Origin not allowed");
       }

@@ -18,6 +18,17 @@ export function jsonRpcResultText(
   });
 }
 
+/**
+ * The schemes a request was served over: its URL's (https on Lambda), and the one a TLS proxy in front says
+ * (x-forwarded-proto) when it says one. The console's cookie is Secure, and its own origin https, by these.
+ */
+export function servedSchemes(request: Request): string[] {
+  const schemes = [new URL(request.url).protocol.slice(0, -1)];
+  const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
+  if (forwarded && !schemes.includes(forwarded)) schemes.push(forwarded);
+  return schemes;
+}
+
 /** A plain HTTP error: `{ error: { code, message } }`, never a stack trace. */
 export function httpError(
   status: number,

@@ -1,3 +1,4 @@
+import { servedSchemes } from "../http.ts";
 import type { Principal } from "../ports.ts";
 import { TokenSigner } from "../signed-tokens.ts";
 
@@ -75,14 +76,8 @@ export class ConsoleSessions {
 function cookie(value: string, maxAgeSeconds: number, request: Request, path: string): string {
   const parts = [`${SESSION_COOKIE}=${value}`, `Path=${path}`, `Max-Age=${maxAgeSeconds}`, "HttpOnly"];
   parts.push("SameSite=Strict");
-  if (servedOverHttps(request)) parts.push("Secure");
+  if (servedSchemes(request).includes("https")) parts.push("Secure");
   return parts.join("; ");
-}
-
-/** Over https: the URL says so (the Lambda's), or the proxy in front says so. */
-function servedOverHttps(request: Request): boolean {
-  if (new URL(request.url).protocol === "https:") return true;
-  return request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
 }
 
 /** One cookie's value from a Cookie header. */
