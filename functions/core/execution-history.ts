@@ -72,6 +72,15 @@ export function boundedHistory(history: ExecutionHistory, budget = MAX_HISTORY_C
   return omitted > 0 ? { ...history, events, detailsOmitted: omitted } : history;
 }
 
+/** A call's history as an answer shows it: from its execution, searched from its acceptance, within the budget. */
+export async function historyOfCall(
+  histories: ExecutionHistories,
+  call: { executionId: string; createdAt: string },
+): Promise<ExecutionHistory> {
+  if (!call.executionId) return { unavailable: "This call ran no execution." };
+  return boundedHistory(await histories.historyOf(call.executionId, call.createdAt));
+}
+
 /** A state's input or output, an error's cause, as a history shows it: no secret in any encoding, and not too long. */
 export function historyDetail(text: string): string {
   const redacted = redactText(text);

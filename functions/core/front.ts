@@ -5,7 +5,7 @@ import type { FrontConfig } from "./config.ts";
 import { consolePath, createConsole } from "./console/console.ts";
 import type { MachineName } from "./console/rows.ts";
 import { preflightAnswer, withCors } from "./cors.ts";
-import { boundedHistory, type ExecutionHistories } from "./execution-history.ts";
+import { type ExecutionHistories, historyOfCall } from "./execution-history.ts";
 import {
   httpError,
   isJsonContentType,
@@ -203,7 +203,7 @@ export function createFront(deps: FrontDeps, config: FrontConfig): Front {
     return jsonResponse(200, {
       id,
       execution: record.executionId,
-      ...boundedHistory(await deps.histories.historyOf(record.executionId, record.createdAt)),
+      ...(await historyOfCall(deps.histories, record)),
     });
   }
 

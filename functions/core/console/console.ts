@@ -1,5 +1,5 @@
 import type { CallLifecycle } from "../call-lifecycle.ts";
-import { boundedHistory, type ExecutionHistories } from "../execution-history.ts";
+import { type ExecutionHistories, historyOfCall } from "../execution-history.ts";
 import { httpError, jsonResponse } from "../http.ts";
 import { KEY_MESSAGES, keyRefusalBody } from "../key-refusal.ts";
 import {
@@ -136,9 +136,7 @@ export function createConsole(deps: ConsoleDeps, basePath: string) {
     const definition = deps.tools.get(record.tool);
     return json(200, {
       ...detailOf(record, definition, deps.lifecycle.view(record)),
-      history: record.executionId
-        ? boundedHistory(await deps.histories.historyOf(record.executionId, record.createdAt))
-        : { unavailable: "" },
+      history: await historyOfCall(deps.histories, record),
     });
   }
 
