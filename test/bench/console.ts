@@ -1,6 +1,6 @@
 import { chromium } from "playwright-core";
 import { chromiumPath } from "../browser/chromium.ts";
-import { consoleScenario } from "../browser/scenario.ts";
+import { consoleScenario, submitSignIn } from "../browser/scenario.ts";
 import { KEY, type Summary, summary } from "./stats.ts";
 import { benchRuntime } from "./tools.ts";
 
@@ -23,9 +23,7 @@ export async function consoleLoad(): Promise<
     await consoleScenario(runtime, KEY, 50);
     const context = await browser.newContext();
     const signIn = await context.newPage();
-    await signIn.goto(`${runtime.url}/console/`);
-    await signIn.fill("#api-key", KEY);
-    await signIn.click("#sign-in-form button");
+    await submitSignIn(signIn, runtime.url, KEY);
     await signIn.locator("#requests tbody tr").first().waitFor();
     await signIn.close();
     const bytes: Record<string, number> = {};

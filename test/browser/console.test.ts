@@ -5,6 +5,7 @@ import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import type { GolfSimulator } from "../../local/simulators/cps-golf.ts";
 import { callTool, type Harness, KEY, leakedSecrets, OTHER_KEY, startHarness } from "../local/harness.ts";
 import { chromiumPath, NO_BROWSER_MESSAGE, UNDER_CI } from "./chromium.ts";
+import { submitSignIn } from "./scenario.ts";
 
 /** The console in a real browser (headless Chromium): what a golfer and an operator do with it. */
 
@@ -128,9 +129,7 @@ describe.skipIf(!executablePath && !UNDER_CI)("the console in a browser", () => 
 
   it("refuses a wrong key with a message, and stays signed out", async () => {
     const other = await browser.newPage();
-    await other.goto(`${harness.runtime.url}/console/`);
-    await other.fill("#api-key", "not-the-key-0000000000");
-    await other.click("#sign-in-form button");
+    await submitSignIn(other, harness.runtime.url, "not-the-key-0000000000");
     await expect.poll(() => other.locator("#sign-in-error").textContent()).toMatch(/key/i);
     expect(await other.locator("#list").isVisible()).toBe(false);
     await other.close();

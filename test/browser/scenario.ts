@@ -1,3 +1,4 @@
+import type { Page } from "playwright-core";
 import { REQUEST_ID_META_KEY } from "../../functions/core/call-result.ts";
 import { addDays, localParts } from "../../functions/tools/local-time.ts";
 import type { Runtime } from "../../local/runtime.ts";
@@ -37,4 +38,11 @@ export async function consoleScenario(runtime: Runtime, key: string, extra = 0) 
     endTime: "09:00",
   });
   return { forecast, booking, failed, scheduled };
+}
+
+/** Opens the console at `url` and submits its sign-in form with `key` (the list shows once it is accepted). */
+export async function submitSignIn(page: Page, url: string, key: string): Promise<void> {
+  await page.goto(`${url}/console/`);
+  await page.fill("#api-key", key);
+  await page.click("#sign-in-form button");
 }

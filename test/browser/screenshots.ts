@@ -2,7 +2,7 @@ import { chromium } from "playwright-core";
 import { KEY } from "../bench/stats.ts";
 import { benchRuntime } from "../bench/tools.ts";
 import { chromiumPath, NO_BROWSER_MESSAGE } from "./chromium.ts";
-import { consoleScenario } from "./scenario.ts";
+import { consoleScenario, submitSignIn } from "./scenario.ts";
 
 /**
  * `npm run screenshots`: the README's two pictures of the console (docs/images/), taken from a runtime with
@@ -15,9 +15,7 @@ const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] }
 try {
   const ids = await consoleScenario(runtime, KEY);
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
-  await page.goto(`${runtime.url}/console/`);
-  await page.fill("#api-key", KEY);
-  await page.click("#sign-in-form button");
+  await submitSignIn(page, runtime.url, KEY);
   await page.locator(`#waiting-items li[data-id="${ids.scheduled}"]`).waitFor();
   const list = new URL("../../docs/images/console-requests.png", import.meta.url).pathname;
   await page.screenshot({ path: list });
